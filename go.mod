@@ -1,0 +1,3 @@
+module github.com/virtwire/virtwire
+
+go 1.23
