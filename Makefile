@@ -1,0 +1,51 @@
+# virtwire build and test entry points. `make test` is what CI runs (.ci/run).
+
+SHELL     := /bin/bash
+GO        ?= go
+FUZZTIME  ?= 5s
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# Platforms the static (CGO_ENABLED=0) cross-build must keep working on.
+PLATFORMS := linux/amd64 linux/arm64 linux/arm linux/386 linux/riscv64 linux/s390x \
+             linux/ppc64le darwin/arm64 freebsd/amd64 windows/amd64
+
+.PHONY: test check fmt-check vet staticcheck generate generate-check cross unit fuzz-short fuzz
+
+## test: every check CI runs.
+test: check unit fuzz-short
+
+## check: formatting, vet, staticcheck, generated code up to date, cross-builds.
+check: fmt-check vet staticcheck generate-check cross
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	$(GO) run $(STATICCHECK) ./...
+
+generate:
+	$(GO) generate ./...
+
+# Regenerating must leave the tree exactly as committed.
+generate-check: generate
+	@if [ -n "$$(git status --porcelain --untracked-files=all -- . ':!.lab')" ]; then \
+		echo "go generate changed the tree; commit its output:"; git status --short; exit 1; fi
+
+cross:
+	@for p in $(PLATFORMS); do \
+		echo "CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} go build ./..."; \
+		CGO_ENABLED=0 GOOS=$${p%/*} GOARCH=$${p#*/} $(GO) build ./... || exit 1; \
+	done
+
+unit:
+	$(GO) test -race -count=1 ./...
+
+## fuzz-short: every fuzz target for $(FUZZTIME); fuzz: the same for FUZZTIME=5m.
+fuzz-short:
+	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
+
+fuzz:
+	FUZZTIME=5m scripts/fuzz.sh
