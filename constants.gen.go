@@ -153,7 +153,7 @@ type ConnectFlags int32
 
 // Values of ConnectFlags.
 const (
-	ConnectRo        ConnectFlags = 1 // VIR_CONNECT_RO, since libvirt 0.4.1
+	ConnectRO        ConnectFlags = 1 // VIR_CONNECT_RO, since libvirt 0.4.1
 	ConnectNoAliases ConnectFlags = 2 // VIR_CONNECT_NO_ALIASES, since libvirt 0.9.7
 )
 
@@ -675,7 +675,7 @@ const (
 	DomainStartBypassCache DomainCreateFlags = 4  // VIR_DOMAIN_START_BYPASS_CACHE, since libvirt 0.9.4
 	DomainStartForceBoot   DomainCreateFlags = 8  // VIR_DOMAIN_START_FORCE_BOOT, since libvirt 0.9.5
 	DomainStartValidate    DomainCreateFlags = 16 // VIR_DOMAIN_START_VALIDATE, since libvirt 1.2.12
-	DomainStartResetNvram  DomainCreateFlags = 32 // VIR_DOMAIN_START_RESET_NVRAM, since libvirt 8.1.0
+	DomainStartResetNVRAM  DomainCreateFlags = 32 // VIR_DOMAIN_START_RESET_NVRAM, since libvirt 8.1.0
 )
 
 var domainCreateFlagsNames = [...]struct {
@@ -912,7 +912,7 @@ type DomainShutdownFlagValues int32
 // Values of DomainShutdownFlagValues.
 const (
 	DomainShutdownDefault      DomainShutdownFlagValues = 0  // VIR_DOMAIN_SHUTDOWN_DEFAULT, since libvirt 0.9.10
-	DomainShutdownAcpiPowerBtn DomainShutdownFlagValues = 1  // VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN, since libvirt 0.9.10
+	DomainShutdownACPIPowerBtn DomainShutdownFlagValues = 1  // VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN, since libvirt 0.9.10
 	DomainShutdownGuestAgent   DomainShutdownFlagValues = 2  // VIR_DOMAIN_SHUTDOWN_GUEST_AGENT, since libvirt 0.9.10
 	DomainShutdownInitctl      DomainShutdownFlagValues = 4  // VIR_DOMAIN_SHUTDOWN_INITCTL, since libvirt 1.0.1
 	DomainShutdownSignal       DomainShutdownFlagValues = 8  // VIR_DOMAIN_SHUTDOWN_SIGNAL, since libvirt 1.0.1
@@ -944,7 +944,7 @@ type DomainRebootFlagValues int32
 // Values of DomainRebootFlagValues.
 const (
 	DomainRebootDefault      DomainRebootFlagValues = 0  // VIR_DOMAIN_REBOOT_DEFAULT, since libvirt 0.9.10
-	DomainRebootAcpiPowerBtn DomainRebootFlagValues = 1  // VIR_DOMAIN_REBOOT_ACPI_POWER_BTN, since libvirt 0.9.10
+	DomainRebootACPIPowerBtn DomainRebootFlagValues = 1  // VIR_DOMAIN_REBOOT_ACPI_POWER_BTN, since libvirt 0.9.10
 	DomainRebootGuestAgent   DomainRebootFlagValues = 2  // VIR_DOMAIN_REBOOT_GUEST_AGENT, since libvirt 0.9.10
 	DomainRebootInitctl      DomainRebootFlagValues = 4  // VIR_DOMAIN_REBOOT_INITCTL, since libvirt 1.0.1
 	DomainRebootSignal       DomainRebootFlagValues = 8  // VIR_DOMAIN_REBOOT_SIGNAL, since libvirt 1.0.1
@@ -1004,7 +1004,7 @@ const (
 	DomainSaveBypassCache DomainSaveRestoreFlags = 1 // VIR_DOMAIN_SAVE_BYPASS_CACHE, since libvirt 0.9.4
 	DomainSaveRunning     DomainSaveRestoreFlags = 2 // VIR_DOMAIN_SAVE_RUNNING, since libvirt 0.9.5
 	DomainSavePaused      DomainSaveRestoreFlags = 4 // VIR_DOMAIN_SAVE_PAUSED, since libvirt 0.9.5
-	DomainSaveResetNvram  DomainSaveRestoreFlags = 8 // VIR_DOMAIN_SAVE_RESET_NVRAM, since libvirt 8.1.0
+	DomainSaveResetNVRAM  DomainSaveRestoreFlags = 8 // VIR_DOMAIN_SAVE_RESET_NVRAM, since libvirt 8.1.0
 )
 
 var domainSaveRestoreFlagsNames = [...]struct {
@@ -1247,11 +1247,11 @@ type DomainUndefineFlagsValues int32
 const (
 	DomainUndefineManagedSave         DomainUndefineFlagsValues = 1  // VIR_DOMAIN_UNDEFINE_MANAGED_SAVE, since libvirt 0.9.4
 	DomainUndefineSnapshotsMetadata   DomainUndefineFlagsValues = 2  // VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA, since libvirt 0.9.5
-	DomainUndefineNvram               DomainUndefineFlagsValues = 4  // VIR_DOMAIN_UNDEFINE_NVRAM, since libvirt 1.2.9
-	DomainUndefineKeepNvram           DomainUndefineFlagsValues = 8  // VIR_DOMAIN_UNDEFINE_KEEP_NVRAM, since libvirt 2.3.0
+	DomainUndefineNVRAM               DomainUndefineFlagsValues = 4  // VIR_DOMAIN_UNDEFINE_NVRAM, since libvirt 1.2.9
+	DomainUndefineKeepNVRAM           DomainUndefineFlagsValues = 8  // VIR_DOMAIN_UNDEFINE_KEEP_NVRAM, since libvirt 2.3.0
 	DomainUndefineCheckpointsMetadata DomainUndefineFlagsValues = 16 // VIR_DOMAIN_UNDEFINE_CHECKPOINTS_METADATA, since libvirt 5.6.0
-	DomainUndefineTpm                 DomainUndefineFlagsValues = 32 // VIR_DOMAIN_UNDEFINE_TPM, since libvirt 8.9.0
-	DomainUndefineKeepTpm             DomainUndefineFlagsValues = 64 // VIR_DOMAIN_UNDEFINE_KEEP_TPM, since libvirt 8.9.0
+	DomainUndefineTPM                 DomainUndefineFlagsValues = 32 // VIR_DOMAIN_UNDEFINE_TPM, since libvirt 8.9.0
+	DomainUndefineKeepTPM             DomainUndefineFlagsValues = 64 // VIR_DOMAIN_UNDEFINE_KEEP_TPM, since libvirt 8.9.0
 )
 
 var domainUndefineFlagsValuesNames = [...]struct {
@@ -3180,7 +3180,7 @@ type DomainGraphicsReloadType int32
 // Values of DomainGraphicsReloadType.
 const (
 	DomainGraphicsReloadTypeAny DomainGraphicsReloadType = 0 // VIR_DOMAIN_GRAPHICS_RELOAD_TYPE_ANY, since libvirt 10.2.0
-	DomainGraphicsReloadTypeVnc DomainGraphicsReloadType = 1 // VIR_DOMAIN_GRAPHICS_RELOAD_TYPE_VNC, since libvirt 10.2.0
+	DomainGraphicsReloadTypeVNC DomainGraphicsReloadType = 1 // VIR_DOMAIN_GRAPHICS_RELOAD_TYPE_VNC, since libvirt 10.2.0
 )
 
 var domainGraphicsReloadTypeNames = map[DomainGraphicsReloadType]string{
@@ -3416,7 +3416,7 @@ const (
 	DomainSnapshotRevertRunning    DomainSnapshotRevertFlags = 1 // VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING, since libvirt 0.9.5
 	DomainSnapshotRevertPaused     DomainSnapshotRevertFlags = 2 // VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED, since libvirt 0.9.5
 	DomainSnapshotRevertForce      DomainSnapshotRevertFlags = 4 // VIR_DOMAIN_SNAPSHOT_REVERT_FORCE, since libvirt 0.9.7
-	DomainSnapshotRevertResetNvram DomainSnapshotRevertFlags = 8 // VIR_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM, since libvirt 8.1.0
+	DomainSnapshotRevertResetNVRAM DomainSnapshotRevertFlags = 8 // VIR_DOMAIN_SNAPSHOT_REVERT_RESET_NVRAM, since libvirt 8.1.0
 )
 
 var domainSnapshotRevertFlagsNames = [...]struct {
@@ -4830,7 +4830,7 @@ const (
 	FromSexpr            ErrorDomain = 4  // VIR_FROM_SEXPR, since libvirt 0.1.0
 	FromXML              ErrorDomain = 5  // VIR_FROM_XML, since libvirt 0.1.0
 	FromDom              ErrorDomain = 6  // VIR_FROM_DOM, since libvirt 0.1.0
-	FromRpc              ErrorDomain = 7  // VIR_FROM_RPC, since libvirt 0.1.1
+	FromRPC              ErrorDomain = 7  // VIR_FROM_RPC, since libvirt 0.1.1
 	FromProxy            ErrorDomain = 8  // VIR_FROM_PROXY, since libvirt 0.1.3
 	FromConf             ErrorDomain = 9  // VIR_FROM_CONF, since libvirt 0.1.6
 	FromQEMU             ErrorDomain = 10 // VIR_FROM_QEMU, since libvirt 0.2.0
@@ -4893,7 +4893,7 @@ const (
 	FromResctrl          ErrorDomain = 67 // VIR_FROM_RESCTRL, since libvirt 3.7.0
 	FromFirewalld        ErrorDomain = 68 // VIR_FROM_FIREWALLD, since libvirt 5.1.0
 	FromDomainCheckpoint ErrorDomain = 69 // VIR_FROM_DOMAIN_CHECKPOINT, since libvirt 5.2.0
-	FromTpm              ErrorDomain = 70 // VIR_FROM_TPM, since libvirt 5.6.0
+	FromTPM              ErrorDomain = 70 // VIR_FROM_TPM, since libvirt 5.6.0
 	FromBpf              ErrorDomain = 71 // VIR_FROM_BPF, since libvirt 5.10.0
 	FromCh               ErrorDomain = 72 // VIR_FROM_CH, since libvirt 7.5.0
 )
@@ -5026,7 +5026,7 @@ const (
 	ErrInvalidNetwork          ErrorNumber = 36  // VIR_ERR_INVALID_NETWORK, since libvirt 0.2.0
 	ErrNetworkExist            ErrorNumber = 37  // VIR_ERR_NETWORK_EXIST, since libvirt 0.2.0
 	ErrSystemError             ErrorNumber = 38  // VIR_ERR_SYSTEM_ERROR, since libvirt 0.2.1
-	ErrRpc                     ErrorNumber = 39  // VIR_ERR_RPC, since libvirt 0.2.3
+	ErrRPC                     ErrorNumber = 39  // VIR_ERR_RPC, since libvirt 0.2.3
 	ErrGnutlsError             ErrorNumber = 40  // VIR_ERR_GNUTLS_ERROR, since libvirt 0.2.3
 	WarNoNetwork               ErrorNumber = 41  // VIR_WAR_NO_NETWORK, since libvirt 0.2.3
 	ErrNoDomain                ErrorNumber = 42  // VIR_ERR_NO_DOMAIN, since libvirt 0.3.0
@@ -5329,13 +5329,13 @@ const (
 	NodeMemorySharedPagesVolatile                               = "shm_pages_volatile"                      // VIR_NODE_MEMORY_SHARED_PAGES_VOLATILE, since libvirt 0.10.2
 	NodeMemorySharedFullScans                                   = "shm_full_scans"                          // VIR_NODE_MEMORY_SHARED_FULL_SCANS, since libvirt 0.10.2
 	NodeMemorySharedMergeAcrossNodes                            = "shm_merge_across_nodes"                  // VIR_NODE_MEMORY_SHARED_MERGE_ACROSS_NODES, since libvirt 1.0.0
-	NodeSevPdh                                                  = "pdh"                                     // VIR_NODE_SEV_PDH, since libvirt 4.5.0
-	NodeSevCertChain                                            = "cert-chain"                              // VIR_NODE_SEV_CERT_CHAIN, since libvirt 4.5.0
-	NodeSevCpu0ID                                               = "cpu0-id"                                 // VIR_NODE_SEV_CPU0_ID, since libvirt 8.4.0
-	NodeSevCbitpos                                              = "cbitpos"                                 // VIR_NODE_SEV_CBITPOS, since libvirt 4.5.0
-	NodeSevReducedPhysBits                                      = "reduced-phys-bits"                       // VIR_NODE_SEV_REDUCED_PHYS_BITS, since libvirt 4.5.0
-	NodeSevMaxGuests                                            = "max-guests"                              // VIR_NODE_SEV_MAX_GUESTS, since libvirt 8.0.0
-	NodeSevMaxEsGuests                                          = "max-es-guests"                           // VIR_NODE_SEV_MAX_ES_GUESTS, since libvirt 8.0.0
+	NodeSEVPdh                                                  = "pdh"                                     // VIR_NODE_SEV_PDH, since libvirt 4.5.0
+	NodeSEVCertChain                                            = "cert-chain"                              // VIR_NODE_SEV_CERT_CHAIN, since libvirt 4.5.0
+	NodeSEVCpu0ID                                               = "cpu0-id"                                 // VIR_NODE_SEV_CPU0_ID, since libvirt 8.4.0
+	NodeSEVCbitpos                                              = "cbitpos"                                 // VIR_NODE_SEV_CBITPOS, since libvirt 4.5.0
+	NodeSEVReducedPhysBits                                      = "reduced-phys-bits"                       // VIR_NODE_SEV_REDUCED_PHYS_BITS, since libvirt 4.5.0
+	NodeSEVMaxGuests                                            = "max-guests"                              // VIR_NODE_SEV_MAX_GUESTS, since libvirt 8.0.0
+	NodeSEVMaxEsGuests                                          = "max-es-guests"                           // VIR_NODE_SEV_MAX_ES_GUESTS, since libvirt 8.0.0
 	UUIDBuflen                                                  = 16                                        // VIR_UUID_BUFLEN, since libvirt 0.2.0
 	UUIDStringBuflen                                            = 37                                        // VIR_UUID_STRING_BUFLEN, since libvirt 0.2.0
 	ConnectIdentityUserName                                     = "user-name"                               // VIR_CONNECT_IDENTITY_USER_NAME, since libvirt 5.8.0
@@ -5660,15 +5660,15 @@ const (
 	DomainSchedFieldLength                                      = 80                                        // VIR_DOMAIN_SCHED_FIELD_LENGTH, since libvirt 0.2.3
 	DomainBlkioFieldLength                                      = 80                                        // VIR_DOMAIN_BLKIO_FIELD_LENGTH, since libvirt 0.9.0
 	DomainMemoryFieldLength                                     = 80                                        // VIR_DOMAIN_MEMORY_FIELD_LENGTH, since libvirt 0.8.5
-	DomainLaunchSecuritySevMeasurement                          = "sev-measurement"                         // VIR_DOMAIN_LAUNCH_SECURITY_SEV_MEASUREMENT, since libvirt 4.5.0
-	DomainLaunchSecuritySevAPIMajor                             = "sev-api-major"                           // VIR_DOMAIN_LAUNCH_SECURITY_SEV_API_MAJOR, since libvirt 8.0.0
-	DomainLaunchSecuritySevAPIMinor                             = "sev-api-minor"                           // VIR_DOMAIN_LAUNCH_SECURITY_SEV_API_MINOR, since libvirt 8.0.0
-	DomainLaunchSecuritySevBuildID                              = "sev-build-id"                            // VIR_DOMAIN_LAUNCH_SECURITY_SEV_BUILD_ID, since libvirt 8.0.0
-	DomainLaunchSecuritySevPolicy                               = "sev-policy"                              // VIR_DOMAIN_LAUNCH_SECURITY_SEV_POLICY, since libvirt 8.0.0
-	DomainLaunchSecuritySevSnpPolicy                            = "sev-snp-policy"                          // VIR_DOMAIN_LAUNCH_SECURITY_SEV_SNP_POLICY, since libvirt 10.5.0
-	DomainLaunchSecuritySevSecretHeader                         = "sev-secret-header"                       // VIR_DOMAIN_LAUNCH_SECURITY_SEV_SECRET_HEADER, since libvirt 8.0.0
-	DomainLaunchSecuritySevSecret                               = "sev-secret"                              // VIR_DOMAIN_LAUNCH_SECURITY_SEV_SECRET, since libvirt 8.0.0
-	DomainLaunchSecuritySevSecretSetAddress                     = "sev-secret-set-address"                  // VIR_DOMAIN_LAUNCH_SECURITY_SEV_SECRET_SET_ADDRESS, since libvirt 8.0.0
+	DomainLaunchSecuritySEVMeasurement                          = "sev-measurement"                         // VIR_DOMAIN_LAUNCH_SECURITY_SEV_MEASUREMENT, since libvirt 4.5.0
+	DomainLaunchSecuritySEVAPIMajor                             = "sev-api-major"                           // VIR_DOMAIN_LAUNCH_SECURITY_SEV_API_MAJOR, since libvirt 8.0.0
+	DomainLaunchSecuritySEVAPIMinor                             = "sev-api-minor"                           // VIR_DOMAIN_LAUNCH_SECURITY_SEV_API_MINOR, since libvirt 8.0.0
+	DomainLaunchSecuritySEVBuildID                              = "sev-build-id"                            // VIR_DOMAIN_LAUNCH_SECURITY_SEV_BUILD_ID, since libvirt 8.0.0
+	DomainLaunchSecuritySEVPolicy                               = "sev-policy"                              // VIR_DOMAIN_LAUNCH_SECURITY_SEV_POLICY, since libvirt 8.0.0
+	DomainLaunchSecuritySEVSnpPolicy                            = "sev-snp-policy"                          // VIR_DOMAIN_LAUNCH_SECURITY_SEV_SNP_POLICY, since libvirt 10.5.0
+	DomainLaunchSecuritySEVSecretHeader                         = "sev-secret-header"                       // VIR_DOMAIN_LAUNCH_SECURITY_SEV_SECRET_HEADER, since libvirt 8.0.0
+	DomainLaunchSecuritySEVSecret                               = "sev-secret"                              // VIR_DOMAIN_LAUNCH_SECURITY_SEV_SECRET, since libvirt 8.0.0
+	DomainLaunchSecuritySEVSecretSetAddress                     = "sev-secret-set-address"                  // VIR_DOMAIN_LAUNCH_SECURITY_SEV_SECRET_SET_ADDRESS, since libvirt 8.0.0
 	DomainGuestInfoUserCount                                    = "user.count"                              // VIR_DOMAIN_GUEST_INFO_USER_COUNT, since libvirt 11.2.0
 	DomainGuestInfoUserPrefix                                   = "user."                                   // VIR_DOMAIN_GUEST_INFO_USER_PREFIX, since libvirt 11.2.0
 	DomainGuestInfoUserSuffixName                               = ".name"                                   // VIR_DOMAIN_GUEST_INFO_USER_SUFFIX_NAME, since libvirt 11.2.0

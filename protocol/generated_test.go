@@ -157,6 +157,18 @@ func TestProcedureTables(t *testing.T) {
 			t.Errorf("%s (-want +got):\n%s", tt.name, diff)
 		}
 	}
+	streams := 0
+	for _, p := range remote.Procedures {
+		if p.Stream != protocol.NoStream {
+			streams++
+		}
+	}
+	if streams != 7 {
+		t.Errorf("%d remote procedures open streams, want the 7 annotated in remote_protocol.x", streams)
+	}
+	if p, _ := remote.Lookup(int32(remote.ProcConnectOpen)); p.Stream != protocol.NoStream || !p.HighPriority {
+		t.Errorf("CONNECT_OPEN picked up annotations from the comment above the enum: %+v", p)
+	}
 	if remote.ProcDomainGetXMLDesc != 14 || remote.Program != 0x20008086 || qemu.Program != 0x20008087 || lxc.Program != 0x00068000 {
 		t.Error("program or procedure numbers differ from libvirt's")
 	}

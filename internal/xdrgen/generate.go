@@ -135,7 +135,10 @@ func Generate(cfg Config) error {
 	if err := write(filepath.Join(cfg.Out, "constants.gen.go"), src); err != nil {
 		return err
 	}
-	return nil
+	if src, err = m.genMethods(); err != nil {
+		return err
+	}
+	return write(filepath.Join(cfg.Out, "methods.gen.go"), src)
 }
 
 // write replaces path only when its content changes, so that go generate

@@ -84,6 +84,8 @@ func lex(file, src string) ([]token, error) {
 			}
 			text := src[i+2 : i+2+end]
 			line += strings.Count(text, "\n")
+			// Only the comment right before a token documents it.
+			doc.Reset()
 			doc.WriteString(text)
 			doc.WriteByte('\n')
 			i += end + 4

@@ -2,13 +2,15 @@ package xdrgen
 
 import (
 	gotoken "go/token"
+	"go/types"
 	"strings"
 	"unicode"
 )
 
 // initialisms are the words written in capitals in Go names.
 var initialisms = map[string]string{
-	"api": "API", "cpu": "CPU", "dhcp": "DHCP", "dns": "DNS", "fd": "FD", "fds": "FDs",
+	"acpi": "ACPI", "api": "API", "mtu": "MTU", "nvram": "NVRAM", "ro": "RO", "rpc": "RPC",
+	"sev": "SEV", "tpm": "TPM", "vnc": "VNC", "cpu": "CPU", "dhcp": "DHCP", "dns": "DNS", "fd": "FD", "fds": "FDs",
 	"id": "ID", "ids": "IDs", "io": "IO", "ip": "IP", "lxc": "LXC", "mac": "MAC",
 	"numa": "NUMA", "pci": "PCI", "qemu": "QEMU", "sasl": "SASL", "scsi": "SCSI",
 	"ssh": "SSH", "tcp": "TCP", "tls": "TLS", "udp": "UDP", "uri": "URI", "url": "URL",
@@ -56,7 +58,7 @@ func lowerCamel(s string) string {
 		r[i] = unicode.ToLower(r[i])
 	}
 	out := string(r)
-	if gotoken.IsKeyword(out) {
+	if gotoken.IsKeyword(out) || types.Universe.Lookup(out) != nil {
 		out += "_"
 	}
 	return out

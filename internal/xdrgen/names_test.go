@@ -20,6 +20,7 @@ func TestNames(t *testing.T) {
 		{lowerCamel, "xml_desc", "xmlDesc"},
 		{lowerCamel, "dom", "dom"},
 		{lowerCamel, "type", "type_"},
+		{lowerCamel, "nil", "nil_"},
 		{lowerCamel, "uuid", "uuid"},
 		{lowerCamel, "need_results", "needResults"},
 	}

@@ -348,7 +348,7 @@ func (p *parser) declaration() (*Decl, error) {
 	return d, nil
 }
 
-var annotationRE = regexp.MustCompile(`@([a-z]+):\s*(\S.*?)\s*$`)
+var annotationRE = regexp.MustCompile(`^@([a-z]+):\s*(\S.*?)\s*$`)
 
 // annotations extracts libvirt's "@key: value" lines from a doc comment.
 func annotations(doc string) map[string][]string {

@@ -820,7 +820,6 @@ var Procedures = []protocol.ProcedureInfo{
 		Number: 1,
 		Name:   "ADMIN_PROC_CONNECT_OPEN",
 		Args:   func() protocol.Value { return new(ConnectOpenArgs) },
-		Stream: protocol.WriteStream,
 	},
 	{
 		Number: 2,

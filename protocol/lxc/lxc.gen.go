@@ -62,7 +62,6 @@ var Procedures = []protocol.ProcedureInfo{
 		Number: 1,
 		Name:   "LXC_PROC_DOMAIN_OPEN_NAMESPACE",
 		Args:   func() protocol.Value { return new(DomainOpenNamespaceArgs) },
-		Stream: protocol.WriteStream,
 	},
 }
 

@@ -325,7 +325,6 @@ var Procedures = []protocol.ProcedureInfo{
 		Name:   "QEMU_PROC_DOMAIN_MONITOR_COMMAND",
 		Args:   func() protocol.Value { return new(DomainMonitorCommandArgs) },
 		Ret:    func() protocol.Value { return new(DomainMonitorCommandRet) },
-		Stream: protocol.WriteStream,
 	},
 	{
 		Number: 2,

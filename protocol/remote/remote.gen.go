@@ -73,7 +73,7 @@ const (
 	DomainIPAddrMax                    = 2048       // REMOTE_DOMAIN_IP_ADDR_MAX
 	DomainGuestVcpuParamsMax           = 64         // REMOTE_DOMAIN_GUEST_VCPU_PARAMS_MAX
 	DomainIothreadParamsMax            = 64         // REMOTE_DOMAIN_IOTHREAD_PARAMS_MAX
-	NodeSevInfoMax                     = 64         // REMOTE_NODE_SEV_INFO_MAX
+	NodeSEVInfoMax                     = 64         // REMOTE_NODE_SEV_INFO_MAX
 	DomainLaunchSecurityInfoParamsMax  = 64         // REMOTE_DOMAIN_LAUNCH_SECURITY_INFO_PARAMS_MAX
 	DomainLaunchSecurityStateParamsMax = 64         // REMOTE_DOMAIN_LAUNCH_SECURITY_STATE_PARAMS_MAX
 	DomainGuestInfoParamsMax           = 2048       // REMOTE_DOMAIN_GUEST_INFO_PARAMS_MAX
@@ -508,7 +508,7 @@ const (
 	ProcDomainDetachDeviceAlias                 Procedure = 392 // REMOTE_PROC_DOMAIN_DETACH_DEVICE_ALIAS
 	ProcConnectCompareHypervisorCPU             Procedure = 393 // REMOTE_PROC_CONNECT_COMPARE_HYPERVISOR_CPU
 	ProcConnectBaselineHypervisorCPU            Procedure = 394 // REMOTE_PROC_CONNECT_BASELINE_HYPERVISOR_CPU
-	ProcNodeGetSevInfo                          Procedure = 395 // REMOTE_PROC_NODE_GET_SEV_INFO
+	ProcNodeGetSEVInfo                          Procedure = 395 // REMOTE_PROC_NODE_GET_SEV_INFO
 	ProcDomainGetLaunchSecurityInfo             Procedure = 396 // REMOTE_PROC_DOMAIN_GET_LAUNCH_SECURITY_INFO
 	ProcNwfilterBindingLookupByPortDev          Procedure = 397 // REMOTE_PROC_NWFILTER_BINDING_LOOKUP_BY_PORT_DEV
 	ProcNwfilterBindingGetXMLDesc               Procedure = 398 // REMOTE_PROC_NWFILTER_BINDING_GET_XML_DESC
@@ -15143,33 +15143,33 @@ func (v *ConnectBaselineHypervisorCPURet) DecodeXDR(d *protocol.Decoder) error {
 	return d.Err()
 }
 
-// NodeGetSevInfoArgs is the XDR struct remote_node_get_sev_info_args.
-type NodeGetSevInfoArgs struct {
+// NodeGetSEVInfoArgs is the XDR struct remote_node_get_sev_info_args.
+type NodeGetSEVInfoArgs struct {
 	Nparams int32
 	Flags   uint32
 }
 
 // EncodeXDR appends v's XDR encoding to e.
-func (v *NodeGetSevInfoArgs) EncodeXDR(e *protocol.Encoder) {
+func (v *NodeGetSEVInfoArgs) EncodeXDR(e *protocol.Encoder) {
 	e.Int32(v.Nparams)
 	e.Uint32(v.Flags)
 }
 
 // DecodeXDR decodes v from d, replacing its contents.
-func (v *NodeGetSevInfoArgs) DecodeXDR(d *protocol.Decoder) error {
+func (v *NodeGetSEVInfoArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Nparams = d.Int32()
 	v.Flags = d.Uint32()
 	return d.Err()
 }
 
-// NodeGetSevInfoRet is the XDR struct remote_node_get_sev_info_ret.
-type NodeGetSevInfoRet struct {
+// NodeGetSEVInfoRet is the XDR struct remote_node_get_sev_info_ret.
+type NodeGetSEVInfoRet struct {
 	Params  []TypedParam
 	Nparams int32
 }
 
 // EncodeXDR appends v's XDR encoding to e.
-func (v *NodeGetSevInfoRet) EncodeXDR(e *protocol.Encoder) {
+func (v *NodeGetSEVInfoRet) EncodeXDR(e *protocol.Encoder) {
 	e.ArrayLen(len(v.Params), 64, "remote_node_get_sev_info_ret.params")
 	for i0 := range v.Params {
 		v.Params[i0].EncodeXDR(e)
@@ -15178,7 +15178,7 @@ func (v *NodeGetSevInfoRet) EncodeXDR(e *protocol.Encoder) {
 }
 
 // DecodeXDR decodes v from d, replacing its contents.
-func (v *NodeGetSevInfoRet) DecodeXDR(d *protocol.Decoder) error {
+func (v *NodeGetSEVInfoRet) DecodeXDR(d *protocol.Decoder) error {
 	if n0 := d.ArrayLen(64, 12, "remote_node_get_sev_info_ret.params"); cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
@@ -16479,10 +16479,10 @@ func (v *DomainEventNicMACChangeMsg) DecodeXDR(d *protocol.Decoder) error {
 // the .x file.
 var Procedures = []protocol.ProcedureInfo{
 	{
-		Number: 1,
-		Name:   "REMOTE_PROC_CONNECT_OPEN",
-		Args:   func() protocol.Value { return new(ConnectOpenArgs) },
-		Stream: protocol.WriteStream,
+		Number:       1,
+		Name:         "REMOTE_PROC_CONNECT_OPEN",
+		Args:         func() protocol.Value { return new(ConnectOpenArgs) },
+		HighPriority: true,
 	},
 	{
 		Number:       2,
@@ -18861,8 +18861,8 @@ var Procedures = []protocol.ProcedureInfo{
 	{
 		Number: 395,
 		Name:   "REMOTE_PROC_NODE_GET_SEV_INFO",
-		Args:   func() protocol.Value { return new(NodeGetSevInfoArgs) },
-		Ret:    func() protocol.Value { return new(NodeGetSevInfoRet) },
+		Args:   func() protocol.Value { return new(NodeGetSEVInfoArgs) },
+		Ret:    func() protocol.Value { return new(NodeGetSEVInfoRet) },
 	},
 	{
 		Number: 396,
@@ -19872,8 +19872,8 @@ var Types = map[string]func() protocol.Value{
 	"remote_connect_compare_hypervisor_cpu_ret":                func() protocol.Value { return new(ConnectCompareHypervisorCPURet) },
 	"remote_connect_baseline_hypervisor_cpu_args":              func() protocol.Value { return new(ConnectBaselineHypervisorCPUArgs) },
 	"remote_connect_baseline_hypervisor_cpu_ret":               func() protocol.Value { return new(ConnectBaselineHypervisorCPURet) },
-	"remote_node_get_sev_info_args":                            func() protocol.Value { return new(NodeGetSevInfoArgs) },
-	"remote_node_get_sev_info_ret":                             func() protocol.Value { return new(NodeGetSevInfoRet) },
+	"remote_node_get_sev_info_args":                            func() protocol.Value { return new(NodeGetSEVInfoArgs) },
+	"remote_node_get_sev_info_ret":                             func() protocol.Value { return new(NodeGetSEVInfoRet) },
 	"remote_domain_get_launch_security_info_args":              func() protocol.Value { return new(DomainGetLaunchSecurityInfoArgs) },
 	"remote_domain_get_launch_security_info_ret":               func() protocol.Value { return new(DomainGetLaunchSecurityInfoRet) },
 	"remote_domain_set_launch_security_state_args":             func() protocol.Value { return new(DomainSetLaunchSecurityStateArgs) },

@@ -1,0 +1,457 @@
+package virtwire
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/virtwire/virtwire/protocol"
+	"github.com/virtwire/virtwire/protocol/keepalive"
+	"github.com/virtwire/virtwire/protocol/lxc"
+	"github.com/virtwire/virtwire/protocol/qemu"
+	"github.com/virtwire/virtwire/protocol/remote"
+)
+
+// A Conn is a connection to a libvirt daemon. It is safe for concurrent use
+// by any number of goroutines: calls are multiplexed on one socket, a
+// single reader goroutine routes replies to their callers by serial number,
+// and writes are serialized.
+//
+// Every call takes a context. Cancelling it makes the call return at once;
+// the daemon still runs the procedure, and its late reply is dropped.
+//
+// When the connection fails (the daemon closes it, the network breaks, the
+// daemon violates the protocol or stops answering keepalive pings), every
+// pending and later call returns an error that wraps the cause, Done is
+// closed and Err says why.
+type Conn struct {
+	nc   net.Conn
+	opts options
+	log  *slog.Logger
+
+	wmu sync.Mutex // serializes writes to nc
+
+	mu        sync.Mutex
+	serial    uint32
+	pending   map[uint32]*call
+	abandoned map[uint32]struct{} // serials whose callers gave up; their replies are dropped
+	err       error               // set once, just before done is closed
+
+	done       chan struct{}
+	failOnce   sync.Once
+	closeOnce  sync.Once
+	closeErr   error
+	readerDone chan struct{}
+	aux        sync.WaitGroup // short-lived goroutines: pong writes, keepalive pings
+
+	lastRecv atomic.Int64 // unix nanoseconds of the last packet received
+	ka       *keepaliver
+
+	features features
+}
+
+// features are what the daemon told us it supports (CONNECT_SUPPORTS_FEATURE).
+type features struct {
+	keepalive     bool
+	eventCallback bool
+}
+
+// reply is a reply packet handed from the reader to the caller.
+type reply struct {
+	h   protocol.Header
+	pkt *[]byte // the whole packet, from packetPool
+	off int     // where the body starts in *pkt
+}
+
+type call struct {
+	prog  uint32
+	proc  int32
+	reply chan reply // capacity 1: the reader never blocks on it
+}
+
+var (
+	packetPool = sync.Pool{New: func() any { b := make([]byte, 0, protocol.InitialPacket); return &b }}
+	encPool    = sync.Pool{New: func() any { return new(protocol.Encoder) }}
+	callPool   = sync.Pool{New: func() any { return &call{reply: make(chan reply, 1)} }}
+)
+
+// maxPooled is the largest buffer kept for reuse; larger ones are left to
+// the garbage collector so that one huge reply does not pin memory.
+const maxPooled = 1 << 20
+
+func putPacket(p *[]byte) {
+	if cap(*p) <= maxPooled {
+		*p = (*p)[:0]
+		packetPool.Put(p)
+	}
+}
+
+// defaultHandshakeTimeout bounds the handshake when neither the context nor
+// WithDialTimeout does, so that a daemon that never answers cannot hang Dial.
+const defaultHandshakeTimeout = 30 * time.Second
+
+// NewConn runs libvirt's handshake on nc, a connection the caller made to a
+// daemon (or to anything that relays to one), and returns a Conn that owns
+// nc. The handshake lists the daemon's authentication types, authenticates
+// (none and polkit need no client-side exchange), asks which features the
+// daemon supports, and opens the URI given with WithName (or the daemon's
+// default). On error nc is closed.
+func NewConn(ctx context.Context, nc net.Conn, opts ...Option) (*Conn, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return newConn(ctx, nc, o, nil)
+}
+
+// authenticator runs an authentication exchange other than none and
+// polkit; Dial supplies one for SASL.
+type authenticator func(ctx context.Context, c *Conn, offered []remote.AuthType) error
+
+func newConn(ctx context.Context, nc net.Conn, o options, auth authenticator) (*Conn, error) {
+	c := &Conn{
+		nc:         nc,
+		opts:       o,
+		log:        o.logger,
+		pending:    make(map[uint32]*call),
+		abandoned:  make(map[uint32]struct{}),
+		done:       make(chan struct{}),
+		readerDone: make(chan struct{}),
+	}
+	c.lastRecv.Store(time.Now().UnixNano())
+	go c.readLoop()
+
+	if o.dialTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.dialTimeout)
+		defer cancel()
+	} else if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, defaultHandshakeTimeout)
+		defer cancel()
+	}
+	if err := c.handshake(ctx, auth); err != nil {
+		c.shutdown(fmt.Errorf("%w: handshake failed", ErrConnClosed))
+		return nil, err
+	}
+	if c.features.keepalive && o.keepAliveInterval > 0 && o.keepAliveCount > 0 {
+		c.ka = newKeepaliver(c, o.keepAliveInterval, o.keepAliveCount)
+	}
+	return c, nil
+}
+
+// Done returns a channel that is closed when the connection has failed or
+// been closed.
+func (c *Conn) Done() <-chan struct{} { return c.done }
+
+// Err returns nil while the connection is open, and afterwards the error
+// that ended it (wrapping ErrConnClosed after Close).
+func (c *Conn) Err() error {
+	select {
+	case <-c.done:
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.err
+	default:
+		return nil
+	}
+}
+
+// Close tells the daemon the connection is ending (CONNECT_CLOSE), closes
+// the socket and waits for the Conn's goroutines to end. Pending calls
+// return errors wrapping ErrConnClosed. Close is safe to call more than once
+// and concurrently with calls; later calls return the first result.
+func (c *Conn) Close() error {
+	c.closeOnce.Do(func() {
+		if c.Err() == nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			err := c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectClose), nil, nil)
+			cancel()
+			if err != nil && !errors.Is(err, ErrConnClosed) {
+				c.closeErr = fmt.Errorf("virtwire: closing: %w", err)
+			}
+		}
+		c.shutdown(ErrConnClosed)
+	})
+	return c.closeErr
+}
+
+// shutdown fails the connection with err and waits for its goroutines.
+func (c *Conn) shutdown(err error) {
+	c.fail(err)
+	<-c.readerDone
+	c.aux.Wait()
+}
+
+// fail ends the connection with err: the first caller wins, later ones are
+// ignored. It never blocks on the network.
+func (c *Conn) fail(err error) {
+	c.failOnce.Do(func() {
+		c.mu.Lock()
+		c.err = err
+		c.mu.Unlock()
+		if c.ka != nil {
+			c.ka.stop()
+		}
+		close(c.done)
+		c.nc.Close()
+		if c.log != nil && !errors.Is(err, ErrConnClosed) {
+			c.log.Info("virtwire: connection failed", "err", err)
+		}
+	})
+}
+
+func (c *Conn) readLoop() {
+	defer close(c.readerDone)
+	br := bufio.NewReaderSize(c.nc, 64<<10)
+	for {
+		bp := packetPool.Get().(*[]byte)
+		pkt, err := protocol.ReadPacket(br, *bp)
+		if err != nil {
+			c.fail(readError(err))
+			return
+		}
+		*bp = pkt
+		c.lastRecv.Store(time.Now().UnixNano())
+		h, body, err := protocol.DecodeHeader(pkt)
+		if err != nil {
+			c.fail(fmt.Errorf("%w: %w", ErrProtocol, err))
+			return
+		}
+		if c.log != nil {
+			c.logPacket("recv", h, len(pkt))
+		}
+		if err := c.dispatch(h, bp, len(pkt)-len(body)); err != nil {
+			c.fail(err)
+			return
+		}
+	}
+}
+
+func readError(err error) error {
+	switch {
+	case errors.Is(err, protocol.ErrTooLarge), errors.Is(err, protocol.ErrTooSmall):
+		return fmt.Errorf("%w: %w", ErrProtocol, err)
+	case errors.Is(err, io.EOF):
+		return fmt.Errorf("%w: the daemon closed the connection", ErrDisconnected)
+	case errors.Is(err, net.ErrClosed):
+		return fmt.Errorf("%w: %w", ErrConnClosed, err)
+	}
+	return fmt.Errorf("%w: %w", ErrDisconnected, err)
+}
+
+// dispatch routes one packet. It returns an error only for protocol
+// violations, which end the connection. It owns bp.
+func (c *Conn) dispatch(h protocol.Header, bp *[]byte, off int) error {
+	switch h.Program {
+	case keepalive.Program:
+		defer putPacket(bp)
+		if h.Version != keepalive.ProtocolVersion || h.Type != protocol.Message {
+			return fmt.Errorf("%w: keepalive packet with version %d and type %v", ErrProtocol, h.Version, h.Type)
+		}
+		switch keepalive.Procedure(h.Procedure) {
+		case keepalive.ProcPing:
+			c.aux.Add(1)
+			go func() {
+				defer c.aux.Done()
+				c.sendKeepalive(keepalive.ProcPong)
+			}()
+		case keepalive.ProcPong:
+		default:
+			return fmt.Errorf("%w: unknown keepalive procedure %d", ErrProtocol, h.Procedure)
+		}
+		return nil
+	case remote.Program, qemu.Program, lxc.Program:
+		if h.Version != remote.ProtocolVersion {
+			putPacket(bp)
+			return fmt.Errorf("%w: program %#x version %d, want %d", ErrProtocol, h.Program, h.Version, remote.ProtocolVersion)
+		}
+	default:
+		putPacket(bp)
+		return fmt.Errorf("%w: unknown program %#x (procedure %d, serial %d)", ErrProtocol, h.Program, h.Procedure, h.Serial)
+	}
+	switch h.Type {
+	case protocol.Reply, protocol.ReplyWithFDs:
+		return c.dispatchReply(h, bp, off)
+	case protocol.Message:
+		return c.dispatchEvent(h, bp, off)
+	case protocol.Stream, protocol.StreamHole:
+		return c.dispatchStream(h, bp, off)
+	default:
+		putPacket(bp)
+		return fmt.Errorf("%w: the daemon sent a %v packet (procedure %d, serial %d)", ErrProtocol, h.Type, h.Procedure, h.Serial)
+	}
+}
+
+func (c *Conn) dispatchReply(h protocol.Header, bp *[]byte, off int) error {
+	c.mu.Lock()
+	cl := c.pending[h.Serial]
+	if cl != nil {
+		delete(c.pending, h.Serial)
+	} else if _, ok := c.abandoned[h.Serial]; ok {
+		delete(c.abandoned, h.Serial)
+		c.mu.Unlock()
+		putPacket(bp)
+		return nil
+	}
+	c.mu.Unlock()
+	if cl == nil {
+		putPacket(bp)
+		return fmt.Errorf("%w: reply with serial %d, which no call is waiting for (procedure %d)", ErrProtocol, h.Serial, h.Procedure)
+	}
+	if h.Program != cl.prog || h.Procedure != cl.proc {
+		putPacket(bp)
+		return fmt.Errorf("%w: reply with serial %d is for %s, but the call was %s", ErrProtocol, h.Serial, procName(h.Program, h.Procedure), procName(cl.prog, cl.proc))
+	}
+	cl.reply <- reply{h: h, pkt: bp, off: off}
+	return nil
+}
+
+// call runs one procedure: it sends args (nil for none) and decodes the
+// reply into ret (nil for none).
+func (c *Conn) call(ctx context.Context, prog, vers uint32, proc int32, args, ret protocol.Value) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("virtwire: %s: %w", procName(prog, proc), err)
+	}
+	cl := callPool.Get().(*call)
+	cl.prog, cl.proc = prog, proc
+	c.mu.Lock()
+	if c.err != nil {
+		err := c.err
+		c.mu.Unlock()
+		callPool.Put(cl)
+		return err
+	}
+	c.serial++
+	serial := c.serial
+	c.pending[serial] = cl
+	c.mu.Unlock()
+
+	if err := c.send(protocol.Header{Program: prog, Version: vers, Procedure: proc, Type: protocol.Call, Serial: serial}, args); err != nil {
+		c.mu.Lock()
+		delete(c.pending, serial)
+		c.mu.Unlock()
+		return err
+	}
+
+	select {
+	case r := <-cl.reply:
+		callPool.Put(cl)
+		return c.finish(r, ret)
+	case <-ctx.Done():
+		c.mu.Lock()
+		_, waiting := c.pending[serial]
+		if waiting {
+			delete(c.pending, serial)
+			c.abandoned[serial] = struct{}{}
+		}
+		c.mu.Unlock()
+		if !waiting {
+			// The reader took the reply just now; it is in the channel.
+			r := <-cl.reply
+			putPacket(r.pkt)
+		}
+		callPool.Put(cl)
+		return fmt.Errorf("virtwire: %s: %w", procName(prog, proc), ctx.Err())
+	case <-c.done:
+		return c.Err()
+	}
+}
+
+// send encodes and writes one packet.
+func (c *Conn) send(h protocol.Header, body protocol.Value) error {
+	e := encPool.Get().(*protocol.Encoder)
+	defer func() {
+		if cap(e.Bytes()) <= maxPooled {
+			encPool.Put(e)
+		}
+	}()
+	e.Reset()
+	e.StartPacket(h)
+	if body != nil {
+		body.EncodeXDR(e)
+	}
+	pkt, err := e.FinishPacket()
+	if err != nil {
+		return fmt.Errorf("virtwire: %s: %w", procName(h.Program, h.Procedure), err)
+	}
+	return c.write(h, pkt)
+}
+
+func (c *Conn) write(h protocol.Header, pkt []byte) error {
+	c.wmu.Lock()
+	_, err := c.nc.Write(pkt)
+	c.wmu.Unlock()
+	if err != nil {
+		c.fail(readError(err))
+		return c.Err()
+	}
+	if c.log != nil {
+		c.logPacket("send", h, len(pkt))
+	}
+	return nil
+}
+
+// finish turns a reply packet into the call's result.
+func (c *Conn) finish(r reply, ret protocol.Value) error {
+	defer putPacket(r.pkt)
+	body := (*r.pkt)[r.off:]
+	switch r.h.Status {
+	case protocol.StatusOK:
+		if ret == nil {
+			if len(body) != 0 {
+				return fmt.Errorf("%w: %s: %d unexpected bytes in a reply that has no body", ErrProtocol, procName(r.h.Program, r.h.Procedure), len(body))
+			}
+			return nil
+		}
+		if err := protocol.Decode(body, ret); err != nil {
+			return fmt.Errorf("%w: %s: reply: %w", ErrProtocol, procName(r.h.Program, r.h.Procedure), err)
+		}
+		return nil
+	case protocol.StatusError:
+		var we protocol.Error
+		if err := protocol.Decode(body, &we); err != nil {
+			return fmt.Errorf("%w: %s: error reply is not a remote_error: %w", ErrProtocol, procName(r.h.Program, r.h.Procedure), err)
+		}
+		return newError(&we)
+	default:
+		return fmt.Errorf("%w: %s: reply with status %v", ErrProtocol, procName(r.h.Program, r.h.Procedure), r.h.Status)
+	}
+}
+
+func (c *Conn) sendKeepalive(p keepalive.Procedure) {
+	h := protocol.Header{Program: keepalive.Program, Version: keepalive.ProtocolVersion, Procedure: int32(p), Type: protocol.Message}
+	_ = c.send(h, nil)
+}
+
+func (c *Conn) logPacket(dir string, h protocol.Header, size int) {
+	c.log.Debug("virtwire: packet", "dir", dir, "proc", procName(h.Program, h.Procedure),
+		"type", h.Type.String(), "serial", h.Serial, "status", h.Status.String(), "bytes", size)
+}
+
+// procName names a procedure for errors and logs.
+func procName(prog uint32, proc int32) string {
+	var p *protocol.ProcedureInfo
+	var ok bool
+	switch prog {
+	case remote.Program:
+		p, ok = remote.Lookup(proc)
+	case qemu.Program:
+		p, ok = qemu.Lookup(proc)
+	case lxc.Program:
+		p, ok = lxc.Lookup(proc)
+	case keepalive.Program:
+		return keepalive.Procedure(proc).String()
+	}
+	if ok {
+		return p.Name
+	}
+	return fmt.Sprintf("procedure %d of program %#x", proc, prog)
+}

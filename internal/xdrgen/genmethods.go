@@ -1,0 +1,484 @@
+package xdrgen
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// flagTypeOverrides gives the header type of a procedure's flags argument
+// where the type's name does not follow from the procedure's name.
+var flagTypeOverrides = map[string]string{
+	"DomainAttachDeviceFlags":           "DomainDeviceModifyFlags",
+	"DomainDetachDeviceFlags":           "DomainDeviceModifyFlags",
+	"DomainUpdateDeviceFlags":           "DomainDeviceModifyFlags",
+	"DomainDetachDeviceAlias":           "DomainDeviceModifyFlags",
+	"DomainGetXMLDesc":                  "DomainXMLFlags",
+	"DomainCreateXML":                   "DomainCreateFlags",
+	"DomainCreateWithFlags":             "DomainCreateFlags",
+	"DomainCreateWithFiles":             "DomainCreateFlags",
+	"DomainCreateXMLWithFiles":          "DomainCreateFlags",
+	"DomainDefineXMLFlags":              "DomainDefineFlags",
+	"DomainUndefineFlags":               "DomainUndefineFlagsValues",
+	"DomainDestroyFlags":                "DomainDestroyFlagsValues",
+	"DomainShutdownFlags":               "DomainShutdownFlagValues",
+	"DomainReboot":                      "DomainRebootFlagValues",
+	"DomainSaveFlags":                   "DomainSaveRestoreFlags",
+	"DomainRestoreFlags":                "DomainSaveRestoreFlags",
+	"DomainManagedSave":                 "DomainSaveRestoreFlags",
+	"DomainSaveImageDefineXML":          "DomainSaveRestoreFlags",
+	"DomainManagedSaveDefineXML":        "DomainSaveRestoreFlags",
+	"DomainSaveImageGetXMLDesc":         "DomainSaveImageXMLFlags",
+	"DomainManagedSaveGetXMLDesc":       "DomainXMLFlags",
+	"DomainSetMemoryFlags":              "DomainMemoryModFlags",
+	"DomainSetVcpusFlags":               "DomainVcpuFlags",
+	"DomainGetVcpusFlags":               "DomainVcpuFlags",
+	"DomainInterfaceAddresses":          "",
+	"DomainGetState":                    "",
+	"DomainSetInterfaceParameters":      "DomainModificationImpact",
+	"DomainGetInterfaceParameters":      "DomainModificationImpact",
+	"DomainSetMetadata":                 "DomainModificationImpact",
+	"DomainGetMetadata":                 "DomainModificationImpact",
+	"DomainSetAutostart":                "",
+	"NetworkGetXMLDesc":                 "NetworkXMLFlags",
+	"NetworkCreateXMLFlags":             "NetworkCreateFlags",
+	"NetworkDefineXMLFlags":             "NetworkDefineFlags",
+	"NetworkUpdate":                     "NetworkUpdateFlags",
+	"StoragePoolGetXMLDesc":             "StorageXMLFlags",
+	"StorageVolGetXMLDesc":              "",
+	"StoragePoolCreateXML":              "StoragePoolCreateFlags",
+	"StoragePoolCreate":                 "StoragePoolCreateFlags",
+	"StorageVolCreateXML":               "StorageVolCreateFlags",
+	"StorageVolCreateXMLFrom":           "StorageVolCreateFlags",
+	"StoragePoolDefineXML":              "StoragePoolDefineFlags",
+	"StorageVolDeleteFlags":             "StorageVolDeleteFlags",
+	"InterfaceGetXMLDesc":               "InterfaceXMLFlags",
+	"InterfaceDefineXML":                "InterfaceDefineFlags",
+	"SecretDefineXML":                   "SecretDefineFlags",
+	"NwfilterDefineXMLFlags":            "NWFilterDefineFlags",
+	"NwfilterBindingCreateXML":          "NWFilterBindingCreateFlags",
+	"NodeDeviceCreateXML":               "NodeDeviceCreateXMLFlags",
+	"NodeDeviceDefineXML":               "NodeDeviceDefineXMLFlags",
+	"DomainSnapshotCreateXML":           "DomainSnapshotCreateFlags",
+	"DomainSnapshotGetXMLDesc":          "DomainSnapshotXMLFlags",
+	"DomainSnapshotDelete":              "DomainSnapshotDeleteFlags",
+	"DomainSnapshotListAllChildren":     "DomainSnapshotListFlags",
+	"DomainListAllSnapshots":            "DomainSnapshotListFlags",
+	"DomainRevertToSnapshot":            "DomainSnapshotRevertFlags",
+	"DomainCheckpointCreateXML":         "DomainCheckpointCreateFlags",
+	"DomainCheckpointGetXMLDesc":        "DomainCheckpointXMLFlags",
+	"DomainCheckpointDelete":            "DomainCheckpointDeleteFlags",
+	"DomainCheckpointListAllChildren":   "DomainCheckpointListFlags",
+	"DomainListAllCheckpoints":          "DomainCheckpointListFlags",
+	"ConnectGetAllDomainStats":          "ConnectGetAllDomainStatsFlags",
+	"DomainListGetStats":                "ConnectGetAllDomainStatsFlags",
+	"DomainOpenConsole":                 "DomainConsoleFlags",
+	"DomainOpenChannel":                 "DomainChannelFlags",
+	"DomainBlockResize":                 "DomainBlockResizeFlags",
+	"DomainBlockJobAbort":               "DomainBlockJobAbortFlags",
+	"DomainBlockCommit":                 "DomainBlockCommitFlags",
+	"DomainBlockRebase":                 "DomainBlockRebaseFlags",
+	"DomainBlockCopy":                   "DomainBlockCopyFlags",
+	"DomainBlockPull":                   "DomainBlockPullFlags",
+	"DomainGetJobStats":                 "DomainGetJobStatsFlags",
+	"DomainAbortJobFlags":               "DomainAbortJobFlagsValues",
+	"StorageVolDownload":                "StorageVolDownloadFlags",
+	"StorageVolUpload":                  "StorageVolUploadFlags",
+	"StorageVolResize":                  "StorageVolResizeFlags",
+	"StorageVolWipePattern":             "",
+	"DomainCoreDumpWithFormat":          "DomainCoreDumpFlags",
+	"DomainCoreDump":                    "DomainCoreDumpFlags",
+	"DomainMigratePerform3Params":       "DomainMigrateFlags",
+	"DomainMigrateBegin3Params":         "DomainMigrateFlags",
+	"DomainMigratePrepare3Params":       "DomainMigrateFlags",
+	"DomainMigrateFinish3Params":        "DomainMigrateFlags",
+	"DomainMigrateConfirm3Params":       "DomainMigrateFlags",
+	"DomainSetUserPassword":             "DomainSetUserPasswordFlags",
+	"DomainGetGuestInfo":                "",
+	"DomainAuthorizedSSHKeysSet":        "DomainAuthorizedSSHKeysSetFlags",
+	"DomainSetLaunchSecurityState":      "",
+	"ConnectListAllDomains":             "ConnectListAllDomainsFlags",
+	"ConnectListAllNetworks":            "ConnectListAllNetworksFlags",
+	"ConnectListAllStoragePools":        "ConnectListAllStoragePoolsFlags",
+	"ConnectListAllInterfaces":          "ConnectListAllInterfacesFlags",
+	"ConnectListAllNodeDevices":         "ConnectListAllNodeDeviceFlags",
+	"ConnectListAllSecrets":             "ConnectListAllSecretsFlags",
+	"NetworkGetDHCPLeases":              "",
+	"NetworkListAllPorts":               "",
+	"NetworkPortCreateXML":              "NetworkPortCreateFlags",
+	"NetworkPortGetXMLDesc":             "",
+	"DomainGetHostname":                 "DomainGetHostnameFlags",
+	"ConnectGetCPUModelNames":           "",
+	"ConnectBaselineCPU":                "ConnectBaselineCPUFlags",
+	"ConnectCompareCPU":                 "ConnectCompareCPUFlags",
+	"ConnectBaselineHypervisorCPU":      "ConnectBaselineCPUFlags",
+	"ConnectCompareHypervisorCPU":       "ConnectCompareCPUFlags",
+	"DomainMemoryStats":                 "",
+	"DomainGetCPUStats":                 "TypedParameterFlags",
+	"DomainBlockStatsFlags":             "TypedParameterFlags",
+	"DomainGetMemoryParameters":         "DomainModificationImpact",
+	"DomainSetMemoryParameters":         "DomainModificationImpact",
+	"DomainGetBlkioParameters":          "DomainModificationImpact",
+	"DomainSetBlkioParameters":          "DomainModificationImpact",
+	"DomainGetNUMAParameters":           "DomainModificationImpact",
+	"DomainSetNUMAParameters":           "DomainModificationImpact",
+	"DomainGetBlockIOTune":              "DomainModificationImpact",
+	"DomainSetBlockIOTune":              "DomainModificationImpact",
+	"DomainGetPerfEvents":               "DomainModificationImpact",
+	"DomainSetPerfEvents":               "DomainModificationImpact",
+	"DomainSetLifecycleAction":          "DomainModificationImpact",
+	"DomainSetVcpu":                     "DomainModificationImpact",
+	"DomainPinVcpuFlags":                "DomainModificationImpact",
+	"DomainPinEmulator":                 "DomainModificationImpact",
+	"DomainPinIothread":                 "DomainModificationImpact",
+	"DomainGetEmulatorPinInfo":          "DomainModificationImpact",
+	"DomainGetVcpuPinInfo":              "DomainModificationImpact",
+	"DomainGetIothreadInfo":             "DomainModificationImpact",
+	"DomainAddIothread":                 "DomainModificationImpact",
+	"DomainDelIothread":                 "DomainModificationImpact",
+	"DomainSetIothreadParams":           "DomainModificationImpact",
+	"DomainSetMemoryStatsPeriod":        "DomainMemoryModFlags",
+	"DomainSaveParams":                  "DomainSaveRestoreFlags",
+	"DomainRestoreParams":               "DomainSaveRestoreFlags",
+	"NetworkGetMetadata":                "NetworkUpdateFlags",
+	"NetworkSetMetadata":                "NetworkUpdateFlags",
+	"DomainSetSchedulerParametersFlags": "DomainModificationImpact",
+	"DomainGetSchedulerParametersFlags": "DomainModificationImpact",
+}
+
+// paramTypeOverrides types arguments and results other than flags, keyed by
+// "Method.field".
+var paramTypeOverrides = map[string]string{
+	"DomainInterfaceAddresses.source":               "DomainInterfaceAddressesSource",
+	"NetworkUpdate.command":                         "NetworkUpdateCommand",
+	"NetworkUpdate.section":                         "NetworkUpdateSection",
+	"DomainGetState.state":                          "DomainState",
+	"DomainEventRegisterAny.eventID":                "DomainEventID",
+	"ConnectDomainEventRegisterAny.eventID":         "DomainEventID",
+	"ConnectDomainEventCallbackRegisterAny.eventID": "DomainEventID",
+	"ConnectNetworkEventRegisterAny.eventID":        "NetworkEventID",
+	"ConnectStoragePoolEventRegisterAny.eventID":    "StoragePoolEventID",
+	"ConnectNodeDeviceEventRegisterAny.eventID":     "NodeDeviceEventID",
+	"ConnectSecretEventRegisterAny.eventID":         "SecretEventID",
+}
+
+// flagType returns the header type for method's flags argument, or "".
+func (m *model) flagType(method string, known map[string]bool) (string, error) {
+	if t, ok := flagTypeOverrides[method]; ok {
+		if t != "" && !known[t] {
+			return "", fmt.Errorf("xdrgen: flag type %s given for %s is not in the headers", t, method)
+		}
+		return t, nil
+	}
+	bases := []string{method}
+	if b, ok := strings.CutSuffix(method, "Flags"); ok {
+		bases = append(bases, b)
+	}
+	for _, b := range bases {
+		for _, suffix := range []string{"Flags", "FlagsValues", "Flag", "FlagValues"} {
+			if known[b+suffix] {
+				return b + suffix, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// methodInfo is a generated Conn method.
+type methodInfo struct {
+	name string
+	prog *program
+	pi   *procInfo
+}
+
+// fdProcedures pass file descriptors: in with the call, or out with the reply.
+var (
+	fdInProcedures = map[string]bool{
+		"REMOTE_PROC_DOMAIN_CREATE_WITH_FILES":        true,
+		"REMOTE_PROC_DOMAIN_CREATE_XML_WITH_FILES":    true,
+		"REMOTE_PROC_DOMAIN_FD_ASSOCIATE":             true,
+		"QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES": true,
+	}
+	fdOutProcedures = map[string]bool{
+		"REMOTE_PROC_DOMAIN_OPEN_GRAPHICS_FD":         true,
+		"QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES": true,
+	}
+)
+
+func (m *model) untypedFlags() []string {
+	known := map[string]bool{}
+	for _, e := range m.constEnums() {
+		known[goTypeName(e.Name)] = true
+	}
+	var out []string
+	for _, p := range m.progs {
+		if p.pkg != "remote" {
+			continue
+		}
+		procs, _ := m.procedures(p)
+		for _, pi := range procs {
+			if pi.args == nil {
+				continue
+			}
+			for _, f := range pi.args.def.Fields {
+				if f.Name != "flags" {
+					continue
+				}
+				t, err := m.flagType(pi.goName, known)
+				if err != nil {
+					out = append(out, err.Error())
+				} else if t == "" {
+					out = append(out, pi.goName)
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// rootProgram stands for the root package when resolving types, so that
+// every protocol type comes out qualified (remote.Domain).
+var rootProgram = &program{pkg: "virtwire"}
+
+var methodPrefixes = map[string]string{"remote": "", "qemu": "QEMU", "lxc": "LXC"}
+
+// reservedLocals are names the generated method bodies use.
+var reservedLocals = map[string]bool{"ctx": true, "c": true, "args": true, "ret": true, "err": true, "stream": true, "files": true, "inFiles": true}
+
+type param struct {
+	name   string // Go parameter or result name
+	field  string // struct field
+	goType string // type in the signature
+	conv   string // conversion from signature type to field type ("" if none)
+	back   string // conversion from field type to signature type
+}
+
+// genMethods produces the Conn methods for the remote, qemu and lxc programs
+// and the root-package aliases of the protocol types their signatures use.
+func (m *model) genMethods() ([]byte, error) {
+	known := map[string]bool{}
+	for _, e := range m.constEnums() {
+		known[goTypeName(e.Name)] = true
+	}
+	// Names the root package already uses (constants, types).
+	taken := map[string]bool{}
+	for _, e := range m.constEnums() {
+		taken[goTypeName(e.Name)] = true
+		for _, v := range e.Values {
+			taken[goConstName(v.Name)] = true
+		}
+	}
+	for _, d := range m.header.Defines {
+		taken[goConstName(d.Name)] = true
+	}
+	aliases := map[string]string{} // root name -> qualified type
+	w := &emitter{}
+	w.p(header, "remote_protocol.x, qemu_protocol.x and lxc_protocol.x")
+	w.p("package virtwire")
+	w.p("")
+	w.p("import (")
+	for _, imp := range []string{"context", "os", "github.com/virtwire/virtwire/protocol", "github.com/virtwire/virtwire/protocol/lxc", "github.com/virtwire/virtwire/protocol/qemu", "github.com/virtwire/virtwire/protocol/remote"} {
+		w.p("%q", imp)
+	}
+	w.p(")")
+	w.p("")
+	w.p("var _ = os.File{}")
+	w.p("var _ = protocol.NoStream")
+	w.p("")
+	// sigType shortens remote.X to X when X can be aliased in the root package.
+	sigType := func(t string) string {
+		out := t
+		for _, pfx := range []string{"[]", "*", ""} {
+			if !strings.HasPrefix(t, pfx+"remote.") {
+				continue
+			}
+			name := strings.TrimPrefix(t, pfx+"remote.")
+			if taken[name] {
+				return t
+			}
+			aliases[name] = "remote." + name
+			out = pfx + name
+			break
+		}
+		return out
+	}
+	for _, p := range m.progs {
+		prefix, ok := methodPrefixes[p.pkg]
+		if !ok {
+			continue
+		}
+		procs, err := m.procedures(p)
+		if err != nil {
+			return nil, err
+		}
+		for _, pi := range procs {
+			if pi.msg != nil && pi.args == nil && pi.ret == nil {
+				continue // an event the daemon sends
+			}
+			name := prefix + pi.goName
+			if err := m.genMethod(w, p, pi, name, known, sigType); err != nil {
+				return nil, err
+			}
+		}
+	}
+	// Aliases.
+	names := make([]string, 0, len(aliases))
+	for n := range aliases {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	w.p("// Protocol types used by the Conn methods, as aliases of protocol/remote's.")
+	w.p("type (")
+	for _, n := range names {
+		w.p("%s = %s", n, aliases[n])
+	}
+	w.p(")")
+	return w.source()
+}
+
+func (m *model) fields(ti *tinfo, method string, known map[string]bool, sigType func(string) string, result bool) ([]param, error) {
+	if ti == nil {
+		return nil, nil
+	}
+	var out []param
+	for _, f := range ti.def.Fields {
+		r, err := m.resolveDecl(f, rootProgram)
+		if err != nil {
+			return nil, err
+		}
+		pn := lowerCamel(f.Name)
+		if result {
+			pn = "r" + camel(f.Name)
+		} else if reservedLocals[pn] {
+			pn += "Arg"
+		}
+		pr := param{name: pn, field: camel(f.Name), goType: sigType(r.goType)}
+		typed := paramTypeOverrides[method+"."+f.Name]
+		if typed == "" && f.Name == "flags" && !result {
+			if typed, err = m.flagType(method, known); err != nil {
+				return nil, err
+			}
+		}
+		if typed != "" {
+			if !known[typed] {
+				return nil, fmt.Errorf("xdrgen: type %s for %s.%s is not in the headers", typed, method, f.Name)
+			}
+			pr.conv = r.goType
+			pr.back = typed
+			pr.goType = typed
+		}
+		out = append(out, pr)
+	}
+	return out, nil
+}
+
+func (m *model) genMethod(w *emitter, p *program, pi *procInfo, name string, known map[string]bool, sigType func(string) string) error {
+	ins, err := m.fields(pi.args, pi.goName, known, sigType, false)
+	if err != nil {
+		return err
+	}
+	outs, err := m.fields(pi.ret, pi.goName, known, sigType, true)
+	if err != nil {
+		return err
+	}
+	fdIn, fdOut := fdInProcedures[pi.value.Name], fdOutProcedures[pi.value.Name]
+	sig := []string{"ctx context.Context"}
+	for _, in := range ins {
+		sig = append(sig, in.name+" "+in.goType)
+	}
+	if fdIn {
+		sig = append(sig, "inFiles []*os.File")
+	}
+	var res []string
+	if pi.stream != "" {
+		res = append(res, "stream *Stream")
+	}
+	for _, o := range outs {
+		res = append(res, o.name+" "+o.goType)
+	}
+	if fdOut {
+		res = append(res, "files []*os.File")
+	}
+	res = append(res, "err error")
+
+	w.p("// %s calls %s (procedure %d).", name, pi.value.Name, pi.number)
+	switch pi.stream {
+	case "read":
+		w.p("// The returned Stream carries the data the daemon sends; read it to EOF")
+		w.p("// (or Abort it) and Close it.")
+	case "write":
+		w.p("// Write the data to the returned Stream, then Close it to finish the")
+		w.p("// transfer (or Abort it).")
+	}
+	if pi.sparse != "" {
+		w.p("// With %s set in flags the stream is sparse (see Stream.SendHole).", pi.sparse)
+	}
+	if fdIn {
+		w.p("// files are passed to the daemon over the unix socket.")
+	}
+	if fdOut {
+		w.p("// The daemon passes back file descriptors over the unix socket.")
+	}
+	w.p("func (c *Conn) %s(%s) (%s) {", name, strings.Join(sig, ", "), strings.Join(res, ", "))
+	pkgQual := p.pkg + "."
+	argsExpr, retExpr := "nil", "nil"
+	if pi.args != nil {
+		var inits []string
+		for _, in := range ins {
+			v := in.name
+			if in.conv != "" {
+				v = in.conv + "(" + v + ")"
+			}
+			inits = append(inits, in.field+": "+v)
+		}
+		w.p("args := %s%s{%s}", pkgQual, pi.args.goName, strings.Join(inits, ", "))
+		argsExpr = "&args"
+	}
+	if pi.ret != nil {
+		w.p("var ret %s%s", pkgQual, pi.ret.goName)
+		retExpr = "&ret"
+	}
+	target := fmt.Sprintf("%sProgram, %sProtocolVersion, int32(%s%s)", pkgQual, pkgQual, pkgQual, pi.constant)
+	switch {
+	case pi.stream != "":
+		dir := "protocol.ReadStream"
+		if pi.stream == "write" {
+			dir = "protocol.WriteStream"
+		}
+		w.p("if stream, err = c.callStream(ctx, %s, %s, %s, %s); err != nil {", target, dir, argsExpr, retExpr)
+	case fdIn || fdOut:
+		in := "nil"
+		if fdIn {
+			in = "inFiles"
+		}
+		if fdOut {
+			w.p("if files, err = c.callFDs(ctx, %s, %s, %s, %s); err != nil {", target, argsExpr, retExpr, in)
+		} else {
+			w.p("if _, err = c.callFDs(ctx, %s, %s, %s, %s); err != nil {", target, argsExpr, retExpr, in)
+		}
+	default:
+		w.p("if err = c.call(ctx, %s, %s, %s); err != nil {", target, argsExpr, retExpr)
+	}
+	w.p("return")
+	w.p("}")
+	var rets []string
+	if pi.stream != "" {
+		rets = append(rets, "stream")
+	}
+	for _, o := range outs {
+		v := "ret." + o.field
+		if o.back != "" {
+			v = o.back + "(" + v + ")"
+		}
+		rets = append(rets, v)
+	}
+	if fdOut {
+		rets = append(rets, "files")
+	}
+	rets = append(rets, "nil")
+	w.p("return %s", strings.Join(rets, ", "))
+	w.p("}")
+	w.p("")
+	return nil
+}
