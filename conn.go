@@ -55,6 +55,12 @@ type Conn struct {
 	ka       *keepaliver
 
 	features features
+
+	// Events (guarded by mu).
+	subscriptions map[subKey]*Subscription
+	registering   map[eventFamily]int // registrations in flight per family
+	early         []earlyEvent
+	subs          sync.WaitGroup // one per active Subscription's watcher
 }
 
 // features are what the daemon told us it supports (CONNECT_SUPPORTS_FEATURE).
@@ -117,13 +123,15 @@ type authenticator func(ctx context.Context, c *Conn, offered []remote.AuthType)
 
 func newConn(ctx context.Context, nc net.Conn, o options, auth authenticator) (*Conn, error) {
 	c := &Conn{
-		nc:         nc,
-		opts:       o,
-		log:        o.logger,
-		pending:    make(map[uint32]*call),
-		abandoned:  make(map[uint32]struct{}),
-		done:       make(chan struct{}),
-		readerDone: make(chan struct{}),
+		nc:            nc,
+		opts:          o,
+		log:           o.logger,
+		pending:       make(map[uint32]*call),
+		abandoned:     make(map[uint32]struct{}),
+		subscriptions: make(map[subKey]*Subscription),
+		registering:   make(map[eventFamily]int),
+		done:          make(chan struct{}),
+		readerDone:    make(chan struct{}),
 	}
 	c.lastRecv.Store(time.Now().UnixNano())
 	go c.readLoop()
@@ -187,6 +195,7 @@ func (c *Conn) Close() error {
 func (c *Conn) shutdown(err error) {
 	c.fail(err)
 	<-c.readerDone
+	c.subs.Wait()
 	c.aux.Wait()
 }
 

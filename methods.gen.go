@@ -1603,8 +1603,8 @@ func (c *Conn) ConnectDomainEventRegisterAny(ctx context.Context, eventID Domain
 }
 
 // ConnectDomainEventDeregisterAny calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY (procedure 168).
-func (c *Conn) ConnectDomainEventDeregisterAny(ctx context.Context, eventID int32) (err error) {
-	args := remote.ConnectDomainEventDeregisterAnyArgs{EventID: eventID}
+func (c *Conn) ConnectDomainEventDeregisterAny(ctx context.Context, eventID DomainEventID) (err error) {
+	args := remote.ConnectDomainEventDeregisterAnyArgs{EventID: int32(eventID)}
 	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainEventDeregisterAny), &args, nil); err != nil {
 		return
 	}
@@ -3886,8 +3886,8 @@ func (c *Conn) QEMUDomainAgentCommand(ctx context.Context, dom Domain, cmd strin
 }
 
 // QEMUConnectDomainMonitorEventRegister calls QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER (procedure 4).
-func (c *Conn) QEMUConnectDomainMonitorEventRegister(ctx context.Context, dom OptDomain, event OptString, flags uint32) (rCallbackID int32, err error) {
-	args := qemu.ConnectDomainMonitorEventRegisterArgs{Dom: dom, Event: event, Flags: flags}
+func (c *Conn) QEMUConnectDomainMonitorEventRegister(ctx context.Context, dom OptDomain, event OptString, flags ConnectDomainQemuMonitorEventRegisterFlags) (rCallbackID int32, err error) {
+	args := qemu.ConnectDomainMonitorEventRegisterArgs{Dom: dom, Event: event, Flags: uint32(flags)}
 	var ret qemu.ConnectDomainMonitorEventRegisterRet
 	if err = c.call(ctx, qemu.Program, qemu.ProtocolVersion, int32(qemu.ProcConnectDomainMonitorEventRegister), &args, &ret); err != nil {
 		return
@@ -3924,39 +3924,3 @@ func (c *Conn) LXCDomainOpenNamespace(ctx context.Context, dom Domain, flags uin
 	}
 	return nil
 }
-
-// Protocol types used by the Conn methods, as aliases of protocol/remote's.
-type (
-	AuthType                  = remote.AuthType
-	Domain                    = remote.Domain
-	DomainCheckpoint          = remote.DomainCheckpoint
-	DomainDiskError           = remote.DomainDiskError
-	DomainFsinfo              = remote.DomainFsinfo
-	DomainGetSecurityLabelRet = remote.DomainGetSecurityLabelRet
-	DomainInterface           = remote.DomainInterface
-	DomainIothreadInfo        = remote.DomainIothreadInfo
-	DomainMemoryStat          = remote.DomainMemoryStat
-	DomainSnapshot            = remote.DomainSnapshot
-	DomainStatsRecord         = remote.DomainStatsRecord
-	Interface                 = remote.Interface
-	Network                   = remote.Network
-	NetworkDHCPLease          = remote.NetworkDHCPLease
-	NetworkPort               = remote.NetworkPort
-	NodeDevice                = remote.NodeDevice
-	NodeGetCPUStats           = remote.NodeGetCPUStats
-	NodeGetMemoryStats        = remote.NodeGetMemoryStats
-	Nwfilter                  = remote.Nwfilter
-	NwfilterBinding           = remote.NwfilterBinding
-	OptDomain                 = remote.OptDomain
-	OptNetwork                = remote.OptNetwork
-	OptNodeDevice             = remote.OptNodeDevice
-	OptSecret                 = remote.OptSecret
-	OptStoragePool            = remote.OptStoragePool
-	OptString                 = remote.OptString
-	Secret                    = remote.Secret
-	StoragePool               = remote.StoragePool
-	StorageVol                = remote.StorageVol
-	TypedParam                = remote.TypedParam
-	UUID                      = remote.UUID
-	VcpuInfo                  = remote.VcpuInfo
-)

@@ -15,6 +15,7 @@ type options struct {
 	keepAliveCount    int
 	logger            *slog.Logger
 	dialTimeout       time.Duration
+	eventBuffer       int
 }
 
 // Defaults of libvirt's client (virsh and the remote driver).

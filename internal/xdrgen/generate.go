@@ -138,7 +138,19 @@ func Generate(cfg Config) error {
 	if src, err = m.genMethods(); err != nil {
 		return err
 	}
-	return write(filepath.Join(cfg.Out, "methods.gen.go"), src)
+	if err := write(filepath.Join(cfg.Out, "methods.gen.go"), src); err != nil {
+		return err
+	}
+	if src, err = m.genEvents(); err != nil {
+		return err
+	}
+	if err := write(filepath.Join(cfg.Out, "events.gen.go"), src); err != nil {
+		return err
+	}
+	if src, err = m.genAliases(); err != nil {
+		return err
+	}
+	return write(filepath.Join(cfg.Out, "types.gen.go"), src)
 }
 
 // write replaces path only when its content changes, so that go generate

@@ -114,6 +114,7 @@ var flagTypeOverrides = map[string]string{
 	"ConnectBaselineHypervisorCPU":      "ConnectBaselineCPUFlags",
 	"ConnectCompareHypervisorCPU":       "ConnectCompareCPUFlags",
 	"DomainMemoryStats":                 "",
+	"ConnectDomainMonitorEventRegister": "ConnectDomainQemuMonitorEventRegisterFlags",
 	"DomainGetCPUStats":                 "TypedParameterFlags",
 	"DomainBlockStatsFlags":             "TypedParameterFlags",
 	"DomainGetMemoryParameters":         "DomainModificationImpact",
@@ -157,6 +158,7 @@ var paramTypeOverrides = map[string]string{
 	"ConnectDomainEventRegisterAny.eventID":         "DomainEventID",
 	"ConnectDomainEventCallbackRegisterAny.eventID": "DomainEventID",
 	"ConnectNetworkEventRegisterAny.eventID":        "NetworkEventID",
+	"ConnectDomainEventDeregisterAny.eventID":       "DomainEventID",
 	"ConnectStoragePoolEventRegisterAny.eventID":    "StoragePoolEventID",
 	"ConnectNodeDeviceEventRegisterAny.eventID":     "NodeDeviceEventID",
 	"ConnectSecretEventRegisterAny.eventID":         "SecretEventID",
@@ -254,25 +256,66 @@ type param struct {
 	back   string // conversion from field type to signature type
 }
 
-// genMethods produces the Conn methods for the remote, qemu and lxc programs
-// and the root-package aliases of the protocol types their signatures use.
+// rootType shortens remote.X to X when the root package may alias X, and
+// records the alias; genAliases writes them.
+func (m *model) rootType(t string) string {
+	if m.taken == nil {
+		m.taken = map[string]bool{}
+		m.aliases = map[string]string{}
+		for _, e := range m.constEnums() {
+			m.taken[goTypeName(e.Name)] = true
+			for _, v := range e.Values {
+				m.taken[goConstName(v.Name)] = true
+			}
+		}
+		for _, d := range m.header.Defines {
+			m.taken[goConstName(d.Name)] = true
+		}
+	}
+	for _, pfx := range []string{"[]", "*", ""} {
+		name, ok := strings.CutPrefix(t, pfx+"remote.")
+		if !ok {
+			continue
+		}
+		if m.taken[name] {
+			return t
+		}
+		m.aliases[name] = "remote." + name
+		return pfx + name
+	}
+	return t
+}
+
+// genAliases writes the root package's aliases of the protocol types its
+// methods and events show.
+func (m *model) genAliases() ([]byte, error) {
+	w := &emitter{}
+	w.p(header, "remote_protocol.x")
+	w.p("package virtwire")
+	w.p("")
+	w.p("import %q", "github.com/virtwire/virtwire/protocol/remote")
+	w.p("")
+	names := make([]string, 0, len(m.aliases))
+	for n := range m.aliases {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	w.p("// Protocol types used by the Conn methods and events, as aliases of")
+	w.p("// protocol/remote's.")
+	w.p("type (")
+	for _, n := range names {
+		w.p("%s = %s", n, m.aliases[n])
+	}
+	w.p(")")
+	return w.source()
+}
+
+// genMethods produces the Conn methods for the remote, qemu and lxc programs.
 func (m *model) genMethods() ([]byte, error) {
 	known := map[string]bool{}
 	for _, e := range m.constEnums() {
 		known[goTypeName(e.Name)] = true
 	}
-	// Names the root package already uses (constants, types).
-	taken := map[string]bool{}
-	for _, e := range m.constEnums() {
-		taken[goTypeName(e.Name)] = true
-		for _, v := range e.Values {
-			taken[goConstName(v.Name)] = true
-		}
-	}
-	for _, d := range m.header.Defines {
-		taken[goConstName(d.Name)] = true
-	}
-	aliases := map[string]string{} // root name -> qualified type
 	w := &emitter{}
 	w.p(header, "remote_protocol.x, qemu_protocol.x and lxc_protocol.x")
 	w.p("package virtwire")
@@ -286,23 +329,7 @@ func (m *model) genMethods() ([]byte, error) {
 	w.p("var _ = os.File{}")
 	w.p("var _ = protocol.NoStream")
 	w.p("")
-	// sigType shortens remote.X to X when X can be aliased in the root package.
-	sigType := func(t string) string {
-		out := t
-		for _, pfx := range []string{"[]", "*", ""} {
-			if !strings.HasPrefix(t, pfx+"remote.") {
-				continue
-			}
-			name := strings.TrimPrefix(t, pfx+"remote.")
-			if taken[name] {
-				return t
-			}
-			aliases[name] = "remote." + name
-			out = pfx + name
-			break
-		}
-		return out
-	}
+	sigType := m.rootType
 	for _, p := range m.progs {
 		prefix, ok := methodPrefixes[p.pkg]
 		if !ok {
@@ -322,18 +349,6 @@ func (m *model) genMethods() ([]byte, error) {
 			}
 		}
 	}
-	// Aliases.
-	names := make([]string, 0, len(aliases))
-	for n := range aliases {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	w.p("// Protocol types used by the Conn methods, as aliases of protocol/remote's.")
-	w.p("type (")
-	for _, n := range names {
-		w.p("%s = %s", n, aliases[n])
-	}
-	w.p(")")
 	return w.source()
 }
 

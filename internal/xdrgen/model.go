@@ -36,6 +36,9 @@ type model struct {
 	enums  map[string]*einfo // enums by C name
 	header *Header
 	sizes  map[string]int64 // minSize cache
+
+	taken   map[string]bool   // names the root package's constants use
+	aliases map[string]string // root-package aliases of protocol types
 }
 
 type tinfo struct {
