@@ -138,10 +138,20 @@ func (p *proc) mountNS() string {
 func (p *proc) waitGone(ctx context.Context) error {
 	err := poll(ctx, func() bool { return !p.alive() },
 		func() string { return fmt.Sprintf("%s (pid %d) did not exit", p.name, p.pid) })
-	if err == nil {
-		p.reap()
+	if err != nil {
+		return err
 	}
-	return err
+	if p.cmd != nil {
+		p.reap()
+		return nil
+	}
+	// Not our child (`lab down` after `lab up`): init reaps it. Give init a
+	// moment, so that no <defunct> entry is left for ps to show, but do not
+	// insist: some inits never reap.
+	zctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	_ = poll(zctx, func() bool { _, _, err := procStat(p.pid); return err != nil }, func() string { return "" })
+	return nil
 }
 
 // reap collects the exit status of a child that has exited; its exit status
