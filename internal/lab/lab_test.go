@@ -280,6 +280,42 @@ func TestUpRefusesForeignFolder(t *testing.T) {
 	}
 }
 
+// TestUpFailureCleansUp makes Up fail half-way: the folder's length lets the
+// main daemon's sockets fit in sun_path but not the SASL daemon's, so one
+// daemon starts before another fails. Up must take everything away again.
+func TestUpFailureCleansUp(t *testing.T) {
+	Require(t)
+	parent, err := os.MkdirTemp("", "virtwire-labfail-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(parent) })
+	// main: dir+"/main/sock/libvirt-sock-ro" (26 more bytes) must fit in 107,
+	// sasl: dir+"/sasl-daemon/sock/libvirt-sock-ro" (33 more) must not.
+	dir := parent + "/" + strings.Repeat("d", 78-len(parent)-1)
+	if len(dir) != 78 {
+		t.Fatalf("temp folder %s too long for this test", parent)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	_, err = Up(ctx, dir)
+	if err == nil || !strings.Contains(err.Error(), "too long for a unix socket") {
+		t.Fatalf("Up: err = %v, want a socket path too long", err)
+	}
+	if strings.Contains(err.Error(), "/main/") {
+		t.Fatalf("Up: the main daemon failed too, so nothing was left to clean: %v", err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("lab folder remains after a failed Up (stat err %v)", err)
+	}
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, f := range procs {
+		if cmdline, err := os.ReadFile(f); err == nil && strings.Contains(string(cmdline), dir) {
+			t.Errorf("%s still runs after a failed Up: %q", f, cmdline)
+		}
+	}
+}
+
 // TestStartFailureShowsLog checks that a daemon that cannot start is
 // reported with its own words.
 func TestStartFailureShowsLog(t *testing.T) {
