@@ -230,7 +230,7 @@ func TestUpDown(t *testing.T) {
 	}
 	var procs []*proc
 	for _, pf := range pidFiles {
-		p, err := readPidFile(pf, pf, "")
+		p, err := readPidFile(pf, pf)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -62,7 +62,7 @@ func startProc(name string, argv, env []string, logPath, pidFile string, dieWith
 }
 
 // readPidFile returns the process a pid file written by startProc names.
-func readPidFile(name, pidFile, logPath string) (*proc, error) {
+func readPidFile(name, pidFile string) (*proc, error) {
 	data, err := os.ReadFile(pidFile)
 	if err != nil {
 		return nil, err
@@ -75,7 +75,7 @@ func readPidFile(name, pidFile, logPath string) (*proc, error) {
 	if err != nil || pid <= 1 {
 		return nil, fmt.Errorf("lab: %s: bad PID %q", pidFile, f[0])
 	}
-	return &proc{name: name, pid: pid, start: f[1], log: logPath}, nil
+	return &proc{name: name, pid: pid, start: f[1]}, nil
 }
 
 // procStat returns field 22 (start time) and field 3 (state) of
@@ -168,9 +168,8 @@ func (p *proc) reap() {
 // namespace (children such as dnsmasq or QEMU), so nothing it started lives on.
 func (p *proc) kill(ctx context.Context) error {
 	ns := p.mountNS()
-	if p.signal(syscall.SIGCONT) == nil { // a stopped process cannot act on SIGTERM
-		_ = p.signal(syscall.SIGTERM)
-	}
+	_ = p.signal(syscall.SIGCONT) // a stopped process cannot act on SIGTERM
+	_ = p.signal(syscall.SIGTERM)
 	tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	err := p.waitGone(tctx)
 	cancel()

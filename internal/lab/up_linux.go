@@ -111,7 +111,7 @@ func down(ctx context.Context, dir string, started []*proc) error {
 		errs []error
 	)
 	for _, pf := range pidFiles {
-		p, err := readPidFile(filepath.Base(filepath.Dir(pf)), pf, "")
+		p, err := readPidFile(filepath.Base(filepath.Dir(pf)), pf)
 		if err != nil {
 			errs = append(errs, err)
 			continue
