@@ -56,7 +56,13 @@ func TestEndpointsAnswer(t *testing.T) {
 				lab     *Lab
 				uri     string
 				wantErr string
-			}{"qemu unix", l, l.DriverURI(UnixRW, "qemu", "/system"), ""})
+			}{"qemu unix", l, l.DriverURI(UnixRW, "qemu", "/system"), ""},
+			struct {
+				name    string
+				lab     *Lab
+				uri     string
+				wantErr string
+			}{"qemu tls", l, l.DriverURI(TLS, "qemu", "/system"), ""})
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
