@@ -8,10 +8,33 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PLATFORMS := linux/amd64 linux/arm64 linux/arm linux/386 linux/riscv64 linux/s390x \
              linux/ppc64le darwin/arm64 freebsd/amd64 windows/amd64
 
-.PHONY: test check fmt-check vet staticcheck generate generate-check cross unit fuzz-short fuzz
+.PHONY: test check fmt-check vet staticcheck generate generate-check cross unit fuzz-short fuzz \
+        deps lab-up lab-down demo
 
-## test: every check CI runs.
-test: check unit fuzz-short
+# The lab command (internal/lab/cmd/lab): up, down, env, status, uri NAME.
+LAB := $(GO) run ./internal/lab/cmd/lab
+
+## test: what CI runs (.ci/run): the Debian packages, then a private libvirt lab
+## around every check, the unit and integration tests and the fuzz targets. The
+## lab is stopped whatever happens (scripts/lab-run.sh traps EXIT).
+test: deps
+	@scripts/lab-run.sh $(MAKE) --no-print-directory check unit fuzz-short
+
+## demo: the lab, its endpoints, and a listing of the test driver over unix.
+demo: deps
+	@scripts/lab-run.sh scripts/lab-demo.sh
+
+## deps: install what the lab needs from Debian's packages (root; quiet when
+## nothing is missing).
+deps:
+	@scripts/deps.sh
+
+## lab-up / lab-down: a lab in .lab that plain `go test ./...` finds by itself.
+lab-up: deps
+	@$(LAB) up
+
+lab-down:
+	@$(LAB) down
 
 ## check: formatting, vet, staticcheck, generated code up to date, cross-builds.
 check: fmt-check vet staticcheck generate-check cross

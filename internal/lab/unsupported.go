@@ -1,0 +1,46 @@
+//go:build !linux
+
+package lab
+
+import (
+	"context"
+	"errors"
+	"testing"
+)
+
+// errUnsupported is what the lab says where it cannot run: its daemons need
+// Linux mount namespaces.
+var errUnsupported = errors.New("lab: the libvirt lab runs only on Linux (it needs mount namespaces)")
+
+type runState struct{}
+
+type daemonRun struct{}
+
+// Up starts a lab; on this system it only reports that it cannot.
+func Up(ctx context.Context, dir string) (*Lab, error) { return nil, errUnsupported }
+
+// Down stops a lab; on this system there is none to stop.
+func Down(ctx context.Context, dir string) error { return errUnsupported }
+
+// Down stops the lab; on this system there is none to stop.
+func (l *Lab) Down(ctx context.Context) error { return errUnsupported }
+
+// StartDaemon starts a throwaway daemon; on this system it skips the test
+// (or fails it when CI is set).
+func StartDaemon(tb testing.TB, opts ...DaemonOption) *Daemon {
+	tb.Helper()
+	unavailable(tb, errUnsupported.Error())
+	return nil
+}
+
+// Kill kills the daemon; there is none on this system.
+func (d *Daemon) Kill() { d.tb.Fatal(errUnsupported) }
+
+// Stop freezes the daemon; there is none on this system.
+func (d *Daemon) Stop() { d.tb.Fatal(errUnsupported) }
+
+// Cont resumes the daemon; there is none on this system.
+func (d *Daemon) Cont() { d.tb.Fatal(errUnsupported) }
+
+// Restart restarts the daemon; there is none on this system.
+func (d *Daemon) Restart() { d.tb.Fatal(errUnsupported) }
