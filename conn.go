@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,6 +53,7 @@ type Conn struct {
 	aux        sync.WaitGroup // short-lived goroutines: pong writes, keepalive pings
 
 	lastRecv atomic.Int64 // unix nanoseconds of the last packet received
+	closing  atomic.Bool  // Close has begun: the daemon's EOF is expected
 	ka       *keepaliver
 
 	features features
@@ -61,6 +63,10 @@ type Conn struct {
 	registering   map[eventFamily]int // registrations in flight per family
 	early         []earlyEvent
 	subs          sync.WaitGroup // one per active Subscription's watcher
+
+	// Streams by serial (guarded by mu), and serials of recently ended ones.
+	streams       map[uint32]*Stream
+	closedStreams map[uint32]struct{}
 }
 
 // features are what the daemon told us it supports (CONNECT_SUPPORTS_FEATURE).
@@ -71,9 +77,10 @@ type features struct {
 
 // reply is a reply packet handed from the reader to the caller.
 type reply struct {
-	h   protocol.Header
-	pkt *[]byte // the whole packet, from packetPool
-	off int     // where the body starts in *pkt
+	h     protocol.Header
+	pkt   *[]byte // the whole packet, from packetPool
+	off   int     // where the body starts in *pkt
+	files []*os.File
 }
 
 type call struct {
@@ -130,6 +137,8 @@ func newConn(ctx context.Context, nc net.Conn, o options, auth authenticator) (*
 		abandoned:     make(map[uint32]struct{}),
 		subscriptions: make(map[subKey]*Subscription),
 		registering:   make(map[eventFamily]int),
+		streams:       make(map[uint32]*Stream),
+		closedStreams: make(map[uint32]struct{}),
 		done:          make(chan struct{}),
 		readerDone:    make(chan struct{}),
 	}
@@ -178,6 +187,7 @@ func (c *Conn) Err() error {
 // and concurrently with calls; later calls return the first result.
 func (c *Conn) Close() error {
 	c.closeOnce.Do(func() {
+		c.closing.Store(true)
 		if c.Err() == nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			err := c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectClose), nil, nil)
@@ -211,6 +221,15 @@ func (c *Conn) fail(err error) {
 		}
 		close(c.done)
 		c.nc.Close()
+		c.mu.Lock()
+		streams := make([]*Stream, 0, len(c.streams))
+		for _, s := range c.streams {
+			streams = append(streams, s)
+		}
+		c.mu.Unlock()
+		for _, s := range streams {
+			s.fail(err)
+		}
 		if c.log != nil && !errors.Is(err, ErrConnClosed) {
 			c.log.Info("virtwire: connection failed", "err", err)
 		}
@@ -219,12 +238,18 @@ func (c *Conn) fail(err error) {
 
 func (c *Conn) readLoop() {
 	defer close(c.readerDone)
-	br := bufio.NewReaderSize(c.nc, 64<<10)
+	src, fr := fdSource(c.nc)
+	br := bufio.NewReaderSize(src, 64<<10)
 	for {
 		bp := packetPool.Get().(*[]byte)
 		pkt, err := protocol.ReadPacket(br, *bp)
 		if err != nil {
-			c.fail(readError(err))
+			if c.closing.Load() {
+				err = ErrConnClosed
+			} else {
+				err = readError(err)
+			}
+			c.fail(err)
 			return
 		}
 		*bp = pkt
@@ -237,7 +262,18 @@ func (c *Conn) readLoop() {
 		if c.log != nil {
 			c.logPacket("recv", h, len(pkt))
 		}
-		if err := c.dispatch(h, bp, len(pkt)-len(body)); err != nil {
+		off := len(pkt) - len(body)
+		var files []*os.File
+		if h.Type == protocol.ReplyWithFDs {
+			if files, err = c.readFDs(br, fr, body, h); err != nil {
+				putPacket(bp)
+				c.fail(err)
+				return
+			}
+			off += 4
+		}
+		if err := c.dispatch(h, bp, off, files); err != nil {
+			closeFiles(files)
 			c.fail(err)
 			return
 		}
@@ -258,7 +294,7 @@ func readError(err error) error {
 
 // dispatch routes one packet. It returns an error only for protocol
 // violations, which end the connection. It owns bp.
-func (c *Conn) dispatch(h protocol.Header, bp *[]byte, off int) error {
+func (c *Conn) dispatch(h protocol.Header, bp *[]byte, off int, files []*os.File) error {
 	switch h.Program {
 	case keepalive.Program:
 		defer putPacket(bp)
@@ -288,7 +324,7 @@ func (c *Conn) dispatch(h protocol.Header, bp *[]byte, off int) error {
 	}
 	switch h.Type {
 	case protocol.Reply, protocol.ReplyWithFDs:
-		return c.dispatchReply(h, bp, off)
+		return c.dispatchReply(h, bp, off, files)
 	case protocol.Message:
 		return c.dispatchEvent(h, bp, off)
 	case protocol.Stream, protocol.StreamHole:
@@ -299,7 +335,7 @@ func (c *Conn) dispatch(h protocol.Header, bp *[]byte, off int) error {
 	}
 }
 
-func (c *Conn) dispatchReply(h protocol.Header, bp *[]byte, off int) error {
+func (c *Conn) dispatchReply(h protocol.Header, bp *[]byte, off int, files []*os.File) error {
 	c.mu.Lock()
 	cl := c.pending[h.Serial]
 	if cl != nil {
@@ -308,7 +344,13 @@ func (c *Conn) dispatchReply(h protocol.Header, bp *[]byte, off int) error {
 		delete(c.abandoned, h.Serial)
 		c.mu.Unlock()
 		putPacket(bp)
+		closeFiles(files)
 		return nil
+	} else if s := c.streams[h.Serial]; s != nil && h.Status == protocol.StatusError {
+		// The daemon reports a failure of an open stream (a failed finish,
+		// or a write it could not complete) as an error reply.
+		c.mu.Unlock()
+		return c.dispatchStream(h, bp, off)
 	}
 	c.mu.Unlock()
 	if cl == nil {
@@ -319,63 +361,100 @@ func (c *Conn) dispatchReply(h protocol.Header, bp *[]byte, off int) error {
 		putPacket(bp)
 		return fmt.Errorf("%w: reply with serial %d is for %s, but the call was %s", ErrProtocol, h.Serial, procName(h.Program, h.Procedure), procName(cl.prog, cl.proc))
 	}
-	cl.reply <- reply{h: h, pkt: bp, off: off}
+	cl.reply <- reply{h: h, pkt: bp, off: off, files: files}
 	return nil
 }
 
 // call runs one procedure: it sends args (nil for none) and decodes the
 // reply into ret (nil for none).
 func (c *Conn) call(ctx context.Context, prog, vers uint32, proc int32, args, ret protocol.Value) error {
+	_, err := c.roundTrip(ctx, protocol.Header{Program: prog, Version: vers, Procedure: proc, Type: protocol.Call}, args, ret, nil)
+	return err
+}
+
+// callExtras are the rarer parts of a call.
+type callExtras struct {
+	// register runs under c.mu together with the registration of the call,
+	// so that a stream can be routed before its first packet can arrive.
+	register func(serial uint32)
+	// sendFiles are passed with the call (CALL_WITH_FDS).
+	sendFiles []*os.File
+	// recvFiles receives the descriptors passed with the reply.
+	recvFiles *[]*os.File
+}
+
+// roundTrip sends a call with the header h (whose serial it assigns) and
+// waits for its reply. It returns the serial used.
+func (c *Conn) roundTrip(ctx context.Context, h protocol.Header, args, ret protocol.Value, x *callExtras) (uint32, error) {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("virtwire: %s: %w", procName(prog, proc), err)
+		return 0, fmt.Errorf("virtwire: %s: %w", procName(h.Program, h.Procedure), err)
 	}
 	cl := callPool.Get().(*call)
-	cl.prog, cl.proc = prog, proc
+	cl.prog, cl.proc = h.Program, h.Procedure
 	c.mu.Lock()
 	if c.err != nil {
 		err := c.err
 		c.mu.Unlock()
 		callPool.Put(cl)
-		return err
+		return 0, err
 	}
 	c.serial++
-	serial := c.serial
-	c.pending[serial] = cl
+	h.Serial = c.serial
+	c.pending[h.Serial] = cl
+	if x != nil && x.register != nil {
+		x.register(h.Serial)
+	}
 	c.mu.Unlock()
 
-	if err := c.send(protocol.Header{Program: prog, Version: vers, Procedure: proc, Type: protocol.Call, Serial: serial}, args); err != nil {
+	var files []*os.File
+	if x != nil {
+		files = x.sendFiles
+	}
+	if err := c.sendFiles(h, args, files); err != nil {
 		c.mu.Lock()
-		delete(c.pending, serial)
+		delete(c.pending, h.Serial)
 		c.mu.Unlock()
-		return err
+		return h.Serial, err
 	}
 
 	select {
 	case r := <-cl.reply:
 		callPool.Put(cl)
-		return c.finish(r, ret)
+		if x != nil && x.recvFiles != nil {
+			*x.recvFiles = r.files
+		} else {
+			closeFiles(r.files)
+		}
+		return h.Serial, c.finish(r, ret)
 	case <-ctx.Done():
 		c.mu.Lock()
-		_, waiting := c.pending[serial]
+		_, waiting := c.pending[h.Serial]
 		if waiting {
-			delete(c.pending, serial)
-			c.abandoned[serial] = struct{}{}
+			delete(c.pending, h.Serial)
+			c.abandoned[h.Serial] = struct{}{}
 		}
 		c.mu.Unlock()
 		if !waiting {
 			// The reader took the reply just now; it is in the channel.
 			r := <-cl.reply
 			putPacket(r.pkt)
+			closeFiles(r.files)
 		}
 		callPool.Put(cl)
-		return fmt.Errorf("virtwire: %s: %w", procName(prog, proc), ctx.Err())
+		return h.Serial, fmt.Errorf("virtwire: %s: %w", procName(h.Program, h.Procedure), ctx.Err())
 	case <-c.done:
-		return c.Err()
+		return h.Serial, c.Err()
 	}
 }
 
 // send encodes and writes one packet.
 func (c *Conn) send(h protocol.Header, body protocol.Value) error {
+	return c.sendFiles(h, body, nil)
+}
+
+// sendFiles encodes and writes one packet, followed by file descriptors
+// when files is not empty (the header's type must then be CallWithFDs).
+func (c *Conn) sendFiles(h protocol.Header, body protocol.Value, files []*os.File) error {
 	e := encPool.Get().(*protocol.Encoder)
 	defer func() {
 		if cap(e.Bytes()) <= maxPooled {
@@ -384,6 +463,9 @@ func (c *Conn) send(h protocol.Header, body protocol.Value) error {
 	}()
 	e.Reset()
 	e.StartPacket(h)
+	if h.Type == protocol.CallWithFDs {
+		e.Uint32(uint32(len(files)))
+	}
 	if body != nil {
 		body.EncodeXDR(e)
 	}
@@ -391,12 +473,15 @@ func (c *Conn) send(h protocol.Header, body protocol.Value) error {
 	if err != nil {
 		return fmt.Errorf("virtwire: %s: %w", procName(h.Program, h.Procedure), err)
 	}
-	return c.write(h, pkt)
+	return c.write(h, pkt, files)
 }
 
-func (c *Conn) write(h protocol.Header, pkt []byte) error {
+func (c *Conn) write(h protocol.Header, pkt []byte, files []*os.File) error {
 	c.wmu.Lock()
 	_, err := c.nc.Write(pkt)
+	if err == nil && len(files) > 0 {
+		err = sendFDs(c.nc, files)
+	}
 	c.wmu.Unlock()
 	if err != nil {
 		c.fail(readError(err))

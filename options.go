@@ -16,6 +16,7 @@ type options struct {
 	logger            *slog.Logger
 	dialTimeout       time.Duration
 	eventBuffer       int
+	streamBuffer      int
 }
 
 // Defaults of libvirt's client (virsh and the remote driver).

@@ -1,0 +1,81 @@
+//go:build unix
+
+package virtwire
+
+import (
+	"net"
+	"os"
+	"syscall"
+)
+
+func canPassFDs(nc net.Conn) bool {
+	_, ok := nc.(*net.UnixConn)
+	return ok
+}
+
+// fdSource returns the reader the connection's reader goroutine uses: for
+// a unix socket, one that can receive file descriptors.
+func fdSource(nc net.Conn) (interface{ Read([]byte) (int, error) }, *fdReader) {
+	uc, ok := nc.(*net.UnixConn)
+	if !ok {
+		return nc, nil
+	}
+	r := &unixFDReader{uc: uc, oob: make([]byte, syscall.CmsgSpace(4*64))}
+	return r, &r.fdReader
+}
+
+// unixFDReader is an fdReader over a *net.UnixConn.
+type unixFDReader struct {
+	uc  *net.UnixConn
+	oob []byte
+	fdReader
+}
+
+func (r *unixFDReader) Read(p []byte) (int, error) {
+	n, oobn, _, _, err := r.uc.ReadMsgUnix(p, r.oob)
+	if oobn > 0 {
+		r.collect(r.oob[:oobn])
+	}
+	return n, err
+}
+
+func (r *unixFDReader) collect(oob []byte) {
+	msgs, err := syscall.ParseSocketControlMessage(oob)
+	if err != nil {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, m := range msgs {
+		fds, err := syscall.ParseUnixRights(&m)
+		if err != nil {
+			continue
+		}
+		for _, fd := range fds {
+			syscall.CloseOnExec(fd)
+			if len(r.fds) >= 4*32 {
+				syscall.Close(fd) // more than any reply may carry
+				continue
+			}
+			r.fds = append(r.fds, fd)
+		}
+	}
+}
+
+func closeFDs(fds []int) {
+	for _, fd := range fds {
+		syscall.Close(fd)
+	}
+}
+
+// sendFDs passes each file's descriptor with one dummy byte, as libvirt
+// does after a CALL_WITH_FDS packet.
+func sendFDs(nc net.Conn, files []*os.File) error {
+	uc := nc.(*net.UnixConn)
+	for _, f := range files {
+		if _, _, err := uc.WriteMsgUnix([]byte{0}, syscall.UnixRights(int(f.Fd())), nil); err != nil {
+			return err
+		}
+	}
+	return nil
+}
