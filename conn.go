@@ -159,7 +159,11 @@ func newConn(ctx context.Context, nc net.Conn, o options, auth authenticator) (*
 		return nil, err
 	}
 	if c.features.keepalive && o.keepAliveInterval > 0 && o.keepAliveCount > 0 {
-		c.ka = newKeepaliver(c, o.keepAliveInterval, o.keepAliveCount)
+		c.mu.Lock()
+		if c.err == nil {
+			c.ka = newKeepaliver(c, o.keepAliveInterval, o.keepAliveCount)
+		}
+		c.mu.Unlock()
 	}
 	return c, nil
 }
@@ -215,9 +219,10 @@ func (c *Conn) fail(err error) {
 	c.failOnce.Do(func() {
 		c.mu.Lock()
 		c.err = err
+		ka := c.ka
 		c.mu.Unlock()
-		if c.ka != nil {
-			c.ka.stop()
+		if ka != nil {
+			ka.stop()
 		}
 		close(c.done)
 		c.nc.Close()
