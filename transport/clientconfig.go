@@ -30,7 +30,7 @@ func ClientConfigPath(sys *System) (string, error) {
 	if sys.privileged() {
 		return "/etc/libvirt/libvirt.conf", nil
 	}
-	dir, err := sys.userConfigDir()
+	dir, err := sys.UserConfigDir()
 	if err != nil {
 		return "", err
 	}
@@ -44,7 +44,7 @@ func LoadClientConfig(sys *System) (*ClientConfig, error) {
 	if err != nil {
 		return nil, err
 	}
-	data, err := sys.readFile(path)
+	data, err := sys.Read(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &ClientConfig{}, nil
 	}

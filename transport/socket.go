@@ -106,9 +106,9 @@ func ChooseSocket(u *URI, readOnly bool, cfg *ClientConfig, sys *System) (Socket
 		switch {
 		case tr != Unix:
 			mode = ModeLegacy
-		case direct != "" && sys.exists(direct):
+		case direct != "" && sys.Exists(direct):
 			mode = ModeDirect
-		case sys.exists(legacy):
+		case sys.Exists(legacy):
 			mode = ModeLegacy
 		case cfg.DirectByDefault:
 			mode = ModeDirect
@@ -138,7 +138,7 @@ func probeDriver(sys *System, readOnly bool) string {
 	}
 	if sys.privileged() {
 		for _, d := range []string{"xen", "qemu", "lxc", "vbox", "bhyve", "vz"} {
-			if sys.exists(runStateDir + "/" + DaemonName(d) + "-" + suffix) {
+			if sys.Exists(runStateDir + "/" + DaemonName(d) + "-" + suffix) {
 				return d
 			}
 		}
@@ -147,13 +147,13 @@ func probeDriver(sys *System, readOnly bool) string {
 	session := []string{"qemu", "vbox"}
 	if dir, err := sys.userRuntimeDir(); err == nil {
 		for _, d := range session {
-			if sys.exists(dir + "/" + DaemonName(d) + "-" + suffix) {
+			if sys.Exists(dir + "/" + DaemonName(d) + "-" + suffix) {
 				return d
 			}
 		}
 	}
 	for _, d := range session {
-		if sys.exists(sbinDir + "/" + DaemonName(d)) {
+		if sys.Exists(sbinDir + "/" + DaemonName(d)) {
 			return d
 		}
 	}

@@ -138,11 +138,11 @@ func TestSystemDefaultsUseTheOS(t *testing.T) {
 		t.Errorf("euid %d, want %d", sys.euid(), os.Geteuid())
 	}
 	t.Setenv("VIRTWIRE_TEST_ENV", "x")
-	if sys.env("VIRTWIRE_TEST_ENV") != "x" {
+	if sys.Getenv("VIRTWIRE_TEST_ENV") != "x" {
 		t.Error("env not read from the OS")
 	}
 	dir := t.TempDir()
-	if !sys.exists(dir) || sys.exists(dir+"/missing") {
+	if !sys.Exists(dir) || sys.Exists(dir+"/missing") {
 		t.Error("exists does not reflect the file system")
 	}
 	f := dir + "/sub/kh"
@@ -152,7 +152,7 @@ func TestSystemDefaultsUseTheOS(t *testing.T) {
 	if err := sys.appendFile(f, []byte("b\n")); err != nil {
 		t.Fatal(err)
 	}
-	data, err := sys.readFile(f)
+	data, err := sys.Read(f)
 	if err != nil || string(data) != "a\nb\n" {
 		t.Errorf("appendFile/readFile: %q, %v", data, err)
 	}

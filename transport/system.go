@@ -24,7 +24,8 @@ type System struct {
 	LookPath func(file string) (string, error)
 }
 
-func (s *System) env(key string) string {
+// Getenv returns the value of the environment variable key, "" if unset.
+func (s *System) Getenv(key string) string {
 	v, _ := s.lookupEnv(key)
 	return v
 }
@@ -54,12 +55,14 @@ func (s *System) stat(name string) (fs.FileInfo, error) {
 	return os.Stat(name)
 }
 
-func (s *System) exists(name string) bool {
+// Exists reports whether name exists (stat succeeds).
+func (s *System) Exists(name string) bool {
 	_, err := s.stat(name)
 	return err == nil
 }
 
-func (s *System) readFile(name string) ([]byte, error) {
+// Read returns the contents of the file name.
+func (s *System) Read(name string) ([]byte, error) {
 	if s != nil && s.ReadFile != nil {
 		return s.ReadFile(name)
 	}
@@ -93,7 +96,7 @@ func (s *System) lookPath(file string) (string, error) {
 
 // home is the user's home folder: $HOME, as GLib's g_get_home_dir prefers.
 func (s *System) home() (string, error) {
-	if h := s.env("HOME"); h != "" {
+	if h := s.Getenv("HOME"); h != "" {
 		return h, nil
 	}
 	if s == nil || s.LookupEnv == nil {
@@ -106,7 +109,7 @@ func (s *System) home() (string, error) {
 
 // xdgDir is $name, else $HOME/fallback, as GLib's g_get_user_*_dir.
 func (s *System) xdgDir(name, fallback string) (string, error) {
-	if d := s.env(name); d != "" {
+	if d := s.Getenv(name); d != "" {
 		return d, nil
 	}
 	h, err := s.home()
@@ -119,7 +122,7 @@ func (s *System) xdgDir(name, fallback string) (string, error) {
 // userRuntimeDir is libvirt's virGetUserRuntimeDirectory:
 // $XDG_RUNTIME_DIR/libvirt, falling back to the cache folder as GLib does.
 func (s *System) userRuntimeDir() (string, error) {
-	if d := s.env("XDG_RUNTIME_DIR"); d != "" {
+	if d := s.Getenv("XDG_RUNTIME_DIR"); d != "" {
 		return d + "/libvirt", nil
 	}
 	d, err := s.xdgDir("XDG_CACHE_HOME", ".cache")
@@ -129,9 +132,9 @@ func (s *System) userRuntimeDir() (string, error) {
 	return d + "/libvirt", nil
 }
 
-// userConfigDir is libvirt's virGetUserConfigDirectory:
+// UserConfigDir is libvirt's virGetUserConfigDirectory:
 // $XDG_CONFIG_HOME/libvirt, or ~/.config/libvirt.
-func (s *System) userConfigDir() (string, error) {
+func (s *System) UserConfigDir() (string, error) {
 	d, err := s.xdgDir("XDG_CONFIG_HOME", ".config")
 	if err != nil {
 		return "", err
