@@ -35,7 +35,9 @@ func fakeSystem(euid int, env map[string]string, files map[string]string) *Syste
 			}
 			return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
 		},
-		LookPath: func(file string) (string, error) { return "", &fs.PathError{Op: "lookpath", Path: file, Err: fs.ErrNotExist} },
+		LookPath: func(file string) (string, error) {
+			return "", &fs.PathError{Op: "lookpath", Path: file, Err: fs.ErrNotExist}
+		},
 	}
 }
 

@@ -84,7 +84,10 @@ func scramServer(t *testing.T, hash scram.HashGeneratorFcn, user, password strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	stored := client.GetStoredCredentials(scram.KeyFactors{Salt: "c2FsdHNhbHQ=", Iters: 4096})
+	stored, err := client.GetStoredCredentialsWithError(scram.KeyFactors{Salt: "c2FsdHNhbHQ=", Iters: 4096})
+	if err != nil {
+		t.Fatal(err)
+	}
 	server, err := hash.NewServer(func(name string) (scram.StoredCredentials, error) {
 		if name != user {
 			return scram.StoredCredentials{}, fmt.Errorf("unknown user %q", name)
