@@ -233,7 +233,7 @@ func keyFiles(u *URI, sys *System) ([]string, error) {
 	}
 	home, err := sys.home()
 	if err != nil {
-		return nil, nil //nolint:nilerr // no home, no default keys
+		return nil, nil // no home folder, no default keys
 	}
 	var out []string
 	for _, name := range defaultKeys {
