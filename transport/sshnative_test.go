@@ -523,3 +523,60 @@ func TestSSHModeChoice(t *testing.T) {
 		}
 	}
 }
+
+func TestKnownHostsFor(t *testing.T) {
+	env := map[string]string{"HOME": "/home/u", "XDG_CONFIG_HOME": "/cfg"}
+	tests := []struct {
+		uri  string
+		want knownHostsSetup
+	}{
+		{"qemu+libssh://h/system", knownHostsSetup{VerifyNormal, "/cfg/libvirt/known_hosts", []string{"/home/u/.ssh/known_hosts", "/etc/ssh/ssh_known_hosts"}}},
+		{"qemu+libssh2://h/system?no_verify=1", knownHostsSetup{VerifyNormal, "/cfg/libvirt/known_hosts", []string{"/home/u/.ssh/known_hosts", "/etc/ssh/ssh_known_hosts"}}},
+		{"qemu+ssh://h/system", knownHostsSetup{VerifyNormal, "/home/u/.ssh/known_hosts", []string{"/etc/ssh/ssh_known_hosts"}}},
+		{"qemu+ssh://h/system?no_verify=1", knownHostsSetup{VerifyAuto, "/home/u/.ssh/known_hosts", []string{"/etc/ssh/ssh_known_hosts"}}},
+		{"qemu+ssh://h/system?no_verify=1&known_hosts_verify=Ignore", knownHostsSetup{VerifyIgnore, "/home/u/.ssh/known_hosts", []string{"/etc/ssh/ssh_known_hosts"}}},
+		{"qemu+libssh://h/system?known_hosts=/k&known_hosts_verify=auto", knownHostsSetup{VerifyAuto, "/k", nil}},
+	}
+	for _, tc := range tests {
+		u, _ := ParseURI(tc.uri)
+		got, err := knownHostsFor(u, fakeSystem(1000, env, files()))
+		if err != nil || fmt.Sprint(got) != fmt.Sprint(tc.want) {
+			t.Errorf("%s: %+v, %v; want %+v", tc.uri, got, err, tc.want)
+		}
+	}
+}
+
+// TestSSHAuthOrder checks that sshauth= decides the order methods are
+// tried in: the first listed method the server allows is used.
+func TestSSHAuthOrder(t *testing.T) {
+	srv := startSSHServer(t, &ssh.ServerConfig{
+		PasswordCallback: func(ssh.ConnMetadata, []byte) (*ssh.Permissions, error) { return nil, nil },
+		KeyboardInteractiveCallback: func(_ ssh.ConnMetadata, c ssh.KeyboardInteractiveChallenge) (*ssh.Permissions, error) {
+			_, err := c("", "", []string{"Code: "}, []bool{true})
+			return nil, err
+		},
+	}, echoRun)
+	kh := srv.knownHostsFile(t, srv.hostKey.PublicKey())
+	for _, order := range []string{"password,keyboard-interactive", "keyboard-interactive,password"} {
+		var first CredentialType
+		cb := func(_ context.Context, creds []*Credential) error {
+			if first == 0 {
+				first = creds[0].Type
+			}
+			creds[0].Result = "x"
+			return nil
+		}
+		conn, err := dialSSH(t, "qemu+libssh://"+srv.addr+"/system?known_hosts="+kh+"&sshauth="+order, &Config{Credentials: cb})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.Close()
+		want := CredPassphrase
+		if strings.HasPrefix(order, "keyboard") {
+			want = CredEchoPrompt
+		}
+		if first != want {
+			t.Errorf("sshauth=%s asked %s first, want %s", order, first, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"math/big"
@@ -244,6 +245,24 @@ func clientTLSConfig(u *URI, cfg *Config) (*tls.Config, error) {
 	return tc, nil
 }
 
+// certAlert reports a TLS alert by which a server refuses the client's
+// certificate during the handshake (libvirtd itself checks it afterwards,
+// but a TLS-terminating proxy in front of it may not). crypto/tls reports
+// a received alert as a net.OpError "remote error" with the alert's text.
+func certAlert(err error) bool {
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "remote error" || op.Err == nil {
+		return false
+	}
+	msg := op.Err.Error()
+	for _, a := range []string{"bad certificate", "unsupported certificate", "revoked certificate", "expired certificate", "unknown certificate", "certificate required"} {
+		if strings.HasSuffix(msg, a) || strings.Contains(msg, a+" ") {
+			return true
+		}
+	}
+	return false
+}
+
 // tlsHandshake runs the TLS handshake over raw, then reads libvirtd's
 // confirmation byte: the daemon checks the client certificate after the
 // handshake and sends 1 only if it accepts it; otherwise it closes.
@@ -252,6 +271,9 @@ func tlsHandshake(ctx context.Context, raw net.Conn, tc *tls.Config, addr string
 	stop := context.AfterFunc(ctx, func() { _ = raw.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	if err := conn.HandshakeContext(ctx); err != nil {
+		if certAlert(err) {
+			return nil, fmt.Errorf("%w: tls handshake with %s: %w", ErrCertificateRejected, addr, err)
+		}
 		return nil, fmt.Errorf("tls handshake with %s: %w", addr, err)
 	}
 	var b [1]byte

@@ -398,3 +398,40 @@ func echo(t *testing.T, conn net.Conn) {
 		t.Fatalf("echo %q, want %q", got, msg)
 	}
 }
+
+func TestTLSHandshakeAlertIsRejection(t *testing.T) {
+	ca := newCA(t, "lab")
+	srvCert, srvKey, _ := ca.issue(t, "127.0.0.1", true, "127.0.0.1")
+	pair, err := tls.X509KeyPair(srvCert, srvKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(ca.cert)
+	// A TLS 1.2 server that refuses a client certificate from another CA in
+	// the handshake itself, with an alert.
+	ln, err := tls.Listen("tcp", "127.0.0.1:0", &tls.Config{
+		Certificates: []tls.Certificate{pair}, ClientCAs: pool,
+		ClientAuth: tls.RequireAndVerifyClientCert, MaxVersion: tls.VersionTLS12,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { ln.Close(); <-done })
+	go func() {
+		defer close(done)
+		if c, err := ln.Accept(); err == nil {
+			_ = c.(*tls.Conn).Handshake()
+			c.Close()
+		}
+	}()
+	rogue := newCA(t, "rogue")
+	rogueCert, rogueKey, _ := rogue.issue(t, "client", false)
+	roguePair, _ := tls.X509KeyPair(rogueCert, rogueKey)
+	tc := &tls.Config{RootCAs: pool, GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &roguePair, nil }}
+	_, err = dialTLS(t, "test+tls://"+ln.Addr().String()+"/default", &Config{TLSConfig: tc})
+	if !errors.Is(err, ErrCertificateRejected) || !strings.Contains(err.Error(), "unknown certificate authority") {
+		t.Fatalf("err = %v, want ErrCertificateRejected wrapping the alert", err)
+	}
+}

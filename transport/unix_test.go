@@ -125,3 +125,35 @@ func TestUnixSocketParam(t *testing.T) {
 	defer conn.Close()
 	echo(t, conn)
 }
+
+// TestDialReadsLibvirtConf: with both sockets present, remote_mode in the
+// user's libvirt.conf decides.
+func TestDialReadsLibvirtConf(t *testing.T) {
+	runtime := t.TempDir()
+	if err := os.Mkdir(filepath.Join(runtime, "libvirt"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	legacy := filepath.Join(runtime, "libvirt", "libvirt-sock")
+	unixEcho(t, legacy)
+	unixEcho(t, filepath.Join(runtime, "libvirt", "virtqemud-sock"))
+	env := map[string]string{"HOME": "/home/u", "XDG_RUNTIME_DIR": runtime, "XDG_CONFIG_HOME": "/cfg"}
+	sys := &System{
+		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		Geteuid:   func() int { return 1000 },
+		ReadFile: func(name string) ([]byte, error) {
+			if name == "/cfg/libvirt/libvirt.conf" {
+				return []byte(`remote_mode = "legacy"` + "\n"), nil
+			}
+			return os.ReadFile(name)
+		},
+	}
+	u, _ := ParseURI("qemu:///session")
+	conn, err := Dial(context.Background(), u, &Config{System: sys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if got := conn.RemoteAddr().String(); got != legacy {
+		t.Errorf("connected to %s, want %s (remote_mode=legacy)", got, legacy)
+	}
+}

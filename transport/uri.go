@@ -8,28 +8,28 @@ import (
 	"strings"
 )
 
-// Transport names how the client reaches the daemon. It is the part of a URI
+// Kind names the transport that reaches the daemon. It is the part of a URI
 // scheme after the '+', lower-cased as libvirt does.
-type Transport string
+type Kind string
 
 // The transports libvirt's remote driver knows.
 const (
-	TLS     Transport = "tls"
-	Unix    Transport = "unix"
-	SSH     Transport = "ssh"
-	LibSSH2 Transport = "libssh2"
-	Ext     Transport = "ext"
-	TCP     Transport = "tcp"
-	LibSSH  Transport = "libssh"
+	TLS     Kind = "tls"
+	Unix    Kind = "unix"
+	SSH     Kind = "ssh"
+	LibSSH2 Kind = "libssh2"
+	Ext     Kind = "ext"
+	TCP     Kind = "tcp"
+	LibSSH  Kind = "libssh"
 )
 
-var transports = []Transport{TLS, Unix, SSH, LibSSH2, Ext, TCP, LibSSH}
+var transports = []Kind{TLS, Unix, SSH, LibSSH2, Ext, TCP, LibSSH}
 
 // Secure reports whether libvirt counts the channel as secure: encrypted or
 // local (tls, unix and the ssh family). SASL PLAIN is only allowed on secure
 // channels, and tcp and ext are never counted (libvirt is pessimistic about
 // what an external command does).
-func (t Transport) Secure() bool {
+func (t Kind) Secure() bool {
 	switch t {
 	case TLS, Unix, SSH, LibSSH, LibSSH2:
 		return true
@@ -38,7 +38,7 @@ func (t Transport) Secure() bool {
 }
 
 // IsSSH reports whether t is one of the ssh transports (ssh, libssh, libssh2).
-func (t Transport) IsSSH() bool { return t == SSH || t == LibSSH || t == LibSSH2 }
+func (t Kind) IsSSH() bool { return t == SSH || t == LibSSH || t == LibSSH2 }
 
 // Param is one query parameter of a URI, percent-decoded.
 type Param struct {
@@ -58,12 +58,12 @@ type Param struct {
 // that a secret can never be stored in a URI or shown by String; give
 // passwords through a credential callback or libvirt's auth file instead.
 type URI struct {
-	Driver    string    // "qemu", "test", "remote"...
-	Transport Transport // as written after '+'; "" when the scheme has none
-	User      string    // "" when not given
-	Host      string    // IPv6 literals without brackets; "" when not given
-	Port      int       // 0 when not given
-	Path      string    // "/system", "/default", or ""
+	Driver    string // "qemu", "test", "remote"...
+	Transport Kind   // as written after '+'; "" when the scheme has none
+	User      string // "" when not given
+	Host      string // IPv6 literals without brackets; "" when not given
+	Port      int    // 0 when not given
+	Path      string // "/system", "/default", or ""
 	Params    []Param
 	Fragment  string
 }
@@ -116,7 +116,7 @@ func ParseURI(s string) (*URI, error) {
 	driver, tr, hasTransport := strings.Cut(scheme, "+")
 	u.Driver = driver
 	if hasTransport {
-		t := Transport(strings.ToLower(tr))
+		t := Kind(strings.ToLower(tr))
 		if !knownTransport(t) {
 			return nil, uriError(s, "unknown transport %q (want one of tls, unix, ssh, ext, tcp, libssh2, libssh)", tr)
 		}
@@ -248,7 +248,7 @@ func validScheme(s string) bool {
 	return true
 }
 
-func knownTransport(t Transport) bool {
+func knownTransport(t Kind) bool {
 	for _, k := range transports {
 		if k == t {
 			return true
@@ -354,7 +354,7 @@ func formatHost(h string) string {
 
 // EffectiveTransport is the transport a connection uses: the one written in
 // the scheme, else tls when a host is given and unix when not, as in libvirt.
-func (u *URI) EffectiveTransport() Transport {
+func (u *URI) EffectiveTransport() Kind {
 	if u.Transport != "" {
 		return u.Transport
 	}

@@ -13,9 +13,9 @@ import (
 type uriCase struct {
 	in        string
 	want      URI
-	transport Transport // EffectiveTransport
-	name      string    // RemoteName
-	str       string    // String(); "" means the input itself
+	transport Kind   // EffectiveTransport
+	name      string // RemoteName
+	str       string // String(); "" means the input itself
 }
 
 func p(name, value string) Param { return Param{Name: name, Value: value} }
@@ -240,7 +240,7 @@ func TestParamAccessors(t *testing.T) {
 }
 
 func TestTransportSecure(t *testing.T) {
-	want := map[Transport]bool{TLS: true, Unix: true, SSH: true, LibSSH: true, LibSSH2: true, TCP: false, Ext: false}
+	want := map[Kind]bool{TLS: true, Unix: true, SSH: true, LibSSH: true, LibSSH2: true, TCP: false, Ext: false}
 	for tr, w := range want {
 		if tr.Secure() != w {
 			t.Errorf("%s.Secure() = %v, want %v", tr, tr.Secure(), w)

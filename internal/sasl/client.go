@@ -17,7 +17,7 @@ type Config struct {
 	Allowed []string
 	// Want insists on one mechanism, as auth=sasl.MECH does in a URI.
 	Want string
-	// Secure says the channel is encrypted or local (transport.Transport's
+	// Secure says the channel is encrypted or local (transport.Kind's
 	// Secure): only then may PLAIN be used.
 	Secure bool
 	// Username and Password, when set, are used without asking.
