@@ -65,8 +65,13 @@ func hostKeyCallback(ctx context.Context, setup knownHostsSetup, creds Credentia
 	}
 	return func(hostname string, remote net.Addr, key ssh.PublicKey) error {
 		var files []string
-		for _, f := range append([]string{setup.primary}, setup.readOnly...) {
-			if _, err := os.Stat(f); err == nil {
+		if _, err := os.Stat(setup.primary); err == nil {
+			files = append(files, setup.primary)
+		}
+		// The extra files are the ssh program's; skip one this parser
+		// cannot read rather than fail.
+		for _, f := range setup.readOnly {
+			if _, err := knownhosts.New(f); err == nil {
 				files = append(files, f)
 			}
 		}

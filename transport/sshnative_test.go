@@ -322,6 +322,20 @@ func TestSSHNativeHostKeys(t *testing.T) {
 			t.Errorf("default known_hosts not written: %v", err)
 		}
 	})
+	t.Run("an unreadable ssh program's known_hosts is skipped", func(t *testing.T) {
+		sys, home := sshTestSystem(t)
+		if err := os.MkdirAll(filepath.Join(home, ".ssh"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(home, ".ssh/known_hosts"), []byte("this is not a known_hosts line\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		conn, err := dialSSH(t, base+"&known_hosts_verify=auto", &Config{System: sys})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.Close()
+	})
 	t.Run("ssh program's known_hosts is trusted too", func(t *testing.T) {
 		sys, home := sshTestSystem(t)
 		if err := os.MkdirAll(filepath.Join(home, ".ssh"), 0o700); err != nil {
