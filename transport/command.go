@@ -28,6 +28,7 @@ type CommandError struct {
 	Stderr  string // the last bytes it wrote to stderr
 }
 
+// Error describes how the command ended, with its stderr.
 func (e *CommandError) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s ended the connection", e.Command)

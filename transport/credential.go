@@ -28,6 +28,7 @@ var credTypeNames = map[CredentialType]string{
 	CredNoEchoPrompt: "noechoprompt", CredRealm: "realm", CredExternal: "external",
 }
 
+// String is libvirt's name for the type, lower-cased.
 func (t CredentialType) String() string {
 	if n, ok := credTypeNames[t]; ok {
 		return n
