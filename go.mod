@@ -1,10 +1,17 @@
 module github.com/virtwire/virtwire
 
-go 1.23
+go 1.24.0
 
 require (
 	github.com/davecgh/go-xdr v0.0.0-20161123171359-e6a2ba005892
 	github.com/google/go-cmp v0.7.0
+	github.com/xdg-go/scram v1.4.0
+	go.uber.org/goleak v1.3.0
+	golang.org/x/crypto v0.45.0
 )
 
-require go.uber.org/goleak v1.3.0 // indirect
+require (
+	github.com/xdg-go/stringprep v1.0.4 // indirect
+	golang.org/x/sys v0.38.0 // indirect
+	golang.org/x/text v0.31.0 // indirect
+)
