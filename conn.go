@@ -18,6 +18,7 @@ import (
 	"github.com/virtwire/virtwire/protocol/lxc"
 	"github.com/virtwire/virtwire/protocol/qemu"
 	"github.com/virtwire/virtwire/protocol/remote"
+	"github.com/virtwire/virtwire/transport"
 )
 
 // A Conn is a connection to a libvirt daemon. It is safe for concurrent use
@@ -36,6 +37,7 @@ type Conn struct {
 	nc   net.Conn
 	opts options
 	log  *slog.Logger
+	uri  *transport.URI // the URI given to Dial; nil for NewConn
 
 	wmu sync.Mutex // serializes writes to nc
 

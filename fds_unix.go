@@ -36,6 +36,9 @@ func (r *unixFDReader) Read(p []byte) (int, error) {
 	if oobn > 0 {
 		r.collect(r.oob[:oobn])
 	}
+	if n < 0 {
+		n = 0 // ReadMsgUnix reports -1 with some errors; io.Reader must not
+	}
 	return n, err
 }
 

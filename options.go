@@ -1,8 +1,11 @@
 package virtwire
 
 import (
+	"crypto/tls"
 	"log/slog"
 	"time"
+
+	"github.com/virtwire/virtwire/transport"
 )
 
 // An Option configures a Conn made by Dial or NewConn.
@@ -17,6 +20,14 @@ type options struct {
 	dialTimeout       time.Duration
 	eventBuffer       int
 	streamBuffer      int
+
+	// Dial only.
+	credentials  CredentialFunc
+	saslUser     string
+	saslPassword string
+	saslMechs    []string
+	tlsConfig    *tls.Config
+	ssh          transport.SSHConfig
 }
 
 // Defaults of libvirt's client (virsh and the remote driver).

@@ -36,6 +36,9 @@ func (r *unixReader) Read(p []byte) (int, error) {
 			r.q.mu.Unlock()
 		}
 	}
+	if n < 0 {
+		n = 0
+	}
 	return n, err
 }
 

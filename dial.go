@@ -1,0 +1,211 @@
+package virtwire
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/virtwire/virtwire/internal/authfile"
+	"github.com/virtwire/virtwire/internal/sasl"
+	"github.com/virtwire/virtwire/protocol/remote"
+	"github.com/virtwire/virtwire/transport"
+)
+
+// Credential is one question asked during authentication (an SSH password,
+// a key passphrase, a SASL user name...); the callback sets Result.
+type Credential = transport.Credential
+
+// CredentialFunc answers the questions authentication asks. It is called
+// only for what neither an explicit option nor libvirt's auth file
+// (authfile=, $LIBVIRT_AUTH_FILE, ~/.config/libvirt/auth.conf) answers.
+type CredentialFunc = transport.CredentialFunc
+
+// WithCredentials sets the callback that answers authentication questions
+// (SASL user name and password, SSH passwords and passphrases).
+func WithCredentials(f CredentialFunc) Option { return func(o *options) { o.credentials = f } }
+
+// WithSASL gives the SASL user name and password explicitly.
+func WithSASL(user, password string) Option {
+	return func(o *options) { o.saslUser, o.saslPassword = user, password }
+}
+
+// WithSASLMechanisms limits the SASL mechanisms the client may use (by
+// default SCRAM-SHA-512, SCRAM-SHA-256, SCRAM-SHA-1, and PLAIN on TLS and
+// unix sockets).
+func WithSASLMechanisms(mechs ...string) Option {
+	return func(o *options) { o.saslMechs = mechs }
+}
+
+// WithTLSConfig uses cfg (cloned) for tls URIs instead of libvirt's
+// certificate files. The URI's host name is still verified unless
+// no_verify=1, and TLS 1.2 stays the minimum.
+func WithTLSConfig(cfg *tls.Config) Option { return func(o *options) { o.tlsConfig = cfg } }
+
+// WithSSH tunes the ssh transports: keys, agent, host key checking, and
+// whether the system's ssh program or the built-in client is used.
+func WithSSH(cfg transport.SSHConfig) Option { return func(o *options) { o.ssh = cfg } }
+
+// DefaultURI returns the URI libvirt's client uses when it is given none:
+// $LIBVIRT_DEFAULT_URI, else uri_default from libvirt.conf, else "" (the
+// daemon then picks its default driver).
+func DefaultURI() string {
+	if s := os.Getenv("LIBVIRT_DEFAULT_URI"); s != "" {
+		return s
+	}
+	if cfg, err := transport.LoadClientConfig(nil); err == nil && cfg.URIDefault != "" {
+		return cfg.URIDefault
+	}
+	return ""
+}
+
+// Dial connects to the libvirt daemon that uri names, as `virsh -c uri`
+// would: any transport (unix, tcp, tls, ssh, libssh, libssh2, ext), with
+// authentication (none, polkit, SASL), then the handshake of NewConn. An
+// empty uri means DefaultURI; aliases from libvirt.conf's uri_aliases are
+// resolved.
+//
+//	conn, err := virtwire.Dial(ctx, "qemu+ssh://root@host/system")
+func Dial(ctx context.Context, uri string, opts ...Option) (*Conn, error) {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.dialTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.dialTimeout)
+		defer cancel()
+	} else if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, defaultHandshakeTimeout)
+		defer cancel()
+	}
+	u, err := resolveURI(uri)
+	if err != nil {
+		return nil, err
+	}
+	creds := authfile.Credentials(u, nil, o.credentials)
+	nc, err := transport.Dial(ctx, u, &transport.Config{
+		ReadOnly:    o.readOnly,
+		TLSConfig:   o.tlsConfig,
+		Credentials: creds,
+		SSH:         o.ssh,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("virtwire: connecting to %s: %w", u, err)
+	}
+	if o.name == nil {
+		name := u.RemoteName()
+		o.name = &name
+	}
+	c, err := newConn(ctx, nc, o, saslAuthenticator(u, o, creds))
+	if err != nil {
+		return nil, err
+	}
+	c.uri = u
+	return c, nil
+}
+
+func resolveURI(uri string) (*transport.URI, error) {
+	if uri == "" {
+		uri = DefaultURI()
+	}
+	if uri == "" {
+		uri = "qemu:///session"
+		if os.Geteuid() == 0 {
+			uri = "qemu:///system"
+		}
+	}
+	if !strings.Contains(uri, ":") {
+		if cfg, err := transport.LoadClientConfig(nil); err == nil {
+			if resolved, ok, err := cfg.ResolveAlias(uri); err != nil {
+				return nil, fmt.Errorf("virtwire: %w", err)
+			} else if ok {
+				uri = resolved
+			}
+		}
+	}
+	u, err := transport.ParseURI(uri)
+	if err != nil {
+		return nil, fmt.Errorf("virtwire: %w", err)
+	}
+	return u, nil
+}
+
+// saslAuthenticator runs libvirt's SASL exchange: AUTH_SASL_INIT gives the
+// server's mechanisms, AUTH_SASL_START and AUTH_SASL_STEP carry the
+// messages until both sides are done.
+func saslAuthenticator(u *transport.URI, o options, creds CredentialFunc) authenticator {
+	return func(ctx context.Context, c *Conn, offered []remote.AuthType) error {
+		want := ""
+		if a := u.Auth(); a != "" {
+			if m, ok := strings.CutPrefix(strings.ToLower(a), "sasl."); ok {
+				want = strings.ToUpper(m)
+			}
+		}
+		cl := sasl.NewClient(sasl.Config{
+			Allowed:     o.saslMechs,
+			Want:        want,
+			Secure:      u.EffectiveTransport().Secure(),
+			Username:    o.saslUser,
+			Password:    o.saslPassword,
+			Credentials: creds,
+			Host:        u.Hostname(),
+		})
+		var init remote.AuthSASLInitRet
+		if err := c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcAuthSASLInit), nil, &init); err != nil {
+			return fmt.Errorf("virtwire: SASL authentication: %w", err)
+		}
+		mech, data, err := cl.Start(ctx, init.Mechlist)
+		if err != nil {
+			return fmt.Errorf("virtwire: SASL authentication: %w", err)
+		}
+		start := remote.AuthSASLStartArgs{Mech: mech, Data: toChars(data)}
+		if data == nil {
+			start.Nil = 1
+		}
+		var ret remote.AuthSASLStartRet
+		if err := c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcAuthSASLStart), &start, &ret); err != nil {
+			return fmt.Errorf("virtwire: SASL authentication (%s): %w", mech, err)
+		}
+		for {
+			next, done, err := cl.Step(ctx, fromChars(ret.Data), ret.Complete != 0)
+			if err != nil {
+				return fmt.Errorf("virtwire: SASL authentication (%s): %w", mech, err)
+			}
+			if done {
+				return nil
+			}
+			step := remote.AuthSASLStepArgs{Data: toChars(next)}
+			if next == nil {
+				step.Nil = 1
+			}
+			var sret remote.AuthSASLStepRet
+			if err := c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcAuthSASLStep), &step, &sret); err != nil {
+				return fmt.Errorf("virtwire: SASL authentication (%s): %w", mech, err)
+			}
+			ret = remote.AuthSASLStartRet(sret)
+		}
+	}
+}
+
+// SASL data travels as an XDR array of chars: one 4-byte int per byte.
+func toChars(b []byte) []int8 {
+	if b == nil {
+		return nil
+	}
+	out := make([]int8, len(b))
+	for i, c := range b {
+		out[i] = int8(c)
+	}
+	return out
+}
+
+func fromChars(c []int8) []byte {
+	out := make([]byte, len(c))
+	for i, v := range c {
+		out[i] = byte(v)
+	}
+	return out
+}

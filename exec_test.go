@@ -1,0 +1,5 @@
+package virtwire_test
+
+import "os/exec"
+
+var execCommand = exec.Command
