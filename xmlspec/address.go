@@ -1,6 +1,7 @@
 package xmlspec
 
 import (
+	"encoding/xml"
 	"fmt"
 )
 
@@ -37,27 +38,28 @@ const (
 // document (PCI addresses are usually hex); new values are written as libvirt
 // writes them for the type. PCI and DriveAddr give typed views.
 type Address struct {
-	Type          string  `xml:"type,attr"`
-	Domain        *uint32 `xml:"domain,attr"`
-	Controller    *uint   `xml:"controller,attr"`
-	Bus           *uint   `xml:"bus,attr"`
-	Target        *uint   `xml:"target,attr"`
-	Unit          *uint64 `xml:"unit,attr"`
-	Slot          *uint   `xml:"slot,attr"`
-	Function      *uint   `xml:"function,attr"`
-	Multifunction string  `xml:"multifunction,attr"` // "on" or "off"
-	Port          string  `xml:"port,attr"`
-	Device        *uint   `xml:"device,attr"`
-	Reg           *uint64 `xml:"reg,attr"`
-	CSSID         *uint   `xml:"cssid,attr"`
-	SSID          *uint   `xml:"ssid,attr"`
-	DevNo         *uint   `xml:"devno,attr"`
-	IOBase        *uint   `xml:"iobase,attr"`
-	IRQ           *uint   `xml:"irq,attr"`
-	Base          *uint64 `xml:"base,attr"`
-	UUID          *UUID   `xml:"uuid,attr"`
-	ZPCI          *ZPCI   `xml:"zpci"`
-	Extra         Extra   `xml:"-"`
+	XMLName       xml.Name `xml:"address"`
+	Type          string   `xml:"type,attr"`
+	Domain        *uint32  `xml:"domain,attr"`
+	Controller    *uint    `xml:"controller,attr"`
+	Bus           *uint    `xml:"bus,attr"`
+	Target        *uint    `xml:"target,attr"`
+	Unit          *uint64  `xml:"unit,attr"`
+	Slot          *uint    `xml:"slot,attr"`
+	Function      *uint    `xml:"function,attr"`
+	Multifunction string   `xml:"multifunction,attr"` // "on" or "off"
+	Port          string   `xml:"port,attr"`
+	Device        *uint    `xml:"device,attr"`
+	Reg           *uint64  `xml:"reg,attr"`
+	CSSID         *uint    `xml:"cssid,attr"`
+	SSID          *uint    `xml:"ssid,attr"`
+	DevNo         *uint    `xml:"devno,attr"`
+	IOBase        *uint    `xml:"iobase,attr"`
+	IRQ           *uint    `xml:"irq,attr"`
+	Base          *uint64  `xml:"base,attr"`
+	UUID          *UUID    `xml:"uuid,attr"`
+	ZPCI          *ZPCI    `xml:"zpci"`
+	Extra         Extra    `xml:"-"`
 }
 
 // ZPCI holds the s390 zPCI identifiers of a PCI address.

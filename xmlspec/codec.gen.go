@@ -138,6 +138,17 @@ func (x *BandwidthRate) UnmarshalXML(d *xml.Decoder, start xml.StartElement) err
 
 // MarshalXML writes x as XML, with what it read but does not model
 // (see Extra).
+func (x BhyveCommandline) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *BhyveCommandline) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
 func (x BlkioDevice) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return marshalElement(e, start, &x)
 }
@@ -424,12 +435,12 @@ func (x *CoalesceRX) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error 
 
 // MarshalXML writes x as XML, with what it read but does not model
 // (see Extra).
-func (x Commandline) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+func (x CommandlineArg) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return marshalElement(e, start, &x)
 }
 
 // UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
-func (x *Commandline) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+func (x *CommandlineArg) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	return unmarshalElement(d, start, x)
 }
 
@@ -2613,17 +2624,6 @@ func (x *PortOptions) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error
 
 // MarshalXML writes x as XML, with what it read but does not model
 // (see Extra).
-func (x QEMUArg) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
-	return marshalElement(e, start, &x)
-}
-
-// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
-func (x *QEMUArg) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
-	return unmarshalElement(d, start, x)
-}
-
-// MarshalXML writes x as XML, with what it read but does not model
-// (see Extra).
 func (x QEMUCapabilities) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return marshalElement(e, start, &x)
 }
@@ -3400,6 +3400,17 @@ func (x Watchdog) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 
 // UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
 func (x *Watchdog) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x XenCommandline) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *XenCommandline) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	return unmarshalElement(d, start, x)
 }
 

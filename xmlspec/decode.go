@@ -159,9 +159,11 @@ func (dec *decoder) decodeStruct(start xml.StartElement, sv reflect.Value, ti *t
 			extra.Nodes = append(extra.Nodes, n)
 			extra.seq = append(extra.seq, nodeKey)
 		case xml.Directive:
-			extra.Nodes = append(extra.Nodes, Node{Kind: DirectiveNode, Data: string(t)})
-			extra.seq = append(extra.seq, nodeKey)
+			return dec.errorf("<!%s> inside an element", firstWord(t))
 		case xml.EndElement:
+			if sawChild {
+				trimMixedText(extra.Nodes)
+			}
 			if fi := ti.chardata; fi != nil {
 				s := text.String()
 				if sawChild && isBlank([]byte(s)) {
@@ -282,10 +284,11 @@ func (dec *decoder) decodeNode(start xml.StartElement) (Node, error) {
 			}
 			n.Children = append(n.Children, c)
 		case xml.Directive:
-			n.Children = append(n.Children, Node{Kind: DirectiveNode, Data: string(t)})
+			return Node{}, dec.errorf("<!%s> inside an element", firstWord(t))
 		case xml.EndElement:
 			if hasElementChild(n.Children) {
 				n.Children = dropBlankText(n.Children)
+				trimMixedText(n.Children)
 			}
 			return n, nil
 		}
@@ -299,6 +302,17 @@ func hasElementChild(nodes []Node) bool {
 		}
 	}
 	return false
+}
+
+func firstWord(b []byte) string {
+	s := string(b)
+	if i := strings.IndexAny(s, " \t\r\n"); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 20 {
+		s = s[:20]
+	}
+	return s
 }
 
 func onlyText(nodes []Node) bool {
@@ -319,6 +333,17 @@ func dropBlankText(nodes []Node) []Node {
 		out = append(out, c)
 	}
 	return out
+}
+
+// trimMixedText trims the text between child elements: space around it is
+// indentation, which Marshal writes anew, so keeping it would make every
+// round trip grow it.
+func trimMixedText(nodes []Node) {
+	for i := range nodes {
+		if nodes[i].Kind == TextNode {
+			nodes[i].Data = strings.Trim(nodes[i].Data, " \t\r\n")
+		}
+	}
 }
 
 func isBlank(b []byte) bool {

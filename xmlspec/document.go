@@ -9,40 +9,32 @@ import (
 )
 
 // ParseDomain reads a <domain> document.
-func ParseDomain(data []byte) (*Domain, error) {
-	d := new(Domain)
-	if err := parse(data, d, "domain"); err != nil {
-		return nil, err
-	}
-	return d, nil
-}
+func ParseDomain(data []byte) (*Domain, error) { return parseAs[Domain](data, "domain") }
 
 // Marshal writes d as an indented XML document, the way libvirt formats it.
 func (d *Domain) Marshal() ([]byte, error) { return marshalIndent(d) }
 
 // ParseNetwork reads a <network> document.
-func ParseNetwork(data []byte) (*Network, error) {
-	n := new(Network)
-	if err := parse(data, n, "network"); err != nil {
-		return nil, err
-	}
-	return n, nil
-}
+func ParseNetwork(data []byte) (*Network, error) { return parseAs[Network](data, "network") }
 
 // Marshal writes n as an indented XML document.
 func (n *Network) Marshal() ([]byte, error) { return marshalIndent(n) }
 
 // ParseNetworkPort reads a <networkport> document.
 func ParseNetworkPort(data []byte) (*NetworkPort, error) {
-	p := new(NetworkPort)
-	if err := parse(data, p, "networkport"); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return parseAs[NetworkPort](data, "networkport")
 }
 
 // Marshal writes p as an indented XML document.
 func (p *NetworkPort) Marshal() ([]byte, error) { return marshalIndent(p) }
+
+func parseAs[T any](data []byte, what string) (*T, error) {
+	v := new(T)
+	if err := parse(data, v, what); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
 
 func parse(data []byte, v any, what string) error {
 	dec := xml.NewDecoder(bytes.NewReader(data))

@@ -62,8 +62,8 @@ type Domain struct {
 	QEMUDeprecation      *QEMUDeprecation  `xml:"http://libvirt.org/schemas/domain/qemu/1.0 deprecation"`
 	QEMUOverride         *QEMUOverride     `xml:"http://libvirt.org/schemas/domain/qemu/1.0 override"`
 	LXCNamespace         *LXCNamespace     `xml:"http://libvirt.org/schemas/domain/lxc/1.0 namespace"`
-	BhyveCommandline     *Commandline      `xml:"http://libvirt.org/schemas/domain/bhyve/1.0 commandline"`
-	XenCommandline       *Commandline      `xml:"http://libvirt.org/schemas/domain/xen/1.0 commandline"`
+	BhyveCommandline     *BhyveCommandline `xml:"http://libvirt.org/schemas/domain/bhyve/1.0 commandline"`
+	XenCommandline       *XenCommandline   `xml:"http://libvirt.org/schemas/domain/xen/1.0 commandline"`
 	VMwareDatacenterPath *string           `xml:"http://libvirt.org/schemas/domain/vmware/1.0 datacenterpath"`
 
 	Extra Extra `xml:"-"`
@@ -532,13 +532,13 @@ type SysInfoEntry struct {
 // QEMUCommandline is <qemu:commandline>: extra QEMU arguments and
 // environment, in libvirt's QEMU namespace.
 type QEMUCommandline struct {
-	Args  []QEMUArg `xml:"http://libvirt.org/schemas/domain/qemu/1.0 arg"`
-	Envs  []QEMUEnv `xml:"http://libvirt.org/schemas/domain/qemu/1.0 env"`
-	Extra Extra     `xml:"-"`
+	Args  []CommandlineArg `xml:"http://libvirt.org/schemas/domain/qemu/1.0 arg"`
+	Envs  []QEMUEnv        `xml:"http://libvirt.org/schemas/domain/qemu/1.0 env"`
+	Extra Extra            `xml:"-"`
 }
 
-// QEMUArg is one <qemu:arg value='...'/>.
-type QEMUArg struct {
+// CommandlineArg is one <arg value='...'/> of a hypervisor command line.
+type CommandlineArg struct {
 	Value string `xml:"value,attr"`
 	Extra Extra  `xml:"-"`
 }
@@ -612,21 +612,14 @@ type LXCShare struct {
 	Extra Extra  `xml:"-"`
 }
 
-// Commandline is <bhyve:commandline> or <xen:commandline>: extra
-// hypervisor arguments. Its <arg> children are in the same namespace as the
-// element, so they are kept as nodes; Args lists their values.
-type Commandline struct {
-	Extra Extra `xml:"-"`
+// BhyveCommandline is <bhyve:commandline>: extra bhyve arguments.
+type BhyveCommandline struct {
+	Args  []CommandlineArg `xml:"http://libvirt.org/schemas/domain/bhyve/1.0 arg"`
+	Extra Extra            `xml:"-"`
 }
 
-// Args returns the values of the <arg> children.
-func (c *Commandline) Args() []string {
-	var out []string
-	for _, n := range c.Extra.Nodes {
-		if n.Kind == ElementNode && n.Name.Local == "arg" {
-			v, _ := n.Attr("", "value")
-			out = append(out, v)
-		}
-	}
-	return out
+// XenCommandline is <xen:commandline>: extra Xen device model arguments.
+type XenCommandline struct {
+	Args  []CommandlineArg `xml:"http://libvirt.org/schemas/domain/xen/1.0 arg"`
+	Extra Extra            `xml:"-"`
 }

@@ -171,18 +171,45 @@ type XenPassthrough struct {
 }
 
 // Capabilities is <capabilities> in <features>: the Linux capabilities of
-// a container. Each capability is a child element named after it
-// (<sys_admin state='on'/>), kept in Extra.Nodes; State reads one.
+// a container, each switched on or off against the default Policy.
 type Capabilities struct {
-	Policy string `xml:"policy,attr"` // default, allow, deny
-	Extra  Extra  `xml:"-"`
-}
-
-// State returns the state attribute of the named capability, or "".
-func (c *Capabilities) State(name string) string {
-	for _, n := range c.Extra.Elements("", name) {
-		v, _ := n.Attr("", "state")
-		return v
-	}
-	return ""
+	Policy         string        `xml:"policy,attr"` // default, allow, deny
+	AuditControl   *FeatureState `xml:"audit_control"`
+	AuditWrite     *FeatureState `xml:"audit_write"`
+	BlockSuspend   *FeatureState `xml:"block_suspend"`
+	Chown          *FeatureState `xml:"chown"`
+	DACOverride    *FeatureState `xml:"dac_override"`
+	DACReadSearch  *FeatureState `xml:"dac_read_search"`
+	Fowner         *FeatureState `xml:"fowner"`
+	Fsetid         *FeatureState `xml:"fsetid"`
+	IPCLock        *FeatureState `xml:"ipc_lock"`
+	IPCOwner       *FeatureState `xml:"ipc_owner"`
+	Kill           *FeatureState `xml:"kill"`
+	Lease          *FeatureState `xml:"lease"`
+	LinuxImmutable *FeatureState `xml:"linux_immutable"`
+	MACAdmin       *FeatureState `xml:"mac_admin"`
+	MACOverride    *FeatureState `xml:"mac_override"`
+	Mknod          *FeatureState `xml:"mknod"`
+	NetAdmin       *FeatureState `xml:"net_admin"`
+	NetBindService *FeatureState `xml:"net_bind_service"`
+	NetBroadcast   *FeatureState `xml:"net_broadcast"`
+	NetRaw         *FeatureState `xml:"net_raw"`
+	Setgid         *FeatureState `xml:"setgid"`
+	Setfcap        *FeatureState `xml:"setfcap"`
+	Setpcap        *FeatureState `xml:"setpcap"`
+	Setuid         *FeatureState `xml:"setuid"`
+	SysAdmin       *FeatureState `xml:"sys_admin"`
+	SysBoot        *FeatureState `xml:"sys_boot"`
+	SysChroot      *FeatureState `xml:"sys_chroot"`
+	SysModule      *FeatureState `xml:"sys_module"`
+	SysNice        *FeatureState `xml:"sys_nice"`
+	SysPacct       *FeatureState `xml:"sys_pacct"`
+	SysPtrace      *FeatureState `xml:"sys_ptrace"`
+	SysRawio       *FeatureState `xml:"sys_rawio"`
+	SysResource    *FeatureState `xml:"sys_resource"`
+	SysTime        *FeatureState `xml:"sys_time"`
+	SysTTYConfig   *FeatureState `xml:"sys_tty_config"`
+	Syslog         *FeatureState `xml:"syslog"`
+	WakeAlarm      *FeatureState `xml:"wake_alarm"`
+	Extra          Extra         `xml:"-"`
 }

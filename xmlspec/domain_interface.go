@@ -31,34 +31,34 @@ type Interface struct {
 	Type                string            `xml:"type,attr"`
 	Managed             string            `xml:"managed,attr"` // hostdev
 	TrustGuestRxFilters string            `xml:"trustGuestRxFilters,attr"`
+	MAC                 *InterfaceMAC     `xml:"mac"`
 	Source              *InterfaceSource  `xml:"source"`
 	VirtualPort         *VirtualPort      `xml:"virtualport"`
-	Link                *InterfaceLink    `xml:"link"`
-	MTU                 *MTU              `xml:"mtu"`
-	Coalesce            *Coalesce         `xml:"coalesce"`
-	Target              *InterfaceTarget  `xml:"target"`
-	Guest               *InterfaceGuest   `xml:"guest"`
-	MAC                 *InterfaceMAC     `xml:"mac"`
+	Bandwidth           *Bandwidth        `xml:"bandwidth"`
+	VLAN                *VLAN             `xml:"vlan"`
+	Port                *PortOptions      `xml:"port"`
 	IPs                 []InterfaceIP     `xml:"ip"`
 	Routes              []Route           `xml:"route"`
 	PortForwards        []PortForward     `xml:"portForward"`
 	Script              *InterfaceScript  `xml:"script"`
 	DownScript          *InterfaceScript  `xml:"downscript"`
 	BackendDomain       *BackendDomain    `xml:"backenddomain"`
+	Target              *InterfaceTarget  `xml:"target"`
+	Guest               *InterfaceGuest   `xml:"guest"`
 	Model               *InterfaceModel   `xml:"model"`
-	Backend             *InterfaceBackend `xml:"backend"`
 	Driver              *InterfaceDriver  `xml:"driver"`
+	Backend             *InterfaceBackend `xml:"backend"`
+	FilterRef           *FilterRef        `xml:"filterref"`
+	Tune                *InterfaceTune    `xml:"tune"`
+	Teaming             *Teaming          `xml:"teaming"`
+	Link                *InterfaceLink    `xml:"link"`
+	MTU                 *MTU              `xml:"mtu"`
+	Coalesce            *Coalesce         `xml:"coalesce"`
+	Boot                *DeviceBoot       `xml:"boot"`
+	ROM                 *ROM              `xml:"rom"`
 	Alias               *Alias            `xml:"alias"`
 	ACPI                *DeviceACPI       `xml:"acpi"`
 	Address             *Address          `xml:"address"`
-	FilterRef           *FilterRef        `xml:"filterref"`
-	Tune                *InterfaceTune    `xml:"tune"`
-	Boot                *DeviceBoot       `xml:"boot"`
-	ROM                 *ROM              `xml:"rom"`
-	Bandwidth           *Bandwidth        `xml:"bandwidth"`
-	VLAN                *VLAN             `xml:"vlan"`
-	Port                *PortOptions      `xml:"port"`
-	Teaming             *Teaming          `xml:"teaming"`
 	Extra               Extra             `xml:"-"`
 }
 

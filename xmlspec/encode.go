@@ -437,8 +437,6 @@ func (enc *encoder) encodeNode(n *Node) error {
 		return enc.e.EncodeToken(xml.Comment(n.Data))
 	case ProcInstNode:
 		return enc.e.EncodeToken(xml.ProcInst{Target: n.Name.Local, Inst: []byte(n.Data)})
-	case DirectiveNode:
-		return enc.e.EncodeToken(xml.Directive(n.Data))
 	case ElementNode:
 	default:
 		return fmt.Errorf("xmlspec: node of unknown kind %d", n.Kind)

@@ -74,11 +74,10 @@ type NodeKind uint8
 
 // The kinds of Node. The zero value is an element.
 const (
-	ElementNode   NodeKind = iota // an element with Name, Attrs and Children
-	TextNode                      // character data in Data
-	CommentNode                   // a comment, its text in Data
-	ProcInstNode                  // a processing instruction: target in Name.Local, the rest in Data
-	DirectiveNode                 // a <!...> directive, its text in Data
+	ElementNode  NodeKind = iota // an element with Name, Attrs and Children
+	TextNode                     // character data in Data
+	CommentNode                  // a comment, its text in Data
+	ProcInstNode                 // a processing instruction: target in Name.Local, the rest in Data
 )
 
 // Node is a piece of XML that no struct field models: an element with all
