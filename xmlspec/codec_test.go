@@ -101,6 +101,12 @@ func TestCodecRoundTrip(t *testing.T) {
 		{"simple element with attribute", `<outer><title a="1">x</title><num><b/></num></outer>`, `<outer><title a="1">x</title><num><b></b></num></outer>`},
 		{"escaping", `<outer><title>a &lt;&amp;&gt; "b"</title><x y="&quot;&#10;"/></outer>`, `<outer><title>a &lt;&amp;&gt; &#34;b&#34;</title><x y="&#34;&#xA;"></x></outer>`},
 		{"cdata", `<outer><x><![CDATA[<a>]]> tail</x></outer>`, `<outer><x>&lt;a&gt; tail</x></outer>`},
+		{"text in an element without chardata", `<outer> a <title>t</title> b </outer>`, `<outer>a<title>t</title>b</outer>`},
+		{"chardata beside a comment", `<outer><inner>7<!-- seven --></inner><item><!-- c --> 8</item></outer>`,
+			`<outer><inner>7<!-- seven --></inner><item><!-- c --> 8</item></outer>`},
+		{"chardata beside an element", `<outer><inner name="n"> 5 <x/></inner></outer>`, `<outer><inner name="n">5<x></x></inner></outer>`},
+		{"chardata in two runs", `<outer><inner>5<x/>6</inner></outer>`, `<outer><inner>5<x></x>6</inner></outer>`},
+		{"mixed text in a node", `<outer><m> a <b/> c </m></outer>`, `<outer><m>a<b></b>c</m></outer>`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -212,6 +218,9 @@ func TestCodecErrors(t *testing.T) {
 		{"wrong root", `<inner/>`, `expected <outer>, found <inner>`},
 		{"XML declaration inside", `<outer><?xml version="1.0"?></outer>`, `XML declaration inside an element`},
 		{"truncated", `<outer><title>t</title>`, `XML syntax error`},
+		{"repeated attribute", `<outer count="1" count="2"/>`, `attribute count repeated`},
+		{"repeated attribute in a node", `<outer><x a="1" a="1"/></outer>`, `outer/x: attribute a repeated`},
+		{"directive inside", `<outer><!DOCTYPE x></outer>`, `<!DOCTYPE> inside an element`},
 		{"too deep", `<outer>` + strings.Repeat("<a>", maxDepth+1) + strings.Repeat("</a>", maxDepth+1) + `</outer>`, `nested more than`},
 	}
 	for _, tt := range tests {
@@ -369,5 +378,31 @@ func TestExtraHelpers(t *testing.T) {
 	want := `<outer xmlns:m="urn:m" a="2" m:b="3"><m:x k="v">hi<m:y></m:y></m:x><z></z></outer>`
 	if string(out) != want {
 		t.Errorf("got  %s\nwant %s", out, want)
+	}
+}
+
+func TestExtraEqual(t *testing.T) {
+	parse := func(s string) tOuter {
+		var o tOuter
+		if err := xml.Unmarshal([]byte(s), &o); err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	a := parse(`<outer x="1"><title>t</title><m><n k="v">x</n></m></outer>`)
+	b := parse(`<outer x="1"><m><n k="v">x</n></m><title>t</title></outer>`) // other order record
+	if !a.Extra.Equal(b.Extra) {
+		t.Error("same content with another order record is not Equal")
+	}
+	for _, other := range []string{
+		`<outer x="2"><m><n k="v">x</n></m></outer>`,
+		`<outer x="1"><m><n k="w">x</n></m></outer>`,
+		`<outer x="1"><m><n k="v">y</n></m></outer>`,
+		`<outer x="1"><m><n k="v">x</n><o/></m></outer>`,
+		`<outer x="1"></outer>`,
+	} {
+		if a.Extra.Equal(parse(other).Extra) {
+			t.Errorf("Equal to %s", other)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -81,6 +82,9 @@ func (dec *decoder) decodeStruct(start xml.StartElement, sv reflect.Value, ti *t
 		return err
 	}
 	defer dec.leave()
+	if err := dec.checkAttrs(start.Attr); err != nil {
+		return err
+	}
 	extra := sv.Field(ti.extra).Addr().Interface().(*Extra)
 	if ti.xmlName >= 0 {
 		sv.Field(ti.xmlName).Set(reflect.ValueOf(start.Name))
@@ -100,10 +104,15 @@ func (dec *decoder) decodeStruct(start xml.StartElement, sv reflect.Value, ti *t
 	}
 
 	var (
-		text     strings.Builder
-		sawChild bool
-		taken    []bool // single-valued element fields already filled
+		text    textRuns
+		sawElem bool   // an element child: text beside it is mixed content
+		taken   []bool // single-valued element fields already filled
 	)
+	addNode := func(n Node) {
+		extra.Nodes = append(extra.Nodes, n)
+		extra.seq = append(extra.seq, nodeKey)
+		text.open = false
+	}
 	for {
 		tok, err := dec.token()
 		if err != nil {
@@ -111,7 +120,8 @@ func (dec *decoder) decodeStruct(start xml.StartElement, sv reflect.Value, ti *t
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			sawChild = true
+			sawElem = true
+			text.open = false
 			fi := ti.byElem[t.Name]
 			if fi != nil && !fi.slice {
 				if taken == nil {
@@ -128,8 +138,7 @@ func (dec *decoder) decodeStruct(start xml.StartElement, sv reflect.Value, ti *t
 				if err != nil {
 					return err
 				}
-				extra.Nodes = append(extra.Nodes, n)
-				extra.seq = append(extra.seq, nodeKey)
+				addNode(n)
 				continue
 			}
 			kept, err := dec.decodeChild(t, sv, fi, extra)
@@ -142,45 +151,98 @@ func (dec *decoder) decodeStruct(start xml.StartElement, sv reflect.Value, ti *t
 				extra.seq = append(extra.seq, nodeKey)
 			}
 		case xml.CharData:
-			if ti.chardata != nil {
-				text.Write(t)
-			} else if !isBlank(t) {
-				extra.Nodes = append(extra.Nodes, Node{Kind: TextNode, Data: string(t)})
-				extra.seq = append(extra.seq, nodeKey)
-			}
+			text.add(string(t), len(extra.Nodes), len(extra.seq))
 		case xml.Comment:
-			extra.Nodes = append(extra.Nodes, Node{Kind: CommentNode, Data: string(t)})
-			extra.seq = append(extra.seq, nodeKey)
+			addNode(Node{Kind: CommentNode, Data: string(t)})
 		case xml.ProcInst:
 			n, err := dec.procInst(t)
 			if err != nil {
 				return err
 			}
-			extra.Nodes = append(extra.Nodes, n)
-			extra.seq = append(extra.seq, nodeKey)
+			addNode(n)
 		case xml.Directive:
 			return dec.errorf("<!%s> inside an element", firstWord(t))
 		case xml.EndElement:
-			if sawChild {
-				trimMixedText(extra.Nodes)
-			}
-			if fi := ti.chardata; fi != nil {
-				s := text.String()
-				if sawChild && isBlank([]byte(s)) {
-					s = "" // indentation around children, not content
-				}
-				if s != "" {
-					if err := dec.setField(sv.Field(fi.index), fi, s); err != nil {
-						return dec.errorf("text: %v", err)
-					}
-					if keepsRaw(fi.leaf, s) {
-						extra.setRaw(fi.key, s)
-					}
-				}
-			}
-			return nil
+			return dec.finishText(sv, ti, extra, &text, sawElem)
 		}
 	}
+}
+
+// textRuns collects an element's character data as runs split by child
+// nodes, each with the position it had among the children.
+type textRuns struct {
+	runs []textRun
+	open bool // the last run can still grow (no node since)
+}
+
+type textRun struct {
+	data            string
+	nodePos, seqPos int
+}
+
+func (r *textRuns) add(s string, nodePos, seqPos int) {
+	if r.open {
+		r.runs[len(r.runs)-1].data += s
+		return
+	}
+	r.runs = append(r.runs, textRun{data: s, nodePos: nodePos, seqPos: seqPos})
+	r.open = true
+}
+
+// finishText places an element's text. Blank runs beside child nodes are
+// indentation, and so is blank text where no text belongs; runs beside
+// child elements are trimmed, since Marshal indents anew. A single run goes
+// to the chardata field, with a marker in the order record for where it
+// stood among the children; several runs, or text in an element without a
+// chardata field, become text nodes in their places.
+func (dec *decoder) finishText(sv reflect.Value, ti *typeInfo, extra *Extra, text *textRuns, sawElem bool) error {
+	fi := ti.chardata
+	hasNodes := len(extra.seq) > 0
+	var runs []textRun
+	for _, r := range text.runs {
+		if isBlank([]byte(r.data)) && (hasNodes || fi == nil) {
+			continue
+		}
+		if sawElem {
+			r.data = strings.Trim(r.data, " \t\r\n")
+		}
+		runs = append(runs, r)
+	}
+	if len(runs) == 0 {
+		return nil
+	}
+	if fi != nil && len(runs) == 1 {
+		r := runs[0]
+		if err := dec.setField(sv.Field(fi.index), fi, r.data); err != nil {
+			return dec.errorf("text: %v", err)
+		}
+		if keepsRaw(fi.leaf, r.data) {
+			extra.setRaw(fi.key, r.data)
+		}
+		if hasNodes {
+			extra.seq = slices.Insert(extra.seq, r.seqPos, textKey)
+		}
+		return nil
+	}
+	for i := len(runs) - 1; i >= 0; i-- {
+		r := runs[i]
+		extra.Nodes = slices.Insert(extra.Nodes, r.nodePos, Node{Kind: TextNode, Data: r.data})
+		extra.seq = slices.Insert(extra.seq, r.seqPos, nodeKey)
+	}
+	return nil
+}
+
+// checkAttrs rejects a repeated attribute, which XML forbids but
+// encoding/xml lets through; keeping one would silently drop the other.
+func (dec *decoder) checkAttrs(attrs []xml.Attr) error {
+	for i := 1; i < len(attrs); i++ {
+		for j := 0; j < i; j++ {
+			if attrs[i].Name == attrs[j].Name {
+				return dec.errorf("attribute %s repeated", attrs[i].Name.Local)
+			}
+		}
+	}
+	return nil
 }
 
 // decodeChild reads a known child element into its field. A simple-valued
@@ -256,6 +318,9 @@ func (dec *decoder) decodeNode(start xml.StartElement) (Node, error) {
 		return Node{}, err
 	}
 	defer dec.leave()
+	if err := dec.checkAttrs(start.Attr); err != nil {
+		return Node{}, err
+	}
 	n := Node{Kind: ElementNode, Name: start.Name, Attrs: start.Attr}
 	for {
 		tok, err := dec.token()

@@ -248,22 +248,33 @@ func (enc *encoder) encodeStruct(name xml.Name, startAttrs []xml.Attr, sv reflec
 	if err := enc.e.EncodeToken(start); err != nil {
 		return err
 	}
-	if err := enc.encodeChildren(sv, ti, extra); err != nil {
+	wroteText, err := enc.encodeChildren(sv, ti, extra)
+	if err != nil {
 		return err
 	}
-	if fi := ti.chardata; fi != nil {
-		raw, hasRaw := extra.raw[fi.key]
-		text, ok, err := fieldText(sv.Field(fi.index), fi, fi.format, raw, hasRaw)
-		if err != nil {
-			return fmt.Errorf("xmlspec: %s text: %w", name.Local, err)
-		}
-		if ok && text != "" {
-			if err := enc.e.EncodeToken(xml.CharData(text)); err != nil {
-				return err
-			}
+	if !wroteText {
+		if err := enc.chardata(sv, ti, extra); err != nil {
+			return err
 		}
 	}
 	return enc.e.EncodeToken(xml.EndElement{Name: start.Name})
+}
+
+// chardata writes the chardata field's text, if the struct has one.
+func (enc *encoder) chardata(sv reflect.Value, ti *typeInfo, extra *Extra) error {
+	fi := ti.chardata
+	if fi == nil {
+		return nil
+	}
+	raw, hasRaw := extra.raw[fi.key]
+	text, ok, err := fieldText(sv.Field(fi.index), fi, fi.format, raw, hasRaw)
+	if err != nil {
+		return fmt.Errorf("xmlspec: %s text: %w", ti.typ.Name(), err)
+	}
+	if !ok || text == "" {
+		return nil
+	}
+	return enc.e.EncodeToken(xml.CharData(text))
 }
 
 // fieldText returns the text of a single-valued leaf field and whether it is
@@ -297,7 +308,7 @@ type childSource struct {
 // remaining ones at the kind's last entry (so appended items follow their
 // siblings). Kinds absent from the document go where the struct's field
 // order puts them.
-func (enc *encoder) encodeChildren(sv reflect.Value, ti *typeInfo, extra *Extra) error {
+func (enc *encoder) encodeChildren(sv reflect.Value, ti *typeInfo, extra *Extra) (wroteText bool, err error) {
 	srcs := make([]childSource, len(ti.elems)+1)
 	for i, fi := range ti.elems {
 		srcs[i] = childSource{fi: fi, order: i, n: childCount(sv.Field(fi.index), fi, extra)}
@@ -332,6 +343,13 @@ func (enc *encoder) encodeChildren(sv reflect.Value, ti *typeInfo, extra *Extra)
 		return nil
 	}
 	for i, key := range extra.seq {
+		if key == textKey && !wroteText {
+			if err := enc.chardata(sv, ti, extra); err != nil {
+				return false, err
+			}
+			wroteText = true
+			continue
+		}
 		s := lookup(key)
 		if s == nil || s.next >= s.n {
 			continue
@@ -339,7 +357,7 @@ func (enc *encoder) encodeChildren(sv reflect.Value, ti *typeInfo, extra *Extra)
 		if s.fi != nil {
 			// Unknown nodes say nothing about where new kinds belong.
 			if err := flushUnseen(s.order); err != nil {
-				return err
+				return false, err
 			}
 		}
 		count := 1
@@ -347,10 +365,10 @@ func (enc *encoder) encodeChildren(sv reflect.Value, ti *typeInfo, extra *Extra)
 			count = s.n - s.next
 		}
 		if err := enc.writeChildren(sv, extra, s, count); err != nil {
-			return err
+			return false, err
 		}
 	}
-	return flushUnseen(len(srcs))
+	return wroteText, flushUnseen(len(srcs))
 }
 
 func childCount(fv reflect.Value, fi *fieldInfo, extra *Extra) int {

@@ -30,6 +30,45 @@ type Extra struct {
 	raw map[string]string // original spelling of typed values, by key
 }
 
+// Equal reports whether x and y hold the same unmodelled attributes and
+// nodes, ignoring the remembered order and spellings. github.com/google/go-cmp
+// uses it, so cmp.Diff of two structs compares what they hold.
+func (x Extra) Equal(y Extra) bool {
+	if len(x.Attrs) != len(y.Attrs) || len(x.Nodes) != len(y.Nodes) {
+		return false
+	}
+	for i := range x.Attrs {
+		if x.Attrs[i] != y.Attrs[i] {
+			return false
+		}
+	}
+	for i := range x.Nodes {
+		if !x.Nodes[i].Equal(y.Nodes[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// Equal reports whether n and m are the same node with the same content.
+func (n Node) Equal(m Node) bool {
+	if n.Kind != m.Kind || n.Name != m.Name || n.Data != m.Data ||
+		len(n.Attrs) != len(m.Attrs) || len(n.Children) != len(m.Children) {
+		return false
+	}
+	for i := range n.Attrs {
+		if n.Attrs[i] != m.Attrs[i] {
+			return false
+		}
+	}
+	for i := range n.Children {
+		if !n.Children[i].Equal(m.Children[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // IsEmpty reports whether x holds no unmodelled attribute or child.
 func (x *Extra) IsEmpty() bool { return len(x.Attrs) == 0 && len(x.Nodes) == 0 }
 

@@ -11,8 +11,8 @@ import (
 type document interface{ Marshal() ([]byte, error) }
 
 // fuzzRoundTrip checks what must hold for any input: no panic; whatever
-// parses also marshals, the output parses again and marshals to the same
-// bytes (nothing is lost or reshuffled a second time).
+// parses also marshals, to a document equal to the input in canonical form
+// (nothing lost), which parses again and marshals to the same bytes.
 func fuzzRoundTrip(t *testing.T, data []byte, parse func([]byte) (document, error)) {
 	doc, err := parse(data)
 	if err != nil {
@@ -21,6 +21,17 @@ func fuzzRoundTrip(t *testing.T, data []byte, parse func([]byte) (document, erro
 	out, err := doc.Marshal()
 	if err != nil {
 		t.Fatalf("parsed but does not marshal: %v", err)
+	}
+	want, _, err := canonical(data)
+	if err != nil {
+		t.Fatalf("parsed, but its canonical form fails: %v", err)
+	}
+	got, _, err := canonical(out)
+	if err != nil {
+		t.Fatalf("output is not well-formed: %v\n%s", err, out)
+	}
+	if got != want {
+		t.Fatalf("output differs from the input at %s\n%s", firstDiff(want, got), out)
 	}
 	again, err := parse(out)
 	if err != nil {
@@ -56,6 +67,7 @@ func FuzzParseDomain(f *testing.F) {
 	f.Add([]byte(`<domain type='kvm'><name>a</name><devices><interface type='network'><mac address='52:54:00:AB:cd:01'/><source network='default'/></interface></devices></domain>`))
 	f.Add([]byte(`<domain xmlns:q='urn:q'><q:x q:y='1'><z xmlns='urn:z'>t</z></q:x><!--c--><metadata><m xmlns=''/></metadata></domain>`))
 	f.Add([]byte(`<domain><devices><controller type='pci' index='0'><address type='pci' slot='0x1f'/></controller></devices><cpu><numa><cell id='0' memory='1'/></numa></cpu></domain>`))
+	f.Add([]byte(`<domain><os><type arch='x86_64'>hvm<!--c--></type></os><memory unit='KiB'> 1 <x/>2</memory><vcpu>2<?pi x?></vcpu></domain>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzRoundTrip(t, data, func(b []byte) (document, error) { return ParseDomain(b) })
 	})

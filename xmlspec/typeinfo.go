@@ -69,8 +69,13 @@ var (
 	textUnmarshalType = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
 )
 
-// nodeKey marks an Extra.Nodes entry in Extra.seq.
-const nodeKey = "\x00"
+// Keys in Extra.seq that are not element fields: nodeKey marks an
+// Extra.Nodes entry, textKey where the chardata field's text stood among
+// the children (recorded only when it had children beside it).
+const (
+	nodeKey = "\x00"
+	textKey = "\x01"
+)
 
 // typeOf returns the codec's view of struct type t, building and caching it
 // on first use. A struct without an Extra field, or with a field type the
