@@ -406,3 +406,24 @@ func TestExtraEqual(t *testing.T) {
 		}
 	}
 }
+
+func TestMarshalErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		v    any
+		want string
+	}{
+		{"long MAC", tOuter{MAC: net.HardwareAddr{1, 2, 3, 4, 5, 6, 7, 8}}, "is 8 bytes, want 6"},
+		{"nameless node", tOuter{Extra: Extra{Nodes: []Node{{Kind: ElementNode}}}}, "no name"},
+		{"unknown node kind", tOuter{Extra: Extra{Nodes: []Node{{Kind: 42}}}}, "unknown kind 42"},
+		{"comment with -->", tOuter{Extra: Extra{Nodes: []Node{{Kind: CommentNode, Data: "a-->b"}}}}, "-->"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := xml.Marshal(tt.v)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}

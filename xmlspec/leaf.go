@@ -60,7 +60,11 @@ func formatLeaf(v reflect.Value, kind leafKind, format string) (string, error) {
 		}
 		return strconv.FormatUint(v.Uint(), 10), nil
 	case leafMAC:
-		return net.HardwareAddr(v.Bytes()).String(), nil
+		mac := net.HardwareAddr(v.Bytes())
+		if len(mac) != 6 {
+			return "", fmt.Errorf("MAC address %s is %d bytes, want 6", mac, len(mac))
+		}
+		return mac.String(), nil
 	case leafTextual:
 		b, err := v.Interface().(encoding.TextMarshaler).MarshalText()
 		return string(b), err
