@@ -3,6 +3,7 @@ package xmlspec
 import (
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"net"
 	"reflect"
 	"strings"
@@ -425,5 +426,27 @@ func TestMarshalErrors(t *testing.T) {
 				t.Errorf("error %v, want one containing %q", err, tt.want)
 			}
 		})
+	}
+}
+
+func TestManyAttributes(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("<outer")
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&b, ` a%d="%d"`, i, i)
+	}
+	b.WriteString(`><x`)
+	for i := 0; i < 40; i++ {
+		fmt.Fprintf(&b, ` b%d="%d"`, i, i)
+	}
+	b.WriteString(` b7="again"/></outer>`)
+	var o tOuter
+	err := xml.Unmarshal([]byte(b.String()), &o)
+	if err == nil || !strings.Contains(err.Error(), "attribute b7 repeated") {
+		t.Fatalf("error %v, want b7 repeated", err)
+	}
+	ok := strings.Replace(b.String(), ` b7="again"`, "", 1)
+	if err := xml.Unmarshal([]byte(ok), &o); err != nil || len(o.Extra.Attrs) != 40 {
+		t.Fatalf("%v, %d attributes", err, len(o.Extra.Attrs))
 	}
 }

@@ -14,9 +14,10 @@ import (
 // input cannot exhaust the stack.
 const maxDepth = 10000
 
-// ErrSyntax is wrapped by every error about a document's content that the
-// typed fields cannot hold (a MAC address that is not one, an integer that
-// is not a number, nesting too deep).
+// ErrSyntax is wrapped by every error about a document that the structs
+// cannot hold: a MAC address that is not one, an integer that is not a
+// number, a repeated attribute, nesting too deep. ParseDomain and the other
+// Parse functions wrap XML syntax errors in it too.
 var ErrSyntax = errors.New("xmlspec: invalid document")
 
 type decoder struct {
@@ -235,12 +236,22 @@ func (dec *decoder) finishText(sv reflect.Value, ti *typeInfo, extra *Extra, tex
 // checkAttrs rejects a repeated attribute, which XML forbids but
 // encoding/xml lets through; keeping one would silently drop the other.
 func (dec *decoder) checkAttrs(attrs []xml.Attr) error {
-	for i := 1; i < len(attrs); i++ {
-		for j := 0; j < i; j++ {
-			if attrs[i].Name == attrs[j].Name {
-				return dec.errorf("attribute %s repeated", attrs[i].Name.Local)
+	if len(attrs) <= 16 {
+		for i := 1; i < len(attrs); i++ {
+			for j := 0; j < i; j++ {
+				if attrs[i].Name == attrs[j].Name {
+					return dec.errorf("attribute %s repeated", attrs[i].Name.Local)
+				}
 			}
 		}
+		return nil
+	}
+	seen := make(map[xml.Name]bool, len(attrs))
+	for _, a := range attrs {
+		if seen[a.Name] {
+			return dec.errorf("attribute %s repeated", a.Name.Local)
+		}
+		seen[a.Name] = true
 	}
 	return nil
 }

@@ -279,7 +279,7 @@ func (enc *encoder) chardata(sv reflect.Value, ti *typeInfo, extra *Extra) error
 
 // fieldText returns the text of a single-valued leaf field and whether it is
 // present: set through a pointer, non-zero, or read from the document with
-// the value it still has (which keeps slot='0' and file=”).
+// the value it still has (which keeps a slot='0' or an empty attribute).
 func fieldText(fv reflect.Value, fi *fieldInfo, format, raw string, hasRaw bool) (string, bool, error) {
 	if fi.ptr {
 		if fv.IsNil() {
