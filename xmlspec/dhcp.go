@@ -144,16 +144,9 @@ func (n *Network) RemoveDHCPHosts(match func(*DHCPHost) bool) []DHCPHost {
 		if d == nil {
 			continue
 		}
-		kept := d.Hosts[:0]
-		for j := range d.Hosts {
-			if match(&d.Hosts[j]) {
-				removed = append(removed, d.Hosts[j])
-			} else {
-				kept = append(kept, d.Hosts[j])
-			}
-		}
-		clear(d.Hosts[len(kept):])
-		d.Hosts = kept
+		var gone []DHCPHost
+		d.Hosts, gone = removeWhere(d.Hosts, match)
+		removed = append(removed, gone...)
 	}
 	return removed
 }

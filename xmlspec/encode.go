@@ -286,10 +286,14 @@ func fieldText(fv reflect.Value, fi *fieldInfo, format, raw string, hasRaw bool)
 			return "", false, nil
 		}
 		fv = fv.Elem()
-	} else if fv.IsZero() && !(hasRaw && sameAsRaw(fv, fi.leaf, raw)) {
+	}
+	if hasRaw && sameAsRaw(fv, fi.leaf, raw) {
+		return raw, true, nil
+	}
+	if !fi.ptr && fv.IsZero() {
 		return "", false, nil
 	}
-	text, err := leafText(fv, fi.leaf, format, raw, hasRaw)
+	text, err := formatLeaf(fv, fi.leaf, format)
 	return text, err == nil, err
 }
 

@@ -2,6 +2,7 @@ package xmlspec
 
 import (
 	"encoding/xml"
+	"slices"
 	"strings"
 )
 
@@ -34,39 +35,13 @@ type Extra struct {
 // nodes, ignoring the remembered order and spellings. github.com/google/go-cmp
 // uses it, so cmp.Diff of two structs compares what they hold.
 func (x Extra) Equal(y Extra) bool {
-	if len(x.Attrs) != len(y.Attrs) || len(x.Nodes) != len(y.Nodes) {
-		return false
-	}
-	for i := range x.Attrs {
-		if x.Attrs[i] != y.Attrs[i] {
-			return false
-		}
-	}
-	for i := range x.Nodes {
-		if !x.Nodes[i].Equal(y.Nodes[i]) {
-			return false
-		}
-	}
-	return true
+	return slices.Equal(x.Attrs, y.Attrs) && slices.EqualFunc(x.Nodes, y.Nodes, Node.Equal)
 }
 
 // Equal reports whether n and m are the same node with the same content.
 func (n Node) Equal(m Node) bool {
-	if n.Kind != m.Kind || n.Name != m.Name || n.Data != m.Data ||
-		len(n.Attrs) != len(m.Attrs) || len(n.Children) != len(m.Children) {
-		return false
-	}
-	for i := range n.Attrs {
-		if n.Attrs[i] != m.Attrs[i] {
-			return false
-		}
-	}
-	for i := range n.Children {
-		if !n.Children[i].Equal(m.Children[i]) {
-			return false
-		}
-	}
-	return true
+	return n.Kind == m.Kind && n.Name == m.Name && n.Data == m.Data &&
+		slices.Equal(n.Attrs, m.Attrs) && slices.EqualFunc(n.Children, m.Children, Node.Equal)
 }
 
 // IsEmpty reports whether x holds no unmodelled attribute or child.
@@ -74,14 +49,7 @@ func (x *Extra) IsEmpty() bool { return len(x.Attrs) == 0 && len(x.Nodes) == 0 }
 
 // Attr returns the value of the unmodelled attribute with the given
 // namespace URL (empty for none) and local name.
-func (x *Extra) Attr(space, local string) (string, bool) {
-	for _, a := range x.Attrs {
-		if a.Name.Space == space && a.Name.Local == local {
-			return a.Value, true
-		}
-	}
-	return "", false
-}
+func (x *Extra) Attr(space, local string) (string, bool) { return findAttr(x.Attrs, space, local) }
 
 // SetAttr sets an unmodelled attribute, replacing one of the same name.
 func (x *Extra) SetAttr(space, local, value string) {
@@ -147,19 +115,21 @@ func (n *Node) Text() string {
 
 // Attr returns the value of n's attribute with the given namespace URL and
 // local name.
-func (n *Node) Attr(space, local string) (string, bool) {
-	for _, a := range n.Attrs {
-		if a.Name.Space == space && a.Name.Local == local {
-			return a.Value, true
-		}
-	}
-	return "", false
-}
+func (n *Node) Attr(space, local string) (string, bool) { return findAttr(n.Attrs, space, local) }
 
 // Elements returns n's child elements with the given namespace URL and local
 // name; an empty local name matches any element of the namespace.
 func (n *Node) Elements(space, local string) []*Node {
 	return findElements(n.Children, space, local)
+}
+
+func findAttr(attrs []xml.Attr, space, local string) (string, bool) {
+	for _, a := range attrs {
+		if a.Name.Space == space && a.Name.Local == local {
+			return a.Value, true
+		}
+	}
+	return "", false
 }
 
 func findElements(nodes []Node, space, local string) []*Node {

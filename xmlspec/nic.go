@@ -157,15 +157,21 @@ func (d *Domain) RemoveInterfaces(match func(*Interface) bool) []Interface {
 		return nil
 	}
 	var removed []Interface
-	kept := d.Devices.Interfaces[:0]
-	for i := range d.Devices.Interfaces {
-		if match(&d.Devices.Interfaces[i]) {
-			removed = append(removed, d.Devices.Interfaces[i])
+	d.Devices.Interfaces, removed = removeWhere(d.Devices.Interfaces, match)
+	return removed
+}
+
+// removeWhere removes the items for which match returns true, in place,
+// and returns the rest and the removed ones.
+func removeWhere[T any](items []T, match func(*T) bool) (kept, removed []T) {
+	kept = items[:0]
+	for i := range items {
+		if match(&items[i]) {
+			removed = append(removed, items[i])
 		} else {
-			kept = append(kept, d.Devices.Interfaces[i])
+			kept = append(kept, items[i])
 		}
 	}
-	clear(d.Devices.Interfaces[len(kept):])
-	d.Devices.Interfaces = kept
-	return removed
+	clear(items[len(kept):])
+	return kept, removed
 }
