@@ -2,6 +2,7 @@ package xmlspec
 
 import (
 	"encoding/xml"
+	"slices"
 )
 
 // Domain is a libvirt domain (virtual machine) definition, the <domain>
@@ -89,11 +90,17 @@ func (m *Metadata) Element(url string) *Node {
 }
 
 // SetElement replaces the metadata element in n's namespace with n, or adds
-// it, as virDomainSetMetadata does.
+// it, as virDomainSetMetadata does. A replacement that declares no
+// namespace keeps the declarations of the element it replaces, and so its
+// prefix.
 func (m *Metadata) SetElement(n Node) {
 	for i := range m.Extra.Nodes {
 		c := &m.Extra.Nodes[i]
 		if c.Kind == ElementNode && c.Name.Space == n.Name.Space {
+			if decls, _ := splitDecls(n.Attrs); decls == nil {
+				old, _ := splitDecls(c.Attrs)
+				n.Attrs = append(slices.Clip(old), n.Attrs...)
+			}
 			*c = n
 			return
 		}
