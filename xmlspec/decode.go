@@ -1,0 +1,434 @@
+package xmlspec
+
+import (
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// maxDepth bounds element nesting, as encoding/xml does, so that hostile
+// input cannot exhaust the stack.
+const maxDepth = 10000
+
+// ErrSyntax is wrapped by every error about a document that the structs
+// cannot hold: a MAC address that is not one, an integer that is not a
+// number, a repeated attribute, nesting too deep. ParseDomain and the other
+// Parse functions wrap XML syntax errors in it too.
+var ErrSyntax = errors.New("xmlspec: invalid document")
+
+type decoder struct {
+	d     *xml.Decoder
+	depth int
+	path  []string
+}
+
+// unmarshalElement is the xml.Unmarshaler behind every struct of the package.
+func unmarshalElement(d *xml.Decoder, start xml.StartElement, v any) error {
+	rv := reflect.ValueOf(v)
+	if rv.Kind() != reflect.Pointer || rv.IsNil() {
+		return fmt.Errorf("xmlspec: cannot unmarshal into %T", v)
+	}
+	sv := rv.Elem()
+	ti, err := typeOf(sv.Type())
+	if err != nil {
+		return err
+	}
+	if ti.rootName != "" && (start.Name.Local != ti.rootName || start.Name.Space != "") {
+		return fmt.Errorf("%w: expected <%s>, found <%s>", ErrSyntax, ti.rootName, qname(start.Name))
+	}
+	sv.SetZero()
+	dec := &decoder{d: d}
+	return dec.decodeStruct(start, sv, ti)
+}
+
+func qname(n xml.Name) string {
+	if n.Space == "" {
+		return n.Local
+	}
+	return n.Space + " " + n.Local
+}
+
+func (dec *decoder) errorf(format string, args ...any) error {
+	return fmt.Errorf("%w: %s: %s", ErrSyntax, strings.Join(dec.path, "/"), fmt.Sprintf(format, args...))
+}
+
+func (dec *decoder) enter(name xml.Name) error {
+	dec.depth++
+	dec.path = append(dec.path, name.Local)
+	if dec.depth > maxDepth {
+		return dec.errorf("elements nested more than %d deep", maxDepth)
+	}
+	return nil
+}
+
+func (dec *decoder) leave() {
+	dec.depth--
+	dec.path = dec.path[:len(dec.path)-1]
+}
+
+func (dec *decoder) token() (xml.Token, error) {
+	tok, err := dec.d.Token()
+	if err == io.EOF {
+		return nil, dec.errorf("document ends inside <%s>", dec.path[len(dec.path)-1])
+	}
+	return tok, err
+}
+
+func (dec *decoder) decodeStruct(start xml.StartElement, sv reflect.Value, ti *typeInfo) error {
+	if err := dec.enter(start.Name); err != nil {
+		return err
+	}
+	defer dec.leave()
+	if err := dec.checkAttrs(start.Attr); err != nil {
+		return err
+	}
+	extra := sv.Field(ti.extra).Addr().Interface().(*Extra)
+	if ti.xmlName >= 0 {
+		sv.Field(ti.xmlName).Set(reflect.ValueOf(start.Name))
+	}
+	for _, a := range start.Attr {
+		fi := ti.byAttr[a.Name]
+		if fi == nil {
+			extra.Attrs = append(extra.Attrs, a)
+			continue
+		}
+		if err := dec.setField(sv.Field(fi.index), fi, a.Value); err != nil {
+			return dec.errorf("attribute %s: %v", a.Name.Local, err)
+		}
+		if keepsRaw(fi.leaf, a.Value) {
+			extra.setRaw(fi.key, a.Value)
+		}
+	}
+
+	var (
+		text    textRuns
+		sawElem bool   // an element child: text beside it is mixed content
+		taken   []bool // single-valued element fields already filled
+	)
+	addNode := func(n Node) {
+		extra.Nodes = append(extra.Nodes, n)
+		extra.seq = append(extra.seq, nodeKey)
+		text.open = false
+	}
+	for {
+		tok, err := dec.token()
+		if err != nil {
+			return err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			sawElem = true
+			text.open = false
+			fi := ti.byElem[t.Name]
+			if fi != nil && !fi.slice {
+				if taken == nil {
+					taken = make([]bool, len(ti.elems))
+				}
+				if taken[fi.order] {
+					fi = nil // a second <os>: keep it, but as a node
+				} else {
+					taken[fi.order] = true
+				}
+			}
+			if fi == nil {
+				n, err := dec.decodeNode(t)
+				if err != nil {
+					return err
+				}
+				addNode(n)
+				continue
+			}
+			kept, err := dec.decodeChild(t, sv, fi, extra)
+			if err != nil {
+				return err
+			}
+			if kept {
+				extra.seq = append(extra.seq, fi.key)
+			} else {
+				extra.seq = append(extra.seq, nodeKey)
+			}
+		case xml.CharData:
+			text.add(string(t), len(extra.Nodes), len(extra.seq))
+		case xml.Comment:
+			addNode(Node{Kind: CommentNode, Data: string(t)})
+		case xml.ProcInst:
+			n, err := dec.procInst(t)
+			if err != nil {
+				return err
+			}
+			addNode(n)
+		case xml.Directive:
+			return dec.errorf("<!%s> inside an element", firstWord(t))
+		case xml.EndElement:
+			return dec.finishText(sv, ti, extra, &text, sawElem)
+		}
+	}
+}
+
+// textRuns collects an element's character data as runs split by child
+// nodes, each with the position it had among the children.
+type textRuns struct {
+	runs []textRun
+	open bool // the last run can still grow (no node since)
+}
+
+type textRun struct {
+	data            string
+	nodePos, seqPos int
+}
+
+func (r *textRuns) add(s string, nodePos, seqPos int) {
+	if r.open {
+		r.runs[len(r.runs)-1].data += s
+		return
+	}
+	r.runs = append(r.runs, textRun{data: s, nodePos: nodePos, seqPos: seqPos})
+	r.open = true
+}
+
+// finishText places an element's text. Blank runs beside child nodes are
+// indentation, and so is blank text where no text belongs; runs beside
+// child elements are trimmed, since Marshal indents anew. A single run goes
+// to the chardata field, with a marker in the order record for where it
+// stood among the children; several runs, or text in an element without a
+// chardata field, become text nodes in their places.
+func (dec *decoder) finishText(sv reflect.Value, ti *typeInfo, extra *Extra, text *textRuns, sawElem bool) error {
+	fi := ti.chardata
+	hasNodes := len(extra.seq) > 0
+	var runs []textRun
+	for _, r := range text.runs {
+		if isBlank([]byte(r.data)) && (hasNodes || fi == nil) {
+			continue
+		}
+		if sawElem {
+			r.data = strings.Trim(r.data, " \t\r\n")
+		}
+		runs = append(runs, r)
+	}
+	if len(runs) == 0 {
+		return nil
+	}
+	if fi != nil && len(runs) == 1 {
+		r := runs[0]
+		if err := dec.setField(sv.Field(fi.index), fi, r.data); err != nil {
+			return dec.errorf("text: %v", err)
+		}
+		if keepsRaw(fi.leaf, r.data) {
+			extra.setRaw(fi.key, r.data)
+		}
+		if hasNodes {
+			extra.seq = slices.Insert(extra.seq, r.seqPos, textKey)
+		}
+		return nil
+	}
+	for i := len(runs) - 1; i >= 0; i-- {
+		r := runs[i]
+		extra.Nodes = slices.Insert(extra.Nodes, r.nodePos, Node{Kind: TextNode, Data: r.data})
+		extra.seq = slices.Insert(extra.seq, r.seqPos, nodeKey)
+	}
+	return nil
+}
+
+// checkAttrs rejects a repeated attribute, which XML forbids but
+// encoding/xml lets through; keeping one would silently drop the other.
+func (dec *decoder) checkAttrs(attrs []xml.Attr) error {
+	if len(attrs) <= 16 {
+		for i := 1; i < len(attrs); i++ {
+			for j := 0; j < i; j++ {
+				if attrs[i].Name == attrs[j].Name {
+					return dec.errorf("attribute %s repeated", attrs[i].Name.Local)
+				}
+			}
+		}
+		return nil
+	}
+	seen := make(map[xml.Name]bool, len(attrs))
+	for _, a := range attrs {
+		if seen[a.Name] {
+			return dec.errorf("attribute %s repeated", a.Name.Local)
+		}
+		seen[a.Name] = true
+	}
+	return nil
+}
+
+// decodeChild reads a known child element into its field. A simple-valued
+// field (a string, a number) takes the element only if it holds nothing but
+// text; otherwise the element is kept whole as a node and kept is false.
+func (dec *decoder) decodeChild(t xml.StartElement, sv reflect.Value, fi *fieldInfo, extra *Extra) (kept bool, err error) {
+	fv := sv.Field(fi.index)
+	if fi.leaf == notLeaf {
+		eti, err := fi.elemType()
+		if err != nil {
+			return false, err
+		}
+		return true, dec.decodeStruct(t, dec.slot(fv, fi), eti)
+	}
+	n, err := dec.decodeNode(t)
+	if err != nil {
+		return false, err
+	}
+	if len(n.Attrs) > 0 || !onlyText(n.Children) {
+		extra.Nodes = append(extra.Nodes, n)
+		return false, nil
+	}
+	s := n.Text()
+	key := fi.key
+	if fi.slice {
+		key = fmt.Sprintf("%s#%d", fi.key, fv.Len())
+	}
+	dec.path = append(dec.path, t.Name.Local)
+	err = setLeaf(dec.slot(fv, fi), fi.leaf, s)
+	if err != nil {
+		err = dec.errorf("%v", err)
+	}
+	dec.path = dec.path[:len(dec.path)-1]
+	if err != nil {
+		return false, err
+	}
+	if keepsRaw(fi.leaf, s) {
+		extra.setRaw(key, s)
+	}
+	return true, nil
+}
+
+// slot returns the settable value a field's next element goes into:
+// the field itself, a fresh *T, or a new last item of a []T.
+func (dec *decoder) slot(fv reflect.Value, fi *fieldInfo) reflect.Value {
+	switch {
+	case fi.slice:
+		fv.Set(reflect.Append(fv, reflect.Zero(fi.typ)))
+		return fv.Index(fv.Len() - 1)
+	case fi.ptr:
+		p := reflect.New(fi.typ)
+		fv.Set(p)
+		return p.Elem()
+	}
+	return fv
+}
+
+// setField parses an attribute or chardata value into its field.
+func (dec *decoder) setField(fv reflect.Value, fi *fieldInfo, text string) error {
+	return setLeaf(dec.slot(fv, fi), fi.leaf, text)
+}
+
+func (dec *decoder) procInst(t xml.ProcInst) (Node, error) {
+	if strings.EqualFold(t.Target, "xml") {
+		return Node{}, dec.errorf("XML declaration inside an element")
+	}
+	return Node{Kind: ProcInstNode, Name: xml.Name{Local: t.Target}, Data: string(t.Inst)}, nil
+}
+
+// decodeNode reads an element no field models, with all it contains.
+func (dec *decoder) decodeNode(start xml.StartElement) (Node, error) {
+	if err := dec.enter(start.Name); err != nil {
+		return Node{}, err
+	}
+	defer dec.leave()
+	if err := dec.checkAttrs(start.Attr); err != nil {
+		return Node{}, err
+	}
+	n := Node{Kind: ElementNode, Name: start.Name, Attrs: start.Attr}
+	for {
+		tok, err := dec.token()
+		if err != nil {
+			return Node{}, err
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			c, err := dec.decodeNode(t)
+			if err != nil {
+				return Node{}, err
+			}
+			n.Children = append(n.Children, c)
+		case xml.CharData:
+			if k := len(n.Children); k > 0 && n.Children[k-1].Kind == TextNode {
+				n.Children[k-1].Data += string(t) // CDATA next to text
+			} else {
+				n.Children = append(n.Children, Node{Kind: TextNode, Data: string(t)})
+			}
+		case xml.Comment:
+			n.Children = append(n.Children, Node{Kind: CommentNode, Data: string(t)})
+		case xml.ProcInst:
+			c, err := dec.procInst(t)
+			if err != nil {
+				return Node{}, err
+			}
+			n.Children = append(n.Children, c)
+		case xml.Directive:
+			return Node{}, dec.errorf("<!%s> inside an element", firstWord(t))
+		case xml.EndElement:
+			if hasElementChild(n.Children) {
+				n.Children = dropBlankText(n.Children)
+				trimMixedText(n.Children)
+			}
+			return n, nil
+		}
+	}
+}
+
+func hasElementChild(nodes []Node) bool {
+	for i := range nodes {
+		if nodes[i].Kind == ElementNode {
+			return true
+		}
+	}
+	return false
+}
+
+func firstWord(b []byte) string {
+	s := string(b)
+	if i := strings.IndexAny(s, " \t\r\n"); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 20 {
+		s = s[:20]
+	}
+	return s
+}
+
+func onlyText(nodes []Node) bool {
+	for i := range nodes {
+		if nodes[i].Kind != TextNode {
+			return false
+		}
+	}
+	return true
+}
+
+func dropBlankText(nodes []Node) []Node {
+	out := nodes[:0]
+	for _, c := range nodes {
+		if c.Kind == TextNode && isBlank([]byte(c.Data)) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// trimMixedText trims the text between child elements: space around it is
+// indentation, which Marshal writes anew, so keeping it would make every
+// round trip grow it.
+func trimMixedText(nodes []Node) {
+	for i := range nodes {
+		if nodes[i].Kind == TextNode {
+			nodes[i].Data = strings.Trim(nodes[i].Data, " \t\r\n")
+		}
+	}
+}
+
+func isBlank(b []byte) bool {
+	for _, c := range b {
+		switch c {
+		case ' ', '\t', '\n', '\r':
+		default:
+			return false
+		}
+	}
+	return true
+}

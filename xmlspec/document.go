@@ -1,0 +1,83 @@
+package xmlspec
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+)
+
+// ParseDomain reads a <domain> document.
+func ParseDomain(data []byte) (*Domain, error) { return parseAs[Domain](data, "domain") }
+
+// Marshal writes d as an indented XML document, the way libvirt formats it.
+func (d *Domain) Marshal() ([]byte, error) { return marshalIndent(d) }
+
+// ParseNetwork reads a <network> document.
+func ParseNetwork(data []byte) (*Network, error) { return parseAs[Network](data, "network") }
+
+// Marshal writes n as an indented XML document.
+func (n *Network) Marshal() ([]byte, error) { return marshalIndent(n) }
+
+// ParseNetworkPort reads a <networkport> document.
+func ParseNetworkPort(data []byte) (*NetworkPort, error) {
+	return parseAs[NetworkPort](data, "networkport")
+}
+
+// Marshal writes p as an indented XML document.
+func (p *NetworkPort) Marshal() ([]byte, error) { return marshalIndent(p) }
+
+func parseAs[T any](data []byte, what string) (*T, error) {
+	v := new(T)
+	if err := parse(data, v, what); err != nil {
+		return nil, err
+	}
+	return v, nil
+}
+
+func parse(data []byte, v any, what string) error {
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, ErrSyntax) {
+			return err
+		}
+		if err == io.EOF {
+			return fmt.Errorf("%w: no <%s> element", ErrSyntax, what)
+		}
+		return fmt.Errorf("%w: %w", ErrSyntax, err)
+	}
+	// Decode stops after the root element; anything but space, comments and
+	// processing instructions after it means the input is not one document.
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%w: after the root element: %w", ErrSyntax, err)
+		}
+		switch t := tok.(type) {
+		case xml.CharData:
+			if !isBlank(t) {
+				return fmt.Errorf("%w: text after the root element", ErrSyntax)
+			}
+		case xml.StartElement:
+			return fmt.Errorf("%w: a second root element <%s>", ErrSyntax, t.Name.Local)
+		}
+	}
+}
+
+func marshalIndent(v any) ([]byte, error) {
+	var b bytes.Buffer
+	enc := xml.NewEncoder(&b)
+	enc.Indent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	b.WriteByte('\n')
+	return b.Bytes(), nil
+}
