@@ -61,10 +61,11 @@ type Conn struct {
 	features features
 
 	// Events (guarded by mu).
-	subscriptions map[subKey]*Subscription
-	registering   map[eventFamily]int // registrations in flight per family
-	early         []earlyEvent
-	subs          sync.WaitGroup // one per active Subscription's watcher
+	regs        map[regKey]*registration
+	byCallback  map[subKey]*registration
+	registering map[eventFamily]int // registrations in flight per family
+	early       []earlyEvent
+	subs        sync.WaitGroup // one per active Subscription's watcher
 
 	// Streams by serial (guarded by mu), and serials of recently ended ones.
 	streams       map[uint32]*Stream
@@ -137,7 +138,8 @@ func newConn(ctx context.Context, nc net.Conn, o options, auth authenticator) (*
 		log:           o.logger,
 		pending:       make(map[uint32]*call),
 		abandoned:     make(map[uint32]struct{}),
-		subscriptions: make(map[subKey]*Subscription),
+		regs:          make(map[regKey]*registration),
+		byCallback:    make(map[subKey]*registration),
 		registering:   make(map[eventFamily]int),
 		streams:       make(map[uint32]*Stream),
 		closedStreams: make(map[uint32]struct{}),

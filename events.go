@@ -58,6 +58,29 @@ type subKey struct {
 	callbackID int32
 }
 
+// regKey identifies a daemon-side registration. The daemon accepts one
+// registration per event kind and object filter on a connection, so
+// subscriptions that ask for the same kind share one (as libvirt's own
+// client does), and events fan out to all of them.
+type regKey struct {
+	family eventFamily
+	id     int32  // the event kind (0 for QEMU monitor events)
+	object string // the filtered object's UUID, or "" for all
+	extra  string // QEMU monitor events: event name and flags
+}
+
+// registration is one daemon-side registration and its subscriptions.
+type registration struct {
+	key        regKey
+	callbackID int32
+	subs       map[*Subscription]struct{}
+	ready      chan struct{} // closed once registered or failed
+	err        error         // why registering failed
+	closing    bool          // being deregistered; a new one must wait for gone
+	gone       chan struct{} // closed once deregistered
+	dereg      func(ctx context.Context, callbackID int32) error
+}
+
 // DefaultEventBuffer is how many events a Subscription holds for its
 // reader before it overflows.
 const DefaultEventBuffer = 256
@@ -73,12 +96,10 @@ func WithEventBuffer(n int) Option { return func(o *options) { o.eventBuffer = n
 // then closed and Err says why. Ending it deregisters it on the daemon.
 type Subscription struct {
 	c      *Conn
-	family eventFamily
 	events chan Event
-	dereg  func(ctx context.Context, callbackID int32) error
 
 	mu       sync.Mutex
-	ids      []int32
+	regs     []*registration
 	ended    bool // the channel is closed
 	overflow bool
 	dropped  uint64
@@ -169,34 +190,138 @@ func (s *Subscription) watch(ctx context.Context) {
 	s.finish(reason)
 }
 
-// deregisterAll tells the daemon to stop sending the subscription's events,
-// then forgets its callback IDs. Events that arrive in between are counted
-// as dropped if the subscription overflowed, and ignored otherwise.
+// deregisterAll leaves the subscription's registrations; the last
+// subscription to leave one deregisters it on the daemon.
 func (s *Subscription) deregisterAll() {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
 	s.mu.Lock()
-	ids := append([]int32(nil), s.ids...)
+	regs := s.regs
+	s.regs = nil
 	s.mu.Unlock()
-	for _, id := range ids {
-		if err := s.dereg(ctx, id); err != nil && s.c.log != nil {
-			s.c.log.Info("virtwire: deregistering events", "callbackID", id, "err", err)
-		}
+	for _, r := range regs {
+		s.c.release(r, s)
 	}
-	s.unregister()
 }
 
+// unregister forgets the subscription's registrations without talking to
+// the daemon (the connection is gone).
 func (s *Subscription) unregister() {
-	c := s.c
 	s.mu.Lock()
-	ids := s.ids
+	regs := s.regs
+	s.regs = nil
 	s.mu.Unlock()
+	c := s.c
 	c.mu.Lock()
-	for _, id := range ids {
-		if c.subscriptions[subKey{s.family, id}] == s {
-			delete(c.subscriptions, subKey{s.family, id})
-		}
+	for _, r := range regs {
+		delete(r.subs, s)
 	}
+	c.mu.Unlock()
+}
+
+// acquire joins sub to the registration for key, registering with the
+// daemon when no subscription holds one yet.
+func (c *Conn) acquire(ctx context.Context, key regKey, sub *Subscription, register func(context.Context) (int32, error), dereg func(context.Context, int32) error) error {
+	for {
+		c.mu.Lock()
+		r := c.regs[key]
+		if r != nil && r.closing {
+			gone := r.gone
+			c.mu.Unlock()
+			select {
+			case <-gone:
+				continue
+			case <-ctx.Done():
+				return fmt.Errorf("virtwire: event subscription: %w", ctx.Err())
+			case <-c.done:
+				return c.Err()
+			}
+		}
+		if r != nil {
+			r.subs[sub] = struct{}{}
+			ready := r.ready
+			c.mu.Unlock()
+			select {
+			case <-ready:
+			case <-ctx.Done():
+				c.release(r, sub)
+				return fmt.Errorf("virtwire: event subscription: %w", ctx.Err())
+			case <-c.done:
+				return c.Err()
+			}
+			c.mu.Lock()
+			err := r.err
+			c.mu.Unlock()
+			if err != nil {
+				return err
+			}
+			sub.mu.Lock()
+			sub.regs = append(sub.regs, r)
+			sub.mu.Unlock()
+			return nil
+		}
+		r = &registration{key: key, subs: map[*Subscription]struct{}{sub: {}}, ready: make(chan struct{}), gone: make(chan struct{}), dereg: dereg}
+		c.regs[key] = r
+		c.registering[key.family]++
+		c.mu.Unlock()
+
+		id, err := register(ctx)
+
+		c.mu.Lock()
+		c.registering[key.family]--
+		if err != nil {
+			r.err = err
+			delete(c.regs, key)
+			close(r.ready)
+			close(r.gone)
+			c.mu.Unlock()
+			return err
+		}
+		r.callbackID = id
+		c.byCallback[subKey{key.family, id}] = r
+		// Hand over events that raced ahead of the registration reply.
+		var mine []Event
+		kept := c.early[:0]
+		for _, e := range c.early {
+			if e.key == (subKey{key.family, id}) {
+				mine = append(mine, e.ev)
+			} else if c.registering[e.key.family] > 0 {
+				kept = append(kept, e)
+			}
+		}
+		c.early = kept
+		close(r.ready)
+		c.mu.Unlock()
+		for _, ev := range mine {
+			sub.deliver(ev)
+		}
+		sub.mu.Lock()
+		sub.regs = append(sub.regs, r)
+		sub.mu.Unlock()
+		return nil
+	}
+}
+
+// release takes sub out of r and deregisters r on the daemon when sub was
+// its last subscription.
+func (c *Conn) release(r *registration, sub *Subscription) {
+	c.mu.Lock()
+	delete(r.subs, sub)
+	if len(r.subs) > 0 || r.closing || r.err != nil {
+		c.mu.Unlock()
+		return
+	}
+	r.closing = true
+	c.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	if err := r.dereg(ctx, r.callbackID); err != nil && c.log != nil && c.Err() == nil {
+		c.log.Info("virtwire: deregistering events", "callbackID", r.callbackID, "err", err)
+	}
+	cancel()
+	c.mu.Lock()
+	delete(c.regs, r.key)
+	if c.byCallback[subKey{r.key.family, r.callbackID}] == r {
+		delete(c.byCallback, subKey{r.key.family, r.callbackID})
+	}
+	close(r.gone)
 	c.mu.Unlock()
 }
 
@@ -228,25 +353,33 @@ func (c *Conn) dispatchEvent(h protocol.Header, bp *[]byte, off int) error {
 	}
 	key := subKey{dec.family, id}
 	c.mu.Lock()
-	s := c.subscriptions[key]
-	if s == nil && c.registering[dec.family] > 0 && len(c.early) < maxEarlyEvents {
+	r := c.byCallback[key]
+	var subs []*Subscription
+	if r != nil {
+		subs = make([]*Subscription, 0, len(r.subs))
+		for s := range r.subs {
+			subs = append(subs, s)
+		}
+	} else if c.registering[dec.family] > 0 && len(c.early) < maxEarlyEvents {
 		c.early = append(c.early, earlyEvent{key, ev})
 	}
 	c.mu.Unlock()
-	if s != nil {
+	for _, s := range subs {
 		s.deliver(ev)
 	}
 	return nil
 }
 
-// registration registers one kind of event with the daemon and returns its
-// callback ID.
-type registration func(ctx context.Context) (int32, error)
+// eventReg describes one kind of event to register for.
+type eventReg struct {
+	key      regKey
+	register func(ctx context.Context) (int32, error)
+}
 
-// subscribe registers regs (all of them or none) as one Subscription.
-// optional marks registrations that may be skipped when the daemon does not
-// know that kind of event.
-func (c *Conn) subscribe(ctx context.Context, family eventFamily, regs []registration, optional bool, dereg func(context.Context, int32) error) (*Subscription, error) {
+// subscribe joins one Subscription to the registrations regs (all of them
+// or none). optional marks kinds that may be skipped when the daemon does
+// not know them.
+func (c *Conn) subscribe(ctx context.Context, regs []eventReg, optional bool, dereg func(context.Context, int32) error) (*Subscription, error) {
 	if err := c.Err(); err != nil {
 		return nil, err
 	}
@@ -255,58 +388,31 @@ func (c *Conn) subscribe(ctx context.Context, family eventFamily, regs []registr
 		size = DefaultEventBuffer
 	}
 	s := &Subscription{
-		c: c, family: family, dereg: dereg,
+		c:          c,
 		events:     make(chan Event, size),
 		overflowCh: make(chan struct{}),
 		closeCh:    make(chan struct{}),
 		finished:   make(chan struct{}),
 	}
-	c.mu.Lock()
-	c.registering[family]++
-	c.mu.Unlock()
 	var firstErr error
 	for _, reg := range regs {
-		id, err := reg(ctx)
-		if err != nil {
+		if err := c.acquire(ctx, reg.key, s, reg.register, dereg); err != nil {
 			if optional && IsUnsupportedEvent(err) {
 				continue
 			}
 			firstErr = err
 			break
 		}
-		c.mu.Lock()
-		c.subscriptions[subKey{family, id}] = s
-		s.ids = append(s.ids, id)
-		c.mu.Unlock()
 	}
-	c.mu.Lock()
-	c.registering[family]--
-	// Claim events that raced ahead of the registration replies.
-	kept := c.early[:0]
-	var mine []Event
-	for _, e := range c.early {
-		if c.subscriptions[e.key] == s {
-			mine = append(mine, e.ev)
-		} else if c.registering[e.key.family] > 0 {
-			kept = append(kept, e)
-		}
-	}
-	c.early = kept
-	c.mu.Unlock()
-	if firstErr == nil && len(s.ids) == 0 {
+	s.mu.Lock()
+	n := len(s.regs)
+	s.mu.Unlock()
+	if firstErr == nil && n == 0 {
 		firstErr = fmt.Errorf("virtwire: the daemon supports none of the requested event kinds")
 	}
 	if firstErr != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		for _, id := range s.ids {
-			_ = dereg(ctx, id)
-		}
-		cancel()
-		s.unregister()
+		s.deregisterAll()
 		return nil, firstErr
-	}
-	for _, ev := range mine {
-		s.deliver(ev)
 	}
 	c.subs.Add(1)
 	go s.watch(ctx)
@@ -320,8 +426,7 @@ func IsUnsupportedEvent(err error) bool {
 	if !errors.As(err, &e) {
 		return false
 	}
-	return IsUnsupported(err) || strings.Contains(e.Message, "unsupported event ID") ||
-		e.Code == ErrInvalidArg && strings.Contains(e.Message, "event")
+	return IsUnsupported(err) || strings.Contains(e.Message, "unsupported") && strings.Contains(e.Message, "event ID")
 }
 
 // sortedIDs returns the values of an ID name table in ascending order.
@@ -347,20 +452,24 @@ func sortedIDs[T ~int32](names map[T]string) []T {
 //		}
 //	}
 func (c *Conn) SubscribeDomainEvents(ctx context.Context, dom *Domain, ids ...DomainEventID) (*Subscription, error) {
+	if !c.features.eventCallback {
+		return nil, fmt.Errorf("virtwire: the daemon does not support event callbacks (libvirt older than 1.2.1)")
+	}
 	optional := len(ids) == 0
 	if optional {
 		ids = sortedIDs(domainEventIDNames)
 	}
-	if !c.features.eventCallback {
-		return nil, fmt.Errorf("virtwire: the daemon does not support event callbacks (libvirt older than 1.2.1)")
+	object := ""
+	if dom != nil {
+		object = string(dom.UUID[:])
 	}
-	regs := make([]registration, len(ids))
+	regs := make([]eventReg, len(ids))
 	for i, id := range ids {
-		regs[i] = func(ctx context.Context) (int32, error) {
+		regs[i] = eventReg{regKey{familyDomain, int32(id), object, ""}, func(ctx context.Context) (int32, error) {
 			return c.ConnectDomainEventCallbackRegisterAny(ctx, id, dom)
-		}
+		}}
 	}
-	return c.subscribe(ctx, familyDomain, regs, optional, c.ConnectDomainEventCallbackDeregisterAny)
+	return c.subscribe(ctx, regs, optional, c.ConnectDomainEventCallbackDeregisterAny)
 }
 
 // SubscribeNetworkEvents subscribes to network events (NetworkEventLifecycle,
@@ -371,11 +480,17 @@ func (c *Conn) SubscribeNetworkEvents(ctx context.Context, net *Network, ids ...
 	if optional {
 		ids = sortedIDs(networkEventIDNames)
 	}
-	regs := make([]registration, len(ids))
-	for i, id := range ids {
-		regs[i] = func(ctx context.Context) (int32, error) { return c.ConnectNetworkEventRegisterAny(ctx, id, net) }
+	object := ""
+	if net != nil {
+		object = string(net.UUID[:])
 	}
-	return c.subscribe(ctx, familyNetwork, regs, optional, c.ConnectNetworkEventDeregisterAny)
+	regs := make([]eventReg, len(ids))
+	for i, id := range ids {
+		regs[i] = eventReg{regKey{familyNetwork, int32(id), object, ""}, func(ctx context.Context) (int32, error) {
+			return c.ConnectNetworkEventRegisterAny(ctx, id, net)
+		}}
+	}
+	return c.subscribe(ctx, regs, optional, c.ConnectNetworkEventDeregisterAny)
 }
 
 // SubscribeStoragePoolEvents subscribes to storage pool events
@@ -385,11 +500,17 @@ func (c *Conn) SubscribeStoragePoolEvents(ctx context.Context, pool *StoragePool
 	if optional {
 		ids = sortedIDs(storagePoolEventIDNames)
 	}
-	regs := make([]registration, len(ids))
-	for i, id := range ids {
-		regs[i] = func(ctx context.Context) (int32, error) { return c.ConnectStoragePoolEventRegisterAny(ctx, id, pool) }
+	object := ""
+	if pool != nil {
+		object = string(pool.UUID[:])
 	}
-	return c.subscribe(ctx, familyStoragePool, regs, optional, c.ConnectStoragePoolEventDeregisterAny)
+	regs := make([]eventReg, len(ids))
+	for i, id := range ids {
+		regs[i] = eventReg{regKey{familyStoragePool, int32(id), object, ""}, func(ctx context.Context) (int32, error) {
+			return c.ConnectStoragePoolEventRegisterAny(ctx, id, pool)
+		}}
+	}
+	return c.subscribe(ctx, regs, optional, c.ConnectStoragePoolEventDeregisterAny)
 }
 
 // SubscribeNodeDeviceEvents subscribes to node device events
@@ -399,11 +520,17 @@ func (c *Conn) SubscribeNodeDeviceEvents(ctx context.Context, dev *NodeDevice, i
 	if optional {
 		ids = sortedIDs(nodeDeviceEventIDNames)
 	}
-	regs := make([]registration, len(ids))
-	for i, id := range ids {
-		regs[i] = func(ctx context.Context) (int32, error) { return c.ConnectNodeDeviceEventRegisterAny(ctx, id, dev) }
+	object := ""
+	if dev != nil {
+		object = dev.Name
 	}
-	return c.subscribe(ctx, familyNodeDevice, regs, optional, c.ConnectNodeDeviceEventDeregisterAny)
+	regs := make([]eventReg, len(ids))
+	for i, id := range ids {
+		regs[i] = eventReg{regKey{familyNodeDevice, int32(id), object, ""}, func(ctx context.Context) (int32, error) {
+			return c.ConnectNodeDeviceEventRegisterAny(ctx, id, dev)
+		}}
+	}
+	return c.subscribe(ctx, regs, optional, c.ConnectNodeDeviceEventDeregisterAny)
 }
 
 // SubscribeSecretEvents subscribes to secret events (SecretEventLifecycle,
@@ -413,11 +540,17 @@ func (c *Conn) SubscribeSecretEvents(ctx context.Context, secret *Secret, ids ..
 	if optional {
 		ids = sortedIDs(secretEventIDNames)
 	}
-	regs := make([]registration, len(ids))
-	for i, id := range ids {
-		regs[i] = func(ctx context.Context) (int32, error) { return c.ConnectSecretEventRegisterAny(ctx, id, secret) }
+	object := ""
+	if secret != nil {
+		object = string(secret.UUID[:])
 	}
-	return c.subscribe(ctx, familySecret, regs, optional, c.ConnectSecretEventDeregisterAny)
+	regs := make([]eventReg, len(ids))
+	for i, id := range ids {
+		regs[i] = eventReg{regKey{familySecret, int32(id), object, ""}, func(ctx context.Context) (int32, error) {
+			return c.ConnectSecretEventRegisterAny(ctx, id, secret)
+		}}
+	}
+	return c.subscribe(ctx, regs, optional, c.ConnectSecretEventDeregisterAny)
 }
 
 // SubscribeQEMUMonitorEvents subscribes to QEMU monitor events
@@ -428,8 +561,12 @@ func (c *Conn) SubscribeQEMUMonitorEvents(ctx context.Context, dom *Domain, even
 	if event != "" {
 		ev = &event
 	}
-	reg := func(ctx context.Context) (int32, error) {
-		return c.QEMUConnectDomainMonitorEventRegister(ctx, dom, ev, flags)
+	object := ""
+	if dom != nil {
+		object = string(dom.UUID[:])
 	}
-	return c.subscribe(ctx, familyQEMUMonitor, []registration{reg}, false, c.QEMUConnectDomainMonitorEventDeregister)
+	reg := eventReg{regKey{familyQEMUMonitor, 0, object, fmt.Sprintf("%s/%d", event, flags)}, func(ctx context.Context) (int32, error) {
+		return c.QEMUConnectDomainMonitorEventRegister(ctx, dom, ev, flags)
+	}}
+	return c.subscribe(ctx, []eventReg{reg}, false, c.QEMUConnectDomainMonitorEventDeregister)
 }
