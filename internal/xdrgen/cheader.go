@@ -23,14 +23,13 @@ type CEnumValue struct {
 
 // CDefine is a `# define NAME value` with a number or string value.
 type CDefine struct {
-	Name   string
-	File   string
-	Int    int64
-	Str    string
-	IsStr  bool
-	Since  string
-	Line   int
-	source string
+	Name  string
+	File  string
+	Int   int64
+	Str   string
+	IsStr bool
+	Since string
+	Line  int
 }
 
 // Header holds what the generator takes from libvirt's public headers.

@@ -186,13 +186,6 @@ func (m *model) flagType(method string, known map[string]bool) (string, error) {
 	return "", nil
 }
 
-// methodInfo is a generated Conn method.
-type methodInfo struct {
-	name string
-	prog *program
-	pi   *procInfo
-}
-
 // fdProcedures pass file descriptors: in with the call, or out with the reply.
 var (
 	fdInProcedures = map[string]bool{
@@ -206,38 +199,6 @@ var (
 		"QEMU_PROC_DOMAIN_MONITOR_COMMAND_WITH_FILES": true,
 	}
 )
-
-func (m *model) untypedFlags() []string {
-	known := map[string]bool{}
-	for _, e := range m.constEnums() {
-		known[goTypeName(e.Name)] = true
-	}
-	var out []string
-	for _, p := range m.progs {
-		if p.pkg != "remote" {
-			continue
-		}
-		procs, _ := m.procedures(p)
-		for _, pi := range procs {
-			if pi.args == nil {
-				continue
-			}
-			for _, f := range pi.args.def.Fields {
-				if f.Name != "flags" {
-					continue
-				}
-				t, err := m.flagType(pi.goName, known)
-				if err != nil {
-					out = append(out, err.Error())
-				} else if t == "" {
-					out = append(out, pi.goName)
-				}
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
-}
 
 // rootProgram stands for the root package when resolving types, so that
 // every protocol type comes out qualified (remote.Domain).

@@ -274,11 +274,6 @@ func (p *parser) union() (*TypeDef, error) {
 	}
 }
 
-var baseTypes = map[string]bool{
-	"int": true, "hyper": true, "float": true, "double": true, "quadruple": true,
-	"bool": true, "char": true, "short": true, "long": true, "opaque": true, "string": true,
-}
-
 // declaration parses one declaration (without the trailing ';').
 func (p *parser) declaration() (*Decl, error) {
 	t := p.next()
