@@ -502,10 +502,22 @@ func (c *Conn) write(h protocol.Header, pkt []byte, files []*os.File) error {
 	return nil
 }
 
+// ownedReply is the body size from which a reply's strings point into its
+// packet instead of a copy: the packet then goes to the reply rather than
+// back to the pool, which saves copying large replies (XML documents, long
+// lists) once more.
+const ownedReply = 32 << 10
+
 // finish turns a reply packet into the call's result.
 func (c *Conn) finish(r reply, ret protocol.Value) error {
-	defer putPacket(r.pkt)
 	body := (*r.pkt)[r.off:]
+	if r.h.Status == protocol.StatusOK && ret != nil && len(body) >= ownedReply {
+		if err := protocol.DecodeOwned(body, ret); err != nil {
+			return fmt.Errorf("%w: %s: reply: %w", ErrProtocol, procName(r.h.Program, r.h.Procedure), err)
+		}
+		return nil
+	}
+	defer putPacket(r.pkt)
 	switch r.h.Status {
 	case protocol.StatusOK:
 		if ret == nil {

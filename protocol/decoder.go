@@ -3,6 +3,7 @@ package protocol
 import (
 	"encoding/binary"
 	"math"
+	"unsafe"
 )
 
 // A Decoder reads XDR values from one whole message held in memory.
@@ -16,13 +17,30 @@ import (
 // Strings share memory: the first string decoded copies the whole message
 // into one Go string, and every string is a substring of it. Decoding a
 // list of 10,000 names then costs one allocation instead of 10,000, at the
-// price that a string kept from a reply keeps that reply's bytes alive.
+// price that a string kept from a reply keeps that reply's bytes alive. A
+// Decoder made by NewOwnedDecoder does not even copy: its strings point
+// into the buffer itself, which must then never change.
 type Decoder struct {
 	buf    []byte
 	off    int
 	err    error
 	str    string // string(buf), made on first use
 	strSet bool
+}
+
+// NewOwnedDecoder returns a Decoder whose strings point into b instead of
+// a copy of it. The caller hands b over: it must not be modified or reused
+// while any decoded string is alive.
+func NewOwnedDecoder(b []byte) *Decoder {
+	d := &Decoder{buf: b}
+	d.own()
+	return d
+}
+
+func (d *Decoder) own() {
+	if len(d.buf) > 0 {
+		d.str, d.strSet = unsafe.String(&d.buf[0], len(d.buf)), true
+	}
 }
 
 // NewDecoder returns a Decoder reading b.

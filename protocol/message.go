@@ -9,9 +9,22 @@ type Value interface {
 }
 
 // Decode decodes m from body, which must hold exactly one encoded value.
+// The decoded strings share one copy of body.
 func Decode(body []byte, m Value) error {
 	d := Decoder{buf: body}
-	if err := m.DecodeXDR(&d); err != nil {
+	return decodeAll(&d, m)
+}
+
+// DecodeOwned is Decode without the copy: the decoded strings point into
+// body, which the caller hands over and must never modify or reuse.
+func DecodeOwned(body []byte, m Value) error {
+	d := Decoder{buf: body}
+	d.own()
+	return decodeAll(&d, m)
+}
+
+func decodeAll(d *Decoder, m Value) error {
+	if err := m.DecodeXDR(d); err != nil {
 		return err
 	}
 	if d.Remaining() != 0 {

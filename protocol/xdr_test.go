@@ -245,3 +245,25 @@ func TestWireErrorRoundTrip(t *testing.T) {
 		t.Fatalf("round trip: %+v", out)
 	}
 }
+
+func TestOwnedDecoderAliases(t *testing.T) {
+	b := enc(func(e *Encoder) { e.String("abcd", 0, "s"); e.String("xy", 0, "t") })
+	d := NewOwnedDecoder(b)
+	s, u := d.String(0, "s"), d.String(0, "t")
+	if s != "abcd" || u != "xy" || d.Err() != nil {
+		t.Fatalf("%q %q %v", s, u, d.Err())
+	}
+	// The strings are views of b: the documented contract is that b is
+	// never changed again; this shows that they are views.
+	b[4] = 'A'
+	if s != "Abcd" {
+		t.Fatalf("owned decoding copied: %q", s)
+	}
+	var m Error
+	msg := "m"
+	var e Encoder
+	(&Error{Message: &msg}).EncodeXDR(&e)
+	if err := DecodeOwned(append([]byte(nil), e.Bytes()...), &m); err != nil || *m.Message != "m" {
+		t.Fatalf("DecodeOwned: %v", err)
+	}
+}
