@@ -570,3 +570,11 @@ func procName(prog uint32, proc int32) string {
 	}
 	return fmt.Sprintf("procedure %d of program %#x", proc, prog)
 }
+
+// Call runs any procedure of any program by number: it sends args (nil
+// for none) and decodes the reply into ret (nil for none). The generated
+// methods are built on it; use it for procedures of programs or daemons
+// newer than this package.
+func (c *Conn) Call(ctx context.Context, prog, vers uint32, proc int32, args, ret protocol.Value) error {
+	return c.call(ctx, prog, vers, proc, args, ret)
+}
