@@ -1,8 +1,15 @@
 module github.com/virtwire/virtwire
 
-go 1.23
+go 1.24.0
 
 require (
 	github.com/davecgh/go-xdr v0.0.0-20161123171359-e6a2ba005892
+	github.com/digitalocean/go-libvirt v0.0.0-20261013170128-efbbdf578ac8
 	github.com/google/go-cmp v0.7.0
+	go.uber.org/goleak v1.3.0
+)
+
+require (
+	golang.org/x/crypto v0.48.0 // indirect
+	golang.org/x/sys v0.41.0 // indirect
 )
