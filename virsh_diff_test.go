@@ -2,22 +2,29 @@
 
 package virtwire_test
 
-// NetworkUpdate against libvirt's own C client. Since libvirt 0.10.2 the
-// public virNetworkUpdate passed command and section to the driver in
-// swapped order, so for years clients put the section in the .x "command"
-// field and the command in "section", and daemons swapped them back. The
-// fix made clients ask the daemon CONNECT_SUPPORTS_FEATURE(
-// VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER) first: a daemon that
-// says yes gets .x order, one that says no (an older daemon) the legacy
-// swapped order. Debian 12's libvirt 9.0.0-4+deb12u2 carries the fix.
+// Checks against libvirt's own C client, for the cases where go-libvirt is
+// not the right reference: the handshake's CONNECT_OPEN (see
+// connectOpenException) and NetworkUpdate.
 //
-// The bytes virsh sends for both answers are committed in testdata, so that
-// TestNetworkUpdateMatchesVirsh runs anywhere; TestVirshNetworkUpdateLive
-// captures them again from the installed virsh (CI installs it with
-// `make deps`) and fails if they changed. `go test -run
+// NetworkUpdate: from libvirt 0.10.2 the public virNetworkUpdate passed
+// command and section to the driver in swapped order, so for years clients
+// put the section in the .x "command" field and the command in "section",
+// and daemons swapped them back. The fix makes clients ask the daemon
+// CONNECT_SUPPORTS_FEATURE(VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER)
+// first: a daemon that says yes gets .x order, one that says no (an older
+// daemon) the legacy swapped order, and a failed probe fails the call.
+// Debian 12's libvirt 9.0.0-4+deb12u2 carries the fix, in virsh and in
+// libvirtd (which answers yes).
+//
+// The bytes virsh sends (CONNECT_OPEN, and NETWORK_UPDATE for both answers)
+// are committed in testdata, so that TestNetworkUpdateMatchesVirsh and
+// TestConnectOpenMatchesVirsh run anywhere without virsh;
+// TestVirshNetworkUpdateLive captures them again from the installed virsh
+// (CI installs it with `make deps`) and fails if they changed. `go test -run
 // TestVirshNetworkUpdateLive -update-virsh` rewrites the files.
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -63,6 +70,10 @@ func virshArgs(uri string) []string {
 		"--parent-index", "0", "--config"}
 }
 
+// virshOpenTestdata holds the body of virsh's CONNECT_OPEN for
+// qemu:///system.
+const virshOpenTestdata = "testdata/virsh-connectopen.bin"
+
 // virshTestdata names the capture for each answer to the probe.
 func virshTestdata(correctOrder bool) string {
 	if correctOrder {
@@ -83,6 +94,7 @@ const (
 // virshRun is what virsh sent to the fake daemon.
 type virshRun struct {
 	calls  []string // procedures in order, probes as "feature N"
+	open   []byte   // the CONNECT_OPEN body
 	update []byte   // the NETWORK_UPDATE body, nil if none was sent
 	out    string
 	err    error
@@ -119,6 +131,10 @@ func runVirsh(t *testing.T, virsh string, answer probeAnswer) virshRun {
 				ret.Supported = 1
 			}
 			return c.Reply(req, &ret) == nil
+		case remote.ProcConnectOpen:
+			run.calls = append(run.calls, proc.String())
+			run.open = slices.Clone(req.Body)
+			return false
 		case remote.ProcNetworkLookupByName:
 			run.calls = append(run.calls, proc.String())
 			var args remote.NetworkLookupByNameArgs
@@ -140,7 +156,8 @@ func runVirsh(t *testing.T, virsh string, answer probeAnswer) virshRun {
 	path := srv.ListenUnix(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, virsh, virshArgs("test+unix:///default?socket="+path)...)
+	// qemu:///system: the remote name the Go clients open in these tests.
+	cmd := exec.CommandContext(ctx, virsh, virshArgs("qemu+unix:///system?socket="+path)...)
 	// A private home: no user config or aliases of this machine's libvirt.
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "LC_ALL=C"}
 	out, err := cmd.CombinedOutput()
@@ -188,21 +205,8 @@ func TestVirshNetworkUpdateLive(t *testing.T) {
 			t.Fatalf("virsh did not ask %s before NETWORK_UPDATE (calls %v): it predates the argument-order fix; "+
 				"its bytes would be the legacy order whatever the daemon says", probe, run.calls)
 		}
-		file := virshTestdata(correct)
-		if *updateVirsh {
-			if err := os.WriteFile(file, run.update, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			t.Logf("wrote %s (%d bytes); calls %v", file, len(run.update), run.calls)
-			continue
-		}
-		want, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if diff := cmp.Diff(want, run.update, xdrWords); diff != "" {
-			t.Errorf("virsh's NETWORK_UPDATE with the probe answered %v differs from %s (-file +virsh):\n%s", correct, file, diff)
-		}
+		checkCapture(t, virshTestdata(correct), run.update)
+		checkCapture(t, virshOpenTestdata, run.open)
 	}
 
 	// A failed probe fails the update: libvirt's client does not guess.
@@ -214,6 +218,26 @@ func TestVirshNetworkUpdateLive(t *testing.T) {
 	var exit *exec.ExitError
 	if !errors.As(run.err, &exit) {
 		t.Errorf("virsh did not run to an exit status: %v", run.err)
+	}
+}
+
+// checkCapture compares what virsh sent with the committed capture, or
+// with -update-virsh rewrites the capture.
+func checkCapture(t *testing.T, file string, got []byte) {
+	t.Helper()
+	if *updateVirsh {
+		if err := os.WriteFile(file, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s (%d bytes)", file, len(got))
+		return
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got, xdrWords); diff != "" {
+		t.Errorf("virsh now sends other bytes than %s (-file +virsh):\n%s", file, diff)
 	}
 }
 
@@ -306,5 +330,43 @@ func TestNetworkUpdateMatchesVirsh(t *testing.T) {
 		if diff := cmp.Diff(tc.want, pkts[1].Body, xdrWords); diff != "" {
 			t.Errorf("go-libvirt NetworkUpdateCompat (daemon has the fix: %v) differs from virsh's (-virsh +go-libvirt):\n%s", tc.daemonHasFix, diff)
 		}
+	}
+}
+
+// TestConnectOpenMatchesVirsh compares the CONNECT_OPEN of both Go clients'
+// handshakes with virsh's, for the same remote name.
+func TestConnectOpenMatchesVirsh(t *testing.T) {
+	leaks := goleak.IgnoreCurrent()
+	t.Cleanup(func() { goleak.VerifyNone(t, leaks) })
+	want, err := os.ReadFile(virshOpenTestdata)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var args remote.ConnectOpenArgs
+	if err := (&fakeserver.Request{Body: want}).Decode(&args); err != nil || args.Name == nil || *args.Name != "qemu:///system" || args.Flags != 0 {
+		t.Fatalf("%s holds %+v (%v), want the name qemu:///system and no flags", virshOpenTestdata, args, err)
+	}
+	openBody := func(who string, pkts []wirePacket) []byte {
+		t.Helper()
+		i := slices.IndexFunc(pkts, func(p wirePacket) bool { return p.Procedure == uint32(remote.ProcConnectOpen) })
+		if i < 0 {
+			t.Fatalf("%s's handshake has no CONNECT_OPEN: %v", who, procedures(pkts))
+		}
+		return pkts[i].Body
+	}
+
+	_, vp := startVirtwire(t)
+	if diff := cmp.Diff(want, openBody("virtwire", vp.handshakePackets()), xdrWords); diff != "" {
+		t.Errorf("virtwire's CONNECT_OPEN differs from virsh's (-virsh +virtwire):\n%s", diff)
+	}
+
+	// The exception: go-libvirt's differs in the present flag alone.
+	_, gp := startGoLibvirt(t)
+	gl := openBody("go-libvirt", gp.handshakePackets())
+	wantGL := append([]byte{1, 0, 0, 0}, want[4:]...)
+	if bytes.Equal(gl, want) {
+		t.Errorf("go-libvirt's CONNECT_OPEN now equals virsh's; drop connectOpenException (%s)", connectOpenException)
+	} else if diff := cmp.Diff(wantGL, gl, xdrWords); diff != "" {
+		t.Errorf("go-libvirt's CONNECT_OPEN differs from virsh's in more than %s (-expected +go-libvirt):\n%s", connectOpenException, diff)
 	}
 }
