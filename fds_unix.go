@@ -36,7 +36,9 @@ func (r *unixFDReader) Read(p []byte) (int, error) {
 	if oobn > 0 {
 		r.collect(r.oob[:oobn])
 	}
-	return n, err
+	// ReadMsgUnix returns n == -1 with its error when the socket is closed
+	// under a blocked read; io.Reader allows no negative count.
+	return max(n, 0), err
 }
 
 func (r *unixFDReader) collect(oob []byte) {

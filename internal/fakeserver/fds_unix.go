@@ -36,7 +36,7 @@ func (r *unixReader) Read(p []byte) (int, error) {
 			r.q.mu.Unlock()
 		}
 	}
-	return n, err
+	return max(n, 0), err // ReadMsgUnix gives -1 when closed under a blocked read
 }
 
 func fdSource(nc net.Conn) (io.Reader, *fdQueue) {
