@@ -102,10 +102,13 @@ func uniqueName(t *testing.T) string {
 
 var unsafeNameChars = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 
+// callTimeout bounds one step of a test.
+const callTimeout = 20 * time.Second
+
 // callCtx bounds one step of a test.
 func callCtx(t *testing.T) context.Context {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), callTimeout)
 	t.Cleanup(cancel)
 	return ctx
 }
