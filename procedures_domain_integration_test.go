@@ -532,7 +532,7 @@ var domainSteps = []procStep{
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.snap1, e.snap2 = s1, s2
+		e.snap1 = s1
 		if s1.Name != "one" || s1.Dom.Name != e.dom.Name {
 			t.Errorf("DomainSnapshotCreateXML = %+v", s1)
 		}

@@ -27,18 +27,16 @@ const minProcedures = 100
 // connections, and the objects earlier steps made.
 type procEnv struct {
 	t    *testing.T // the transport's test: cleanups registered here outlive the steps
-	l    *lab.Lab
-	kind transport
-	name string // unique prefix of everything the steps create
+	name string     // unique prefix of everything the steps create
 
 	c       *virtwire.Conn // test:///default
 	secrets *virtwire.Conn // secret:///system: the test driver has no secret driver
 	filters *virtwire.Conn // nwfilter:///system: nor an nwfilter driver
 
-	dom          virtwire.Domain
-	domMAC       string
-	domIface     string // the NIC's target dev
-	snap1, snap2 virtwire.DomainSnapshot
+	dom      virtwire.Domain
+	domMAC   string
+	domIface string // the NIC's target dev
+	snap1    virtwire.DomainSnapshot
 
 	net       virtwire.Network
 	netBridge string
@@ -115,7 +113,7 @@ func TestProcedures(t *testing.T) {
 			for i := range recs {
 				recs[i] = newProcRecorder()
 			}
-			e := &procEnv{t: t, l: l, kind: kind, name: uniqueName(t)}
+			e := &procEnv{t: t, name: uniqueName(t)}
 			e.c = dialLab(t, l, kind, virtwire.WithLogger(slog.New(recs[0])))
 			e.secrets = dialLabURI(t, l, kind, "secret:///system", virtwire.WithLogger(slog.New(recs[1])))
 			e.filters = dialLabURI(t, l, kind, "nwfilter:///system", virtwire.WithLogger(slog.New(recs[2])))
@@ -164,10 +162,6 @@ func paramUint(field string, v uint32) virtwire.TypedParam {
 
 func paramUllong(field string, v uint64) virtwire.TypedParam {
 	return virtwire.TypedParam{Field: field, Value: remote.TypedParamValue{Type: int32(virtwire.TypedParamUllong), Ul: v}}
-}
-
-func paramInt(field string, v int32) virtwire.TypedParam {
-	return virtwire.TypedParam{Field: field, Value: remote.TypedParamValue{Type: int32(virtwire.TypedParamInt), I: v}}
 }
 
 func paramBool(field string, v bool) virtwire.TypedParam {
