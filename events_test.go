@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"testing"
 	"time"
@@ -12,8 +11,6 @@ import (
 	"github.com/virtwire/virtwire"
 	"github.com/virtwire/virtwire/internal/lab"
 )
-
-func uniqueName(prefix string) string { return fmt.Sprintf("%s-%06x", prefix, rand.IntN(1<<24)) }
 
 func testDomainXML(name string) string {
 	return fmt.Sprintf("<domain type='test'><name>%s</name><memory>1048576</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>", name)
@@ -64,7 +61,7 @@ func TestDomainLifecycleEvents(t *testing.T) {
 	}
 
 	t.Run("virtwire", func(t *testing.T) {
-		name := uniqueName("evt")
+		name := uniqueName(t)
 		dom, err := c.DomainDefineXML(ctx, testDomainXML(name))
 		if err != nil {
 			t.Fatal(err)
@@ -90,7 +87,7 @@ func TestDomainLifecycleEvents(t *testing.T) {
 	})
 
 	t.Run("virsh", func(t *testing.T) {
-		name := uniqueName("evtv")
+		name := uniqueName(t)
 		xml := t.TempDir() + "/dom.xml"
 		if err := os.WriteFile(xml, []byte(testDomainXML(name)), 0o600); err != nil {
 			t.Fatal(err)
@@ -130,8 +127,8 @@ func TestNetworkLifecycleEvents(t *testing.T) {
 			}
 		}
 	}
-	name := uniqueName("evtnet")
-	xml := fmt.Sprintf("<network><name>%s</name><bridge name='%s'/></network>", name, name[:12])
+	name := uniqueName(t)
+	xml := fmt.Sprintf("<network><name>%s</name><bridge name='vwb%s'/></network>", name, name[len(name)-8:])
 	net, err := c.NetworkCreateXML(ctx, xml)
 	if err != nil {
 		t.Fatal(err)
@@ -166,7 +163,7 @@ func TestEventOverflow(t *testing.T) {
 	l := lab.Require(t)
 	c := labConn(t, l.URI(lab.UnixRW), virtwire.WithEventBuffer(2))
 	ctx := context.Background()
-	name := uniqueName("ovf")
+	name := uniqueName(t)
 	dom, err := c.DomainDefineXML(ctx, testDomainXML(name))
 	if err != nil {
 		t.Fatal(err)
@@ -259,7 +256,7 @@ func TestSharedRegistration(t *testing.T) {
 	l := lab.Require(t)
 	c := labConn(t, l.URI(lab.UnixRW))
 	ctx := context.Background()
-	name := uniqueName("shared")
+	name := uniqueName(t)
 	dom, err := c.DomainDefineXML(ctx, testDomainXML(name))
 	if err != nil {
 		t.Fatal(err)

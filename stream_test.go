@@ -126,7 +126,7 @@ func testVolume(t *testing.T, c *virtwire.Conn) (virtwire.StorageVol, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	name := uniqueName("pool")
+	name := uniqueName(t)
 	pool, err := c.StoragePoolCreateXML(ctx, fmt.Sprintf("<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>", name, dir), 0)
 	if err != nil {
 		t.Fatal(err)
