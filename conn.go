@@ -56,7 +56,10 @@ type Conn struct {
 
 	lastRecv atomic.Int64 // unix nanoseconds of the last packet received
 	closing  atomic.Bool  // Close has begun: the daemon's EOF is expected
-	ka       *keepaliver
+	// typedParamString caches the daemon's answer for string typed
+	// parameters: 0 not asked yet, 1 supported, 2 not.
+	typedParamString atomic.Int32
+	ka               *keepaliver
 
 	features features
 

@@ -229,10 +229,11 @@ func procedures(pkts []wirePacket) []uint32 {
 
 // vwPeer records, once armed, what a virtwire Conn sends to fakeserver.
 type vwPeer struct {
-	armed     atomic.Bool
-	pkts      chan wirePacket
-	mu        sync.Mutex
-	handshake []wirePacket // the calls made before arming
+	stringProbe atomic.Bool
+	armed       atomic.Bool
+	pkts        chan wirePacket
+	mu          sync.Mutex
+	handshake   []wirePacket // the calls made before arming
 }
 
 func (p *vwPeer) handshakePackets() []wirePacket {
@@ -246,10 +247,17 @@ func (p *vwPeer) handshakePackets() []wirePacket {
 func startVirtwire(t *testing.T) (*virtwire.Conn, *vwPeer) {
 	t.Helper()
 	p := &vwPeer{pkts: make(chan wirePacket, 64)}
-	srv := &fakeserver.Server{Handle: func(c *fakeserver.Conn, req *fakeserver.Request) bool {
+	// The daemon says it has no string typed parameters, so that virtwire,
+	// like libvirt's client, leaves the flags of the typed-parameter getters
+	// as given; its feature probe is answered and not recorded.
+	srv := &fakeserver.Server{Features: map[int32]bool{9: false}, Handle: func(c *fakeserver.Conn, req *fakeserver.Request) bool {
 		h := req.Header
 		if h.Type != protocol.Call && h.Type != protocol.CallWithFDs {
 			return false
+		}
+		if p.armed.Load() && h.Program == remote.Program && h.Procedure == int32(remote.ProcConnectSupportsFeature) &&
+			bytes.Equal(req.Body, []byte{0, 0, 0, 9}) && p.stringProbe.CompareAndSwap(false, true) {
+			return false // virtwire's own probe for VIR_DRV_FEATURE_TYPED_PARAM_STRING, asked once
 		}
 		got := wirePacket{Program: h.Program, Version: h.Version, Procedure: uint32(h.Procedure), Type: uint32(h.Type), Status: uint32(h.Status), Body: slices.Clone(req.Body), Files: len(req.Files)}
 		if !p.armed.Load() {

@@ -81,3 +81,25 @@ func (c *Conn) authenticate(ctx context.Context, auth authenticator) error {
 		return fmt.Errorf("virtwire: the daemon requires authentication type %v, which this client does not know", list.Types[0])
 	}
 }
+
+// stringOkay returns TypedParamStringOkay when the daemon's driver supports
+// string typed parameters, asking once per connection, as libvirt's client
+// library does before the calls that return typed parameters.
+func (c *Conn) stringOkay(ctx context.Context) (uint32, error) {
+	switch c.typedParamString.Load() {
+	case 1:
+		return uint32(TypedParamStringOkay), nil
+	case 2:
+		return 0, nil
+	}
+	ok, err := c.supportsFeature(ctx, featureTypedParamString)
+	if err != nil {
+		return 0, fmt.Errorf("virtwire: asking whether the daemon supports string parameters: %w", err)
+	}
+	if ok {
+		c.typedParamString.Store(1)
+		return uint32(TypedParamStringOkay), nil
+	}
+	c.typedParamString.Store(2)
+	return 0, nil
+}

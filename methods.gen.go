@@ -1834,8 +1834,16 @@ func (c *Conn) DomainSetMemoryParameters(ctx context.Context, dom Domain, params
 }
 
 // DomainGetMemoryParameters calls REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS (procedure 198).
+//
+// Like libvirt's client, it adds TypedParamStringOkay to flags when the
+// daemon supports string parameters.
 func (c *Conn) DomainGetMemoryParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (rParams []TypedParam, rNparams int32, err error) {
 	args := remote.DomainGetMemoryParametersArgs{Dom: dom, Nparams: nparams, Flags: uint32(flags)}
+	var okay uint32
+	if okay, err = c.stringOkay(ctx); err != nil {
+		return
+	}
+	args.Flags |= okay
 	var ret remote.DomainGetMemoryParametersRet
 	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetMemoryParameters), &args, &ret); err != nil {
 		return
@@ -1912,8 +1920,16 @@ func (c *Conn) DomainSetBlkioParameters(ctx context.Context, dom Domain, params 
 }
 
 // DomainGetBlkioParameters calls REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS (procedure 206).
+//
+// Like libvirt's client, it adds TypedParamStringOkay to flags when the
+// daemon supports string parameters.
 func (c *Conn) DomainGetBlkioParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (rParams []TypedParam, rNparams int32, err error) {
 	args := remote.DomainGetBlkioParametersArgs{Dom: dom, Nparams: nparams, Flags: uint32(flags)}
+	var okay uint32
+	if okay, err = c.stringOkay(ctx); err != nil {
+		return
+	}
+	args.Flags |= okay
 	var ret remote.DomainGetBlkioParametersRet
 	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetBlkioParameters), &args, &ret); err != nil {
 		return
@@ -2083,8 +2099,16 @@ func (c *Conn) InterfaceChangeRollback(ctx context.Context, flags uint32) (err e
 }
 
 // DomainGetSchedulerParametersFlags calls REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS (procedure 223).
+//
+// Like libvirt's client, it adds TypedParamStringOkay to flags when the
+// daemon supports string parameters.
 func (c *Conn) DomainGetSchedulerParametersFlags(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (rParams []TypedParam, err error) {
 	args := remote.DomainGetSchedulerParametersFlagsArgs{Dom: dom, Nparams: nparams, Flags: uint32(flags)}
+	var okay uint32
+	if okay, err = c.stringOkay(ctx); err != nil {
+		return
+	}
+	args.Flags |= okay
 	var ret remote.DomainGetSchedulerParametersFlagsRet
 	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetSchedulerParametersFlags), &args, &ret); err != nil {
 		return
@@ -2253,8 +2277,16 @@ func (c *Conn) DomainMigrateGetMaxSpeed(ctx context.Context, dom Domain, flags u
 }
 
 // DomainBlockStatsFlags calls REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS (procedure 243).
+//
+// Like libvirt's client, it adds TypedParamStringOkay to flags when the
+// daemon supports string parameters.
 func (c *Conn) DomainBlockStatsFlags(ctx context.Context, dom Domain, path string, nparams int32, flags TypedParameterFlags) (rParams []TypedParam, rNparams int32, err error) {
 	args := remote.DomainBlockStatsFlagsArgs{Dom: dom, Path: path, Nparams: nparams, Flags: uint32(flags)}
+	var okay uint32
+	if okay, err = c.stringOkay(ctx); err != nil {
+		return
+	}
+	args.Flags |= okay
 	var ret remote.DomainBlockStatsFlagsRet
 	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBlockStatsFlags), &args, &ret); err != nil {
 		return
@@ -2338,8 +2370,16 @@ func (c *Conn) DomainSetBlockIOTune(ctx context.Context, dom Domain, disk string
 }
 
 // DomainGetBlockIOTune calls REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE (procedure 253).
+//
+// Like libvirt's client, it adds TypedParamStringOkay to flags when the
+// daemon supports string parameters.
 func (c *Conn) DomainGetBlockIOTune(ctx context.Context, dom Domain, disk OptString, nparams int32, flags DomainModificationImpact) (rParams []TypedParam, rNparams int32, err error) {
 	args := remote.DomainGetBlockIOTuneArgs{Dom: dom, Disk: disk, Nparams: nparams, Flags: uint32(flags)}
+	var okay uint32
+	if okay, err = c.stringOkay(ctx); err != nil {
+		return
+	}
+	args.Flags |= okay
 	var ret remote.DomainGetBlockIOTuneRet
 	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetBlockIOTune), &args, &ret); err != nil {
 		return
@@ -2357,8 +2397,16 @@ func (c *Conn) DomainSetNUMAParameters(ctx context.Context, dom Domain, params [
 }
 
 // DomainGetNUMAParameters calls REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS (procedure 255).
+//
+// Like libvirt's client, it adds TypedParamStringOkay to flags when the
+// daemon supports string parameters.
 func (c *Conn) DomainGetNUMAParameters(ctx context.Context, dom Domain, nparams int32, flags DomainModificationImpact) (rParams []TypedParam, rNparams int32, err error) {
 	args := remote.DomainGetNUMAParametersArgs{Dom: dom, Nparams: nparams, Flags: uint32(flags)}
+	var okay uint32
+	if okay, err = c.stringOkay(ctx); err != nil {
+		return
+	}
+	args.Flags |= okay
 	var ret remote.DomainGetNUMAParametersRet
 	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetNUMAParameters), &args, &ret); err != nil {
 		return
@@ -2376,8 +2424,16 @@ func (c *Conn) DomainSetInterfaceParameters(ctx context.Context, dom Domain, dev
 }
 
 // DomainGetInterfaceParameters calls REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS (procedure 257).
+//
+// Like libvirt's client, it adds TypedParamStringOkay to flags when the
+// daemon supports string parameters.
 func (c *Conn) DomainGetInterfaceParameters(ctx context.Context, dom Domain, device string, nparams int32, flags DomainModificationImpact) (rParams []TypedParam, rNparams int32, err error) {
 	args := remote.DomainGetInterfaceParametersArgs{Dom: dom, Device: device, Nparams: nparams, Flags: uint32(flags)}
+	var okay uint32
+	if okay, err = c.stringOkay(ctx); err != nil {
+		return
+	}
+	args.Flags |= okay
 	var ret remote.DomainGetInterfaceParametersRet
 	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetInterfaceParameters), &args, &ret); err != nil {
 		return
@@ -2422,8 +2478,16 @@ func (c *Conn) DomainPmSuspendForDuration(ctx context.Context, dom Domain, targe
 }
 
 // DomainGetCPUStats calls REMOTE_PROC_DOMAIN_GET_CPU_STATS (procedure 262).
+//
+// Like libvirt's client, it adds TypedParamStringOkay to flags when the
+// daemon supports string parameters.
 func (c *Conn) DomainGetCPUStats(ctx context.Context, dom Domain, nparams uint32, startCPU int32, ncpus uint32, flags TypedParameterFlags) (rParams []TypedParam, rNparams int32, err error) {
 	args := remote.DomainGetCPUStatsArgs{Dom: dom, Nparams: nparams, StartCPU: startCPU, Ncpus: ncpus, Flags: uint32(flags)}
+	var okay uint32
+	if okay, err = c.stringOkay(ctx); err != nil {
+		return
+	}
+	args.Flags |= okay
 	var ret remote.DomainGetCPUStatsRet
 	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetCPUStats), &args, &ret); err != nil {
 		return
@@ -2647,8 +2711,16 @@ func (c *Conn) NodeSetMemoryParameters(ctx context.Context, params []TypedParam,
 }
 
 // NodeGetMemoryParameters calls REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS (procedure 289).
+//
+// Like libvirt's client, it adds TypedParamStringOkay to flags when the
+// daemon supports string parameters.
 func (c *Conn) NodeGetMemoryParameters(ctx context.Context, nparams int32, flags uint32) (rParams []TypedParam, rNparams int32, err error) {
 	args := remote.NodeGetMemoryParametersArgs{Nparams: nparams, Flags: flags}
+	var okay uint32
+	if okay, err = c.stringOkay(ctx); err != nil {
+		return
+	}
+	args.Flags |= okay
 	var ret remote.NodeGetMemoryParametersRet
 	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetMemoryParameters), &args, &ret); err != nil {
 		return

@@ -186,6 +186,22 @@ func (m *model) flagType(method string, known map[string]bool) (string, error) {
 	return "", nil
 }
 
+// stringOkayProcedures are the getters of typed parameters to which
+// libvirt's client library adds VIR_TYPED_PARAM_STRING_OKAY by itself when
+// the daemon supports string parameters; without it the daemon leaves the
+// string parameters out of the reply.
+var stringOkayProcedures = map[string]bool{
+	"REMOTE_PROC_DOMAIN_GET_BLKIO_PARAMETERS":           true,
+	"REMOTE_PROC_DOMAIN_GET_BLOCK_IO_TUNE":              true,
+	"REMOTE_PROC_DOMAIN_BLOCK_STATS_FLAGS":              true,
+	"REMOTE_PROC_DOMAIN_GET_CPU_STATS":                  true,
+	"REMOTE_PROC_DOMAIN_GET_INTERFACE_PARAMETERS":       true,
+	"REMOTE_PROC_DOMAIN_GET_MEMORY_PARAMETERS":          true,
+	"REMOTE_PROC_DOMAIN_GET_NUMA_PARAMETERS":            true,
+	"REMOTE_PROC_DOMAIN_GET_SCHEDULER_PARAMETERS_FLAGS": true,
+	"REMOTE_PROC_NODE_GET_MEMORY_PARAMETERS":            true,
+}
+
 // fdProcedures pass file descriptors: in with the call, or out with the reply.
 var (
 	fdInProcedures = map[string]bool{
@@ -396,6 +412,11 @@ func (m *model) genMethod(w *emitter, p *program, pi *procInfo, name string, kno
 	if fdOut {
 		w.p("// The daemon passes back file descriptors over the unix socket.")
 	}
+	if stringOkayProcedures[pi.value.Name] {
+		w.p("//")
+		w.p("// Like libvirt's client, it adds TypedParamStringOkay to flags when the")
+		w.p("// daemon supports string parameters.")
+	}
 	w.p("func (c *Conn) %s(%s) (%s) {", name, strings.Join(sig, ", "), strings.Join(res, ", "))
 	pkgQual := p.pkg + "."
 	argsExpr, retExpr := "nil", "nil"
@@ -410,6 +431,13 @@ func (m *model) genMethod(w *emitter, p *program, pi *procInfo, name string, kno
 		}
 		w.p("args := %s%s{%s}", pkgQual, pi.args.goName, strings.Join(inits, ", "))
 		argsExpr = "&args"
+		if stringOkayProcedures[pi.value.Name] {
+			w.p("var okay uint32")
+			w.p("if okay, err = c.stringOkay(ctx); err != nil {")
+			w.p("return")
+			w.p("}")
+			w.p("args.Flags |= okay")
+		}
 	}
 	if pi.ret != nil {
 		w.p("var ret %s%s", pkgQual, pi.ret.goName)
