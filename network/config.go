@@ -19,8 +19,9 @@ var (
 	ErrOverlap = errors.New("subnet overlaps another network")
 	// ErrBridgeInUse means another network already uses the bridge.
 	ErrBridgeInUse = errors.New("bridge already used by another network")
-	// ErrInvalid means the definition is malformed.
-	ErrInvalid = errors.New("invalid network definition")
+	// ErrInvalid means an argument (a definition, CIDR, host entry...) is
+	// malformed; nothing was sent to the daemon.
+	ErrInvalid = errors.New("invalid argument")
 )
 
 // Forward modes that Config accepts (the values of xmlspec.Forward.Mode).

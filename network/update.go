@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
 
 	"github.com/virtwire/virtwire"
 	"github.com/virtwire/virtwire/xmlspec"
@@ -121,10 +123,8 @@ func checkHost(h xmlspec.DHCPHost) error {
 	if h.MAC != nil && len(h.MAC) != 6 {
 		return fmt.Errorf("%w: DHCP host MAC %s is not 6 bytes", ErrInvalid, h.MAC)
 	}
-	if h.IP != "" {
-		if _, err := netip.ParseAddr(h.IP); err != nil {
-			return fmt.Errorf("%w: DHCP host IP %q: %v", ErrInvalid, h.IP, err)
-		}
+	if _, err := netip.ParseAddr(h.IP); err != nil {
+		return fmt.Errorf("%w: DHCP host IP %q: %v", ErrInvalid, h.IP, err)
 	}
 	if h.MAC == nil && h.ID == "" && h.Name == "" {
 		return fmt.Errorf("%w: DHCP host needs a MAC address, a DUID or a name", ErrInvalid)
@@ -132,30 +132,130 @@ func checkHost(h xmlspec.DHCPHost) error {
 	return nil
 }
 
-// AddDHCPHost adds a static DHCP host (MAC or name to IP) to the <ip>
-// element whose subnet holds its address.
+// scopeXML returns the configuration an update with scope will change:
+// the persistent one for AffectConfig alone (or the running one where the
+// driver cannot show the persistent one of an active network: the test
+// driver), else the running one (the persistent one of an inactive
+// network).
+func (n *Network) scopeXML(ctx context.Context, scope Scope) (*xmlspec.Network, error) {
+	if scope&AffectConfig != 0 && scope&AffectLive == 0 {
+		def, err := n.XML(ctx, true)
+		if !virtwire.IsUnsupported(err) {
+			return def, err
+		}
+	}
+	return n.XML(ctx, false)
+}
+
+// ErrNoHost is wrapped by the error for modifying or deleting a DHCP host
+// the network does not have.
+var ErrNoHost = errors.New("no such DHCP host")
+
+// sameHost reports whether a and b are the same host entry: the same MAC
+// address, or without MACs the same DUID or name.
+func sameHost(a, b *xmlspec.DHCPHost) bool {
+	switch {
+	case a.MAC != nil || b.MAC != nil:
+		return a.MAC != nil && b.MAC != nil && bytes.Equal(a.MAC, b.MAC)
+	case a.ID != "" || b.ID != "":
+		return a.ID == b.ID
+	default:
+		return strings.EqualFold(a.Name, b.Name)
+	}
+}
+
+func hostKey(h xmlspec.DHCPHost) string {
+	switch {
+	case h.MAC != nil:
+		return "MAC " + h.MAC.String()
+	case h.ID != "":
+		return "id " + h.ID
+	}
+	return "name " + h.Name
+}
+
+// placeHost checks h against def, from which the host matching h (if any)
+// has been removed, and returns the index of the <ip> element whose subnet
+// holds h's address. libvirt itself, given no index, puts a host in the
+// first <ip> of its family whether or not the subnet holds it, and
+// modifies or deletes whichever entry shares any of its MAC, name or
+// address.
+func placeHost(def *xmlspec.Network, h xmlspec.DHCPHost) (int, error) {
+	stored, err := def.AddDHCPHost(h)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	for i := range def.IPs {
+		if d := def.IPs[i].DHCP; d != nil && len(d.Hosts) > 0 && &d.Hosts[len(d.Hosts)-1] == stored {
+			return i, nil
+		}
+	}
+	return 0, fmt.Errorf("%w: DHCP host %s: no <ip> element took it", ErrInvalid, hostKey(h))
+}
+
+// AddDHCPHost adds a static DHCP host (MAC, DUID or name to IP) to the <ip>
+// element whose subnet holds its address. An address outside every subnet,
+// or a MAC, name or address another host has, is refused before anything
+// is changed.
 func (n *Network) AddDHCPHost(ctx context.Context, h xmlspec.DHCPHost, scope Scope) error {
 	if err := checkHost(h); err != nil {
 		return n.errorf("add DHCP host", err)
 	}
-	return n.updateElement(ctx, virtwire.NetworkUpdateCommandAddLast, virtwire.NetworkSectionIPDHCPHost, -1, "host", h, scope)
+	def, err := n.scopeXML(ctx, scope)
+	if err != nil {
+		return err
+	}
+	idx, err := placeHost(def, h)
+	if err != nil {
+		return n.errorf("add DHCP host", err)
+	}
+	return n.updateElement(ctx, virtwire.NetworkUpdateCommandAddLast, virtwire.NetworkSectionIPDHCPHost, idx, "host", h, scope)
 }
 
 // ModifyDHCPHost replaces the static DHCP host that has h's MAC address
-// (or, without one, its name) with h.
+// (without one, its DUID or name) with h. A host the network does not
+// have gives an error wrapping ErrNoHost.
 func (n *Network) ModifyDHCPHost(ctx context.Context, h xmlspec.DHCPHost, scope Scope) error {
 	if err := checkHost(h); err != nil {
 		return n.errorf("modify DHCP host", err)
 	}
-	return n.updateElement(ctx, virtwire.NetworkUpdateCommandModify, virtwire.NetworkSectionIPDHCPHost, -1, "host", h, scope)
+	def, err := n.scopeXML(ctx, scope)
+	if err != nil {
+		return err
+	}
+	old := def.RemoveDHCPHosts(func(o *xmlspec.DHCPHost) bool { return sameHost(o, &h) })
+	if len(old) == 0 {
+		return n.errorf("modify DHCP host", fmt.Errorf("%w: %s", ErrNoHost, hostKey(h)))
+	}
+	idx, err := placeHost(def, h)
+	if err != nil {
+		return n.errorf("modify DHCP host", err)
+	}
+	return n.updateElement(ctx, virtwire.NetworkUpdateCommandModify, virtwire.NetworkSectionIPDHCPHost, idx, "host", h, scope)
 }
 
-// DeleteDHCPHost removes the static DHCP host with MAC address mac.
+// DeleteDHCPHost removes the static DHCP host with MAC address mac. A MAC
+// the network has no host for gives an error wrapping ErrNoHost.
 func (n *Network) DeleteDHCPHost(ctx context.Context, mac net.HardwareAddr, scope Scope) error {
 	if len(mac) != 6 {
 		return n.errorf("delete DHCP host", fmt.Errorf("%w: MAC %s is not 6 bytes", ErrInvalid, mac))
 	}
-	return n.updateElement(ctx, virtwire.NetworkUpdateCommandDelete, virtwire.NetworkSectionIPDHCPHost, -1, "host", xmlspec.DHCPHost{MAC: mac}, scope)
+	def, err := n.scopeXML(ctx, scope)
+	if err != nil {
+		return err
+	}
+	for i := range def.IPs {
+		if d := def.IPs[i].DHCP; d != nil {
+			for _, h := range d.Hosts {
+				if h.MAC != nil && bytes.Equal(h.MAC, mac) {
+					// libvirt matches the entry to delete on every attribute
+					// given, so send the entry as it is.
+					return n.updateElement(ctx, virtwire.NetworkUpdateCommandDelete, virtwire.NetworkSectionIPDHCPHost, i, "host", h, scope)
+				}
+			}
+		}
+	}
+	return n.errorf("delete DHCP host", fmt.Errorf("%w: MAC %s", ErrNoHost, mac))
 }
 
 func checkRange(start, end netip.Addr) error {
@@ -202,14 +302,6 @@ func (n *Network) AddDNSHost(ctx context.Context, h xmlspec.DNSHost, scope Scope
 		return n.errorf("add DNS host", fmt.Errorf("%w: DNS host %s has no host name", ErrInvalid, h.IP))
 	}
 	return n.updateElement(ctx, virtwire.NetworkUpdateCommandAddLast, virtwire.NetworkSectionDNSHost, -1, "host", h, scope)
-}
-
-// ModifyDNSHost replaces the host names of the DNS record for h.IP.
-func (n *Network) ModifyDNSHost(ctx context.Context, h xmlspec.DNSHost, scope Scope) error {
-	if err := checkDNSHost(h); err != nil {
-		return n.errorf("modify DNS host", err)
-	}
-	return n.updateElement(ctx, virtwire.NetworkUpdateCommandModify, virtwire.NetworkSectionDNSHost, -1, "host", h, scope)
 }
 
 // DeleteDNSHost removes the DNS address record of ip.

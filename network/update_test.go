@@ -36,6 +36,9 @@ func TestUpdateArgumentOrder(t *testing.T) {
 			srv := &fakeserver.Server{
 				Features: map[int32]bool{featureNetworkUpdateHasCorrectOrder: tt.correct},
 				Handle: func(c *fakeserver.Conn, req *fakeserver.Request) bool {
+					if req.Header.Procedure == int32(remote.ProcNetworkGetXMLDesc) {
+						return c.Reply(req, &remote.NetworkGetXMLDescRet{XML: fakeXML}) == nil
+					}
 					if req.Header.Procedure != int32(remote.ProcNetworkUpdate) {
 						return false
 					}
@@ -57,7 +60,8 @@ func TestUpdateArgumentOrder(t *testing.T) {
 			if args.Command != tt.wantCommand || args.Section != tt.wantSection {
 				t.Errorf("wire command, section = %d, %d; want %d, %d", args.Command, args.Section, tt.wantCommand, tt.wantSection)
 			}
-			if args.Net.Name != "net1" || args.ParentIndex != -1 || args.Flags != uint32(AffectLive|AffectConfig) {
+			// The host goes to the second <ip>, whose subnet holds it.
+			if args.Net.Name != "net1" || args.ParentIndex != 1 || args.Flags != uint32(AffectLive|AffectConfig) {
 				t.Errorf("wire args = %+v", args)
 			}
 			const wantXML = `<host mac="52:54:00:00:00:08" name="alma-8-8" ip="192.168.122.8"></host>`
@@ -75,11 +79,11 @@ func TestUpdateErrors(t *testing.T) {
 	srv := &fakeserver.Server{
 		Handle: func(c *fakeserver.Conn, req *fakeserver.Request) bool {
 			switch req.Header.Procedure {
+			case int32(remote.ProcNetworkGetXMLDesc):
+				return c.Reply(req, &remote.NetworkGetXMLDescRet{XML: fakeXML}) == nil
 			case int32(remote.ProcNetworkUpdate):
 				calls <- struct{}{}
 				return c.ReplyError(req, int32(virtwire.ErrOperationInvalid), "requested operation is not valid: there is an existing dhcp host entry") == nil
-			case int32(remote.ProcConnectSupportsFeature):
-				return false
 			}
 			return false
 		},
@@ -104,6 +108,12 @@ func TestUpdateErrors(t *testing.T) {
 	}{
 		{"host without key", func() error { return n.AddDHCPHost(ctx, xmlspec.DHCPHost{IP: "10.0.0.2"}, AffectLive) }, "needs a MAC address, a DUID or a name"},
 		{"host bad ip", func() error { return n.AddDHCPHost(ctx, xmlspec.DHCPHost{MAC: mac, IP: "10.0.0.300"}, AffectLive) }, `DHCP host IP "10.0.0.300"`},
+		{"host without ip", func() error { return n.AddDHCPHost(ctx, xmlspec.DHCPHost{MAC: mac}, AffectLive) }, `DHCP host IP ""`},
+		{"host outside the subnets", func() error { return n.AddDHCPHost(ctx, xmlspec.DHCPHost{MAC: mac, IP: "10.0.1.2"}, AffectLive) }, "no subnet of the network holds the address: 10.0.1.2"},
+		{"modify unknown host", func() error {
+			return n.ModifyDHCPHost(ctx, xmlspec.DHCPHost{MAC: mac, IP: "10.0.0.2"}, AffectLive)
+		}, "no such DHCP host: MAC 52:54:00:00:00:08"},
+		{"delete unknown host", func() error { return n.DeleteDHCPHost(ctx, mac, AffectLive) }, "no such DHCP host: MAC 52:54:00:00:00:08"},
 		{"host short mac", func() error {
 			return n.ModifyDHCPHost(ctx, xmlspec.DHCPHost{MAC: mac[:4], IP: "10.0.0.2"}, AffectLive)
 		}, "is not 6 bytes"},
@@ -126,8 +136,9 @@ func TestUpdateErrors(t *testing.T) {
 	}
 	for _, tt := range bad {
 		err := tt.call()
-		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), `network "net1"`) || !errors.Is(err, ErrInvalid) {
-			t.Errorf("%s: error = %v, want ErrInvalid naming the network and containing %q", tt.name, err, tt.want)
+		if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), `network "net1"`) ||
+			!errors.Is(err, ErrInvalid) && !errors.Is(err, ErrNoHost) {
+			t.Errorf("%s: error = %v, want ErrInvalid or ErrNoHost naming the network and containing %q", tt.name, err, tt.want)
 		}
 	}
 	select {
@@ -136,6 +147,17 @@ func TestUpdateErrors(t *testing.T) {
 	default:
 	}
 }
+
+// fakeXML is the network the fake daemon has.
+const fakeXML = `<network>
+  <name>net1</name>
+  <ip address='10.0.0.1' prefix='24'/>
+  <ip address='192.168.122.1' netmask='255.255.255.0'>
+    <dhcp>
+      <range start='192.168.122.2' end='192.168.122.254'/>
+    </dhcp>
+  </ip>
+</network>`
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
