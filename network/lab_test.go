@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"slices"
@@ -77,6 +78,38 @@ func (e *env) removeLater(t *testing.T, name string) {
 			}
 		}
 	})
+}
+
+// define defines a network of the test's own from cfg, with a unique name,
+// bridge and subnet wherever cfg has none, starts it if asked, and removes
+// it at cleanup.
+func (e *env) define(t *testing.T, cfg network.Config, start bool) (*network.Network, network.Config) {
+	t.Helper()
+	name, bridge, cidr := unique(t)
+	if cfg.Name == "" {
+		cfg.Name = name
+	}
+	if cfg.Bridge == "" {
+		cfg.Bridge = bridge
+	}
+	if !cfg.CIDR.IsValid() {
+		cfg.CIDR = cidr
+	}
+	def, err := cfg.Definition()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := network.Define(e.ctx, e.conn, def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.removeLater(t, cfg.Name)
+	if start {
+		if err := n.Start(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return n, cfg
 }
 
 // netInfo parses `virsh net-info`.
@@ -349,21 +382,8 @@ func TestUpdateMatchesVirshNetUpdate(t *testing.T) {
 	base := cidr.Masked().Addr().As4()
 	addr := func(last byte) netip.Addr { return netip.AddrFrom4([4]byte{base[0], base[1], base[2], last}) }
 	for i := range names {
-		name, bridge, _ := unique(t)
-		def, err := network.Config{Name: name, CIDR: cidr, DHCP: true, Bridge: bridge}.Definition()
-		if err != nil {
-			t.Fatal(err)
-		}
-		def.IPs[0].DHCP.Ranges[0].End = addr(99).String() // room for a second range
-		n, err := network.Define(e.ctx, e.conn, def)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.removeLater(t, name)
-		if err := n.Start(e.ctx); err != nil {
-			t.Fatal(err)
-		}
-		names[i], nets[i] = name, n
+		n, cfg := e.define(t, network.Config{CIDR: cidr}, true)
+		names[i], nets[i] = cfg.Name, n
 	}
 	n := nets[0]
 	mac, _ := xmlspec.ParseMAC("52:54:00:00:00:08")
@@ -468,7 +488,7 @@ func TestUpdateMatchesVirshNetUpdate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if (cfg.DNS != nil && len(cfg.DNS.Hosts) != 0) || len(cfg.PortGroups) != 0 || len(cfg.IPs[0].DHCP.Ranges) != 1 {
+	if (cfg.DNS != nil && len(cfg.DNS.Hosts) != 0) || len(cfg.PortGroups) != 0 || cfg.IPs[0].DHCP == nil || len(cfg.IPs[0].DHCP.Ranges) != 0 {
 		t.Errorf("persistent XML keeps deleted DNS hosts, port groups or ranges:\n%s", a)
 	}
 }
@@ -477,19 +497,8 @@ func TestUpdateMatchesVirshNetUpdate(t *testing.T) {
 // come back as errors naming the network, with its XML untouched.
 func TestUpdateBadInputLeavesNetwork(t *testing.T) {
 	e := dial(t, "test")
-	name, bridge, cidr := unique(t)
-	def, err := network.Config{Name: name, CIDR: cidr, DHCP: true, Bridge: bridge}.Definition()
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := network.Define(e.ctx, e.conn, def)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.removeLater(t, name)
-	if err := n.Start(e.ctx); err != nil {
-		t.Fatal(err)
-	}
+	n, cfg := e.define(t, network.Config{DHCP: true}, true)
+	name, cidr := cfg.Name, cfg.CIDR
 	mac, _ := xmlspec.ParseMAC("52:54:00:00:00:21")
 	other, _ := xmlspec.ParseMAC("52:54:00:00:00:22")
 	in := cidr.Addr().Next().Next().String()
@@ -561,16 +570,8 @@ func TestUpdateBadInputLeavesNetwork(t *testing.T) {
 
 func TestCheckConflicts(t *testing.T) {
 	e := dial(t, "test")
-	name, bridge, cidr := unique(t)
-	def, err := network.Config{Name: name, CIDR: cidr, Bridge: bridge}.Definition()
-	if err != nil {
-		t.Fatal(err)
-	}
-	n, err := network.Define(e.ctx, e.conn, def)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.removeLater(t, name)
+	n, cfg := e.define(t, network.Config{}, false)
+	name, bridge, cidr := cfg.Name, cfg.Bridge, cfg.CIDR
 	name2, bridge2, cidr2 := unique(t)
 	overlapping := netip.PrefixFrom(cidr.Addr().Next().Next(), 16) // holds cidr
 	uuid := n.UUID()
@@ -633,17 +634,9 @@ func TestDHCPLeasesUnsupportedOnTestDriver(t *testing.T) {
 // without creating anything.
 func TestQemuDriverUpdateAndPorts(t *testing.T) {
 	e := dial(t, "qemu")
-	name, bridge, cidr := unique(t)
-	def, err := network.Config{Name: name, CIDR: cidr, DHCP: true, Bridge: bridge}.Definition()
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Defined but never started: no bridge, no dnsmasq.
-	n, err := network.Define(e.ctx, e.conn, def)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.removeLater(t, name)
+	n, cfg := e.define(t, network.Config{DHCP: true}, false)
+	name, cidr := cfg.Name, cfg.CIDR
 	mac, _ := xmlspec.ParseMAC("52:54:00:00:00:31")
 	ip := cidr.Addr().Next().Next().Next().String()
 	if err := n.AddDHCPHost(e.ctx, xmlspec.DHCPHost{MAC: mac, Name: "q1", IP: ip}, network.AffectConfig); err != nil {
@@ -773,4 +766,159 @@ func mustMarshal(t *testing.T, p *xmlspec.NetworkPort) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// defineDomain defines a test-driver domain with the given NICs, starts it
+// if asked, and removes it at cleanup.
+func (e *env) defineDomain(t *testing.T, name string, start bool, nics ...string) virtwire.Domain {
+	t.Helper()
+	doc := fmt.Sprintf(`<domain type='test'><name>%s</name><memory>65536</memory><vcpu>1</vcpu>
+<os><type arch='x86_64'>hvm</type></os><devices>%s</devices></domain>`, name, strings.Join(nics, ""))
+	dom, err := e.conn.DomainDefineXML(e.ctx, doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if start {
+			_ = e.conn.DomainDestroy(ctx, dom)
+		}
+		if err := e.conn.DomainUndefine(ctx, dom); err != nil {
+			t.Errorf("cleanup: undefining %s: %v", name, err)
+		}
+	})
+	if start {
+		if err := e.conn.DomainCreate(e.ctx, dom); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dom
+}
+
+// virshDomIfAddr parses `virsh domifaddr DOMAIN`: MAC to addresses.
+func virshDomIfAddr(t *testing.T, e *env, dom string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, line := range strings.Split(e.virsh(t, "domifaddr", dom), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 4 && strings.Count(f[1], ":") == 5 {
+			addr, _, _ := strings.Cut(f[3], "/")
+			out[f[1]] = append(out[f[1]], addr)
+		}
+	}
+	return out
+}
+
+// virshDomIfList parses `virsh domiflist DOMAIN`: MAC to interface, type
+// and source.
+func virshDomIfList(t *testing.T, e *env, dom string) map[string][3]string {
+	t.Helper()
+	out := map[string][3]string{}
+	for _, line := range strings.Split(e.virsh(t, "domiflist", dom), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 5 && strings.Count(f[4], ":") == 5 {
+			out[f[4]] = [3]string{f[0], f[1], f[2]}
+		}
+	}
+	return out
+}
+
+func TestListAttached(t *testing.T) {
+	e := dial(t, "test")
+	n, cfg := e.define(t, network.Config{DHCP: true}, true)
+	host := func(last byte) string {
+		a := cfg.CIDR.Masked().Addr().As4()
+		a[3] = last
+		return netip.AddrFrom4(a).String()
+	}
+	mac1, _ := xmlspec.ParseMAC("52:54:00:10:00:01")
+	mac2, _ := xmlspec.ParseMAC("52:54:00:10:00:02")
+	mac3, _ := xmlspec.ParseMAC("52:54:00:10:00:03")
+	mac4, _ := xmlspec.ParseMAC("52:54:00:10:00:04")
+	for _, h := range []xmlspec.DHCPHost{{MAC: mac1, Name: "one", IP: host(8)}, {MAC: mac3, Name: "three", IP: host(9)}} {
+		if err := n.AddDHCPHost(e.ctx, h, network.AffectLive|network.AffectConfig); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nic := func(typ, attr, src string, mac net.HardwareAddr) string {
+		return fmt.Sprintf("<interface type='%s'><mac address='%s'/><source %s='%s'/></interface>", typ, mac, attr, src)
+	}
+	base, _, _ := unique(t)
+	running, stopped := base+"-a", base+"-b"
+	// Domain names sort: -a before -b.
+	e.defineDomain(t, running, true,
+		nic("network", "network", cfg.Name, mac1),
+		nic("network", "network", "default", mac4), // not ours
+		nic("bridge", "bridge", cfg.Bridge, mac2))
+	e.defineDomain(t, stopped, false, nic("network", "network", cfg.Name, mac3))
+
+	got, err := n.ListAttached(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Other helpers' domains may sit on default, never on our network.
+	if len(got) != 3 {
+		t.Fatalf("ListAttached = %+v, want 3 NICs", got)
+	}
+	// The running domain: the test driver has no network leases, so the
+	// addresses come from the domain's lease source, as virsh domifaddr
+	// shows them.
+	ifaddr := virshDomIfAddr(t, e, running)
+	iflist := virshDomIfList(t, e, running)
+	for i, want := range []struct {
+		mac      net.HardwareAddr
+		hostname string
+		nicType  string
+	}{{mac1, "one", "network"}, {mac2, "", "bridge"}} {
+		a := got[i]
+		if a.Domain != running || !a.Active || a.MAC.String() != want.mac.String() || a.Hostname != want.hostname {
+			t.Errorf("NIC %d = %+v", i, a)
+		}
+		var ips []string
+		for _, ip := range a.IPs {
+			ips = append(ips, ip.String())
+		}
+		if w := ifaddr[want.mac.String()]; len(w) == 0 || !slices.Equal(ips, w) || a.Source != network.FromDomainLease {
+			t.Errorf("NIC %s: IPs %v from %q; virsh domifaddr says %v", want.mac, ips, a.Source, w)
+		}
+		l, ok := iflist[want.mac.String()]
+		if !ok || a.HostDevice != l[0] || l[1] != want.nicType || a.HostDevice == "" {
+			t.Errorf("NIC %s: host device %q; virsh domiflist says %v", want.mac, a.HostDevice, l)
+		}
+		if a.Interface == nil || a.Interface.Type != want.nicType {
+			t.Errorf("NIC %s: Interface = %+v", want.mac, a.Interface)
+		}
+	}
+	// The stopped domain: no host device, the address of its static DHCP
+	// host.
+	a := got[2]
+	if a.Domain != stopped || a.Active || a.MAC.String() != mac3.String() || a.HostDevice != "" ||
+		a.Source != network.FromDHCPHost || len(a.IPs) != 1 || a.IPs[0].String() != host(9) || a.Hostname != "three" {
+		t.Errorf("stopped domain's NIC = %+v", a)
+	}
+	if l := virshDomIfList(t, e, stopped)[mac3.String()]; l[2] != cfg.Name {
+		t.Errorf("virsh domiflist %s: %v, want source %s", stopped, l, cfg.Name)
+	}
+
+	// The test domain's NIC is on default, with the domain's lease address.
+	def, err := network.Lookup(e.ctx, e.conn, "default")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := def.ListAttached(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(all, func(a network.Attachment) bool { return a.Domain == "test" })
+	if i < 0 {
+		t.Fatalf("ListAttached(default) = %+v, lacks domain test", all)
+	}
+	if a := all[i]; a.MAC.String() != "aa:bb:cc:dd:ee:ff" || a.HostDevice != "testnet0" || len(a.IPs) == 0 ||
+		a.IPs[0].String() != virshDomIfAddr(t, e, "test")["aa:bb:cc:dd:ee:ff"][0] {
+		t.Errorf("test domain's NIC = %+v", a)
+	}
+	if slices.ContainsFunc(all, func(a network.Attachment) bool { return a.MAC.String() == mac4.String() }) != true {
+		t.Errorf("ListAttached(default) lacks %s of %s", mac4, running)
+	}
 }
