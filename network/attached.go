@@ -23,13 +23,14 @@ const (
 	FromNone AddressSource = ""
 	// FromLease: the network's DHCP leases (virsh net-dhcp-leases).
 	FromLease AddressSource = "lease"
+	// FromDHCPHost: a static DHCP host entry for the NIC's MAC address in
+	// the network's configuration, used when no lease has the MAC.
+	FromDHCPHost AddressSource = "dhcp-host"
 	// FromDomainLease: the domain's interface addresses from the lease
 	// source (virsh domifaddr --source lease), asked only when the driver
-	// cannot list the network's leases (the test driver).
+	// cannot list the network's leases (the test driver, which reports
+	// made-up addresses there).
 	FromDomainLease AddressSource = "domain-lease"
-	// FromDHCPHost: a static DHCP host entry for the NIC's MAC address in
-	// the network's configuration.
-	FromDHCPHost AddressSource = "dhcp-host"
 )
 
 // Attachment is one domain NIC on the network.
@@ -53,10 +54,11 @@ type Attachment struct {
 // ListAttached returns every NIC of every domain, running or not, that is
 // on the network: NICs of type network naming it, and NICs of type bridge
 // on its bridge. For each it joins the domain's XML (MAC, host device) with
-// the network's DHCP leases (IPs, host name). When the driver cannot list
-// leases, it asks the running domain for its lease addresses instead, and
-// failing both it uses the network's static DHCP host entry for the MAC;
-// Source says which answered. Attachments come sorted by domain name, NICs
+// the network's DHCP leases (IPs, host name). A NIC without a lease gets
+// the address and name of the network's static DHCP host entry for its
+// MAC; failing that, when the driver cannot list leases at all, the
+// running domain's lease addresses (virsh domifaddr). Source says which
+// answered. Attachments come sorted by domain name, NICs
 // in document order.
 func (n *Network) ListAttached(ctx context.Context) ([]Attachment, error) {
 	def, err := n.XML(ctx, false)
@@ -121,6 +123,16 @@ func (n *Network) ListAttached(ctx context.Context) ([]Attachment, error) {
 						a.Source = FromLease
 					}
 				}
+				if h := def.DHCPHostByMAC(a.MAC); h != nil {
+					ip, err := netip.ParseAddr(h.IP)
+					if a.Source == FromNone && err == nil {
+						a.IPs = []netip.Addr{ip}
+						a.Source = FromDHCPHost
+					}
+					if a.Hostname == "" {
+						a.Hostname = h.Name
+					}
+				}
 				if a.Source == FromNone && !leasesSupported && active {
 					if !askedDomain {
 						// Best effort: a domain that stopped meanwhile, or a
@@ -132,16 +144,6 @@ func (n *Network) ListAttached(ctx context.Context) ([]Attachment, error) {
 					a.IPs = domainAddresses(domAddrs, a.MAC)
 					if len(a.IPs) > 0 {
 						a.Source = FromDomainLease
-					}
-				}
-				if h := def.DHCPHostByMAC(a.MAC); h != nil {
-					ip, err := netip.ParseAddr(h.IP)
-					if a.Source == FromNone && err == nil {
-						a.IPs = []netip.Addr{ip}
-						a.Source = FromDHCPHost
-					}
-					if a.Hostname == "" {
-						a.Hostname = h.Name
 					}
 				}
 			}

@@ -861,16 +861,21 @@ func TestListAttached(t *testing.T) {
 	if len(got) != 3 {
 		t.Fatalf("ListAttached = %+v, want 3 NICs", got)
 	}
-	// The running domain: the test driver has no network leases, so the
-	// addresses come from the domain's lease source, as virsh domifaddr
-	// shows them.
+	// The running domain: its first NIC has a static DHCP host; the test
+	// driver has no network leases, so the bridge NIC's addresses come
+	// from the domain's lease source, as virsh domifaddr shows them.
 	ifaddr := virshDomIfAddr(t, e, running)
 	iflist := virshDomIfList(t, e, running)
 	for i, want := range []struct {
 		mac      net.HardwareAddr
 		hostname string
 		nicType  string
-	}{{mac1, "one", "network"}, {mac2, "", "bridge"}} {
+		source   network.AddressSource
+		ips      []string
+	}{
+		{mac1, "one", "network", network.FromDHCPHost, []string{host(8)}},
+		{mac2, "", "bridge", network.FromDomainLease, ifaddr[mac2.String()]},
+	} {
 		a := got[i]
 		if a.Domain != running || !a.Active || a.MAC.String() != want.mac.String() || a.Hostname != want.hostname {
 			t.Errorf("NIC %d = %+v", i, a)
@@ -879,8 +884,8 @@ func TestListAttached(t *testing.T) {
 		for _, ip := range a.IPs {
 			ips = append(ips, ip.String())
 		}
-		if w := ifaddr[want.mac.String()]; len(w) == 0 || !slices.Equal(ips, w) || a.Source != network.FromDomainLease {
-			t.Errorf("NIC %s: IPs %v from %q; virsh domifaddr says %v", want.mac, ips, a.Source, w)
+		if len(want.ips) == 0 || !slices.Equal(ips, want.ips) || a.Source != want.source {
+			t.Errorf("NIC %s: IPs %v from %q, want %v from %q", want.mac, ips, a.Source, want.ips, want.source)
 		}
 		l, ok := iflist[want.mac.String()]
 		if !ok || a.HostDevice != l[0] || l[1] != want.nicType || a.HostDevice == "" {
