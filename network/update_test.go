@@ -3,8 +3,11 @@ package network
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/netip"
+	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -176,4 +179,62 @@ func fakeNetwork(t *testing.T, srv *fakeserver.Server, name string) (context.Con
 		cancel()
 	})
 	return ctx, FromRef(conn, virtwire.Network{Name: name})
+}
+
+// TestUpdateWireMatchesVirsh has virsh (libvirt's own client) and Update
+// send the same net-update to a fake daemon that reports, or does not
+// report, NETWORK_UPDATE_HAS_CORRECT_ORDER, and compares what arrives.
+func TestUpdateWireMatchesVirsh(t *testing.T) {
+	virsh, err := exec.LookPath("virsh")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("virsh is missing (make deps installs it)")
+		}
+		t.Skip("no virsh")
+	}
+	const host = `<host mac='52:54:00:00:00:01' ip='10.0.0.5'/>`
+	for _, correct := range []bool{true, false} {
+		t.Run(fmt.Sprintf("correct order %v", correct), func(t *testing.T) {
+			updates := make(chan remote.NetworkUpdateArgs, 2)
+			srv := &fakeserver.Server{
+				Features: map[int32]bool{featureNetworkUpdateHasCorrectOrder: correct},
+				Handle: func(c *fakeserver.Conn, req *fakeserver.Request) bool {
+					switch remote.Procedure(req.Header.Procedure) {
+					case remote.ProcNetworkLookupByName:
+						var a remote.NetworkLookupByNameArgs
+						if err := req.Decode(&a); err != nil {
+							t.Error(err)
+						}
+						return c.Reply(req, &remote.NetworkLookupByNameRet{Net: remote.Network{Name: a.Name}}) == nil
+					case remote.ProcNetworkUpdate:
+						var a remote.NetworkUpdateArgs
+						if err := req.Decode(&a); err != nil {
+							t.Error(err)
+						}
+						updates <- a
+						return c.Reply(req, nil) == nil
+					}
+					return false
+				},
+			}
+			sock := srv.ListenUnix(t)
+			out, err := exec.Command(virsh, "-c", "test+unix:///default?socket="+sock,
+				"net-update", "net1", "add-last", "ip-dhcp-host", host, "--live", "--config").CombinedOutput()
+			if err != nil {
+				t.Fatalf("virsh net-update: %v: %s", err, out)
+			}
+			fromVirsh := <-updates
+			ctx, n := fakeNetwork(t, srv, "net1")
+			if err := n.Update(ctx, virtwire.NetworkUpdateCommandAddLast, virtwire.NetworkSectionIPDHCPHost, -1, host, AffectLive|AffectConfig); err != nil {
+				t.Fatal(err)
+			}
+			if ours := <-updates; ours != fromVirsh {
+				t.Errorf("Update sent %+v, virsh %+v", ours, fromVirsh)
+			}
+			swapped := fromVirsh.Command == uint32(virtwire.NetworkSectionIPDHCPHost)
+			if swapped == correct {
+				t.Errorf("virsh sent command %d, section %d to a daemon whose answer was %v", fromVirsh.Command, fromVirsh.Section, correct)
+			}
+		})
+	}
 }
