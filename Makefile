@@ -20,7 +20,7 @@ LAB := $(GO) run ./internal/lab/cmd/lab
 test: deps
 	@scripts/lab-run.sh $(MAKE) --no-print-directory check unit fuzz-short
 
-## demo: the lab, its endpoints, and a listing of the test driver over unix.
+## demo: the lab, its endpoints, and examples/quickstart on the test driver over unix.
 demo: deps
 	@scripts/lab-run.sh scripts/lab-demo.sh
 
