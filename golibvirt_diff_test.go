@@ -230,6 +230,7 @@ func procedures(pkts []wirePacket) []uint32 {
 // vwPeer records, once armed, what a virtwire Conn sends to fakeserver.
 type vwPeer struct {
 	stringProbe atomic.Bool
+	legacyOrder atomic.Bool // answer the NetworkUpdate order probe with "no fix"
 	armed       atomic.Bool
 	pkts        chan wirePacket
 	mu          sync.Mutex
@@ -255,9 +256,19 @@ func startVirtwire(t *testing.T) (*virtwire.Conn, *vwPeer) {
 		if h.Type != protocol.Call && h.Type != protocol.CallWithFDs {
 			return false
 		}
-		if p.armed.Load() && h.Program == remote.Program && h.Procedure == int32(remote.ProcConnectSupportsFeature) &&
-			bytes.Equal(req.Body, []byte{0, 0, 0, 9}) && p.stringProbe.CompareAndSwap(false, true) {
-			return false // virtwire's own probe for VIR_DRV_FEATURE_TYPED_PARAM_STRING, asked once
+		if p.armed.Load() && h.Program == remote.Program && h.Procedure == int32(remote.ProcConnectSupportsFeature) {
+			switch {
+			case bytes.Equal(req.Body, []byte{0, 0, 0, 9}) && p.stringProbe.CompareAndSwap(false, true):
+				return false // virtwire's own probe for VIR_DRV_FEATURE_TYPED_PARAM_STRING, asked once
+			case bytes.Equal(req.Body, []byte{0, 0, 0, 16}):
+				// virtwire's probe before every NetworkUpdate, as libvirt's
+				// client makes: answered as the test says, not recorded.
+				var ret remote.ConnectSupportsFeatureRet
+				if !p.legacyOrder.Load() {
+					ret.Supported = 1
+				}
+				return c.Reply(req, &ret) == nil
+			}
 		}
 		got := wirePacket{Program: h.Program, Version: h.Version, Procedure: uint32(h.Procedure), Type: uint32(h.Type), Status: uint32(h.Status), Body: slices.Clone(req.Body), Files: len(req.Files)}
 		if !p.armed.Load() {

@@ -8,13 +8,42 @@ import (
 	"github.com/virtwire/virtwire/protocol/remote"
 )
 
-// Driver features the client asks about with CONNECT_SUPPORTS_FEATURE. They
-// are libvirt-internal numbers (virDrvFeature), fixed by the wire ABI.
+// DriverFeature is a feature a daemon or its driver may support, asked with
+// SupportsFeature (libvirt's internal virDrvFeature; the numbers are part of
+// the wire ABI).
+type DriverFeature int32
+
+// Driver features.
 const (
-	featureTypedParamString    = 9
-	featureProgramKeepalive    = 10
-	featureRemoteEventCallback = 14
+	FeatureMigrationV1                  DriverFeature = 1  // VIR_DRV_FEATURE_MIGRATION_V1
+	FeatureRemote                       DriverFeature = 2  // VIR_DRV_FEATURE_REMOTE
+	FeatureMigrationV2                  DriverFeature = 3  // VIR_DRV_FEATURE_MIGRATION_V2
+	FeatureMigrationP2P                 DriverFeature = 4  // VIR_DRV_FEATURE_MIGRATION_P2P
+	FeatureMigrationDirect              DriverFeature = 5  // VIR_DRV_FEATURE_MIGRATION_DIRECT
+	FeatureMigrationV3                  DriverFeature = 6  // VIR_DRV_FEATURE_MIGRATION_V3
+	FeatureMigrateChangeProtection      DriverFeature = 7  // VIR_DRV_FEATURE_MIGRATE_CHANGE_PROTECTION
+	FeatureFDPassing                    DriverFeature = 8  // VIR_DRV_FEATURE_FD_PASSING
+	FeatureTypedParamString             DriverFeature = 9  // VIR_DRV_FEATURE_TYPED_PARAM_STRING
+	FeatureProgramKeepalive             DriverFeature = 10 // VIR_DRV_FEATURE_PROGRAM_KEEPALIVE
+	FeatureXMLMigratable                DriverFeature = 11 // VIR_DRV_FEATURE_XML_MIGRATABLE
+	FeatureMigrationOffline             DriverFeature = 12 // VIR_DRV_FEATURE_MIGRATION_OFFLINE
+	FeatureMigrationParams              DriverFeature = 13 // VIR_DRV_FEATURE_MIGRATION_PARAMS
+	FeatureRemoteEventCallback          DriverFeature = 14 // VIR_DRV_FEATURE_REMOTE_EVENT_CALLBACK
+	FeatureRemoteCloseCallback          DriverFeature = 15 // VIR_DRV_FEATURE_REMOTE_CLOSE_CALLBACK
+	FeatureNetworkUpdateHasCorrectOrder DriverFeature = 16 // VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER
 )
+
+const (
+	featureTypedParamString    = int32(FeatureTypedParamString)
+	featureProgramKeepalive    = int32(FeatureProgramKeepalive)
+	featureRemoteEventCallback = int32(FeatureRemoteEventCallback)
+)
+
+// SupportsFeature asks the daemon whether it supports feature
+// (CONNECT_SUPPORTS_FEATURE).
+func (c *Conn) SupportsFeature(ctx context.Context, feature DriverFeature) (bool, error) {
+	return c.supportsFeature(ctx, int32(feature))
+}
 
 // handshake runs libvirt's connection setup in the order its remote driver
 // uses: authentication, the keepalive probe, CONNECT_OPEN, then the probes
@@ -102,4 +131,20 @@ func (c *Conn) stringOkay(ctx context.Context) (uint32, error) {
 	}
 	c.typedParamString.Store(2)
 	return 0, nil
+}
+
+// networkUpdateOrder returns command and section in the order the daemon
+// expects them on the wire. libvirt's public API long passed them to the
+// remote driver swapped, so daemons that do not report
+// FeatureNetworkUpdateHasCorrectOrder read them swapped; libvirt's client
+// asks before every update, and so does this.
+func (c *Conn) networkUpdateOrder(ctx context.Context, command, section uint32) (uint32, uint32, error) {
+	correct, err := c.supportsFeature(ctx, int32(FeatureNetworkUpdateHasCorrectOrder))
+	if err != nil {
+		return 0, 0, fmt.Errorf("virtwire: asking the daemon for NetworkUpdate's argument order: %w", err)
+	}
+	if correct {
+		return command, section, nil
+	}
+	return section, command, nil
 }

@@ -2738,8 +2738,15 @@ func (c *Conn) DomainBlockCommit(ctx context.Context, dom Domain, disk string, b
 }
 
 // NetworkUpdate calls REMOTE_PROC_NETWORK_UPDATE (procedure 291).
+//
+// Pass command and section as documented: like libvirt's client, it
+// swaps them on the wire for daemons that still expect libvirt's old,
+// swapped order (see FeatureNetworkUpdateHasCorrectOrder).
 func (c *Conn) NetworkUpdate(ctx context.Context, net Network, command NetworkUpdateCommand, section NetworkUpdateSection, parentIndex int32, xml string, flags NetworkUpdateFlags) (err error) {
 	args := remote.NetworkUpdateArgs{Net: net, Command: uint32(command), Section: uint32(section), ParentIndex: parentIndex, XML: xml, Flags: uint32(flags)}
+	if args.Command, args.Section, err = c.networkUpdateOrder(ctx, args.Command, args.Section); err != nil {
+		return
+	}
 	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkUpdate), &args, nil); err != nil {
 		return
 	}

@@ -287,16 +287,19 @@ func TestNetworkUpdateMatchesVirsh(t *testing.T) {
 		}
 		return pkts[0].Body
 	}
-	// virtwire's generated NetworkUpdate encodes what it is given, in .x
-	// order: what virsh sends to a daemon that has the fix.
-	if diff := cmp.Diff(correct, vwUpdate(virshCommand, virshSection), xdrWords); diff != "" {
-		t.Errorf("virtwire NetworkUpdate differs from virsh's for a daemon with the fix (-virsh +virtwire):\n%s", diff)
+	// virtwire, like virsh, asks the daemon for the argument order before
+	// every update, and sends what virsh sends for either answer, from the
+	// same, documented arguments.
+	for _, tc := range []struct {
+		daemonHasFix bool
+		want         []byte
+	}{{true, correct}, {false, legacy}} {
+		vp.legacyOrder.Store(!tc.daemonHasFix)
+		if diff := cmp.Diff(tc.want, vwUpdate(virshCommand, virshSection), xdrWords); diff != "" {
+			t.Errorf("virtwire NetworkUpdate differs from virsh's for a daemon with the fix: %v (-virsh +virtwire):\n%s", tc.daemonHasFix, diff)
+		}
 	}
-	// For a daemon without it, a caller must pass the section as the command
-	// and the command as the section to send what virsh sends.
-	if diff := cmp.Diff(legacy, vwUpdate(virtwire.NetworkUpdateCommand(virshSection), virtwire.NetworkUpdateSection(virshCommand)), xdrWords); diff != "" {
-		t.Errorf("virtwire NetworkUpdate with swapped arguments differs from virsh's for a daemon without the fix (-virsh +virtwire):\n%s", diff)
-	}
+	vp.legacyOrder.Store(false)
 
 	// go-libvirt: its generated NetworkUpdate is in .x order too.
 	gp.armed.Store(true)

@@ -38,30 +38,16 @@ type Command = virtwire.NetworkUpdateCommand
 // ip-dhcp-range, dns-host, portgroup...
 type Section = virtwire.NetworkUpdateSection
 
-// featureNetworkUpdateHasCorrectOrder is libvirt's internal
-// VIR_DRV_FEATURE_NETWORK_UPDATE_HAS_CORRECT_ORDER, a wire-ABI number.
-const featureNetworkUpdateHasCorrectOrder = 16
-
 // Update applies one change to a section of the network's configuration:
 // command (add first or last, modify, delete) with xml, one element of
 // that section (a <host>, <range>, <portgroup>...). parentIndex picks the
 // <ip> element for the ip-dhcp-* sections (-1: the first that fits).
 //
-// libvirt's client long sent command and section to the daemon swapped,
-// and daemons that do not report the fix (the internal feature
-// NETWORK_UPDATE_HAS_CORRECT_ORDER) still expect them so. Update asks the
-// daemon on every call, as libvirt's own client does, and sends the order
-// it wants; callers always pass command and section as documented.
+// Daemons that still expect libvirt's old, swapped order of command and
+// section get them swapped on the wire by virtwire's Conn.NetworkUpdate, as
+// libvirt's own client does; callers always pass them as documented.
 func (n *Network) Update(ctx context.Context, command Command, section Section, parentIndex int, xml string, scope Scope) error {
-	correct, err := n.conn.ConnectSupportsFeature(ctx, featureNetworkUpdateHasCorrectOrder)
-	if err != nil {
-		return n.errorf("update: asking the daemon for the argument order", err)
-	}
-	wireCommand, wireSection := command, section
-	if correct == 0 {
-		wireCommand, wireSection = Command(section), Section(command)
-	}
-	if err := n.conn.NetworkUpdate(ctx, n.ref, wireCommand, wireSection, int32(parentIndex), xml, scope); err != nil {
+	if err := n.conn.NetworkUpdate(ctx, n.ref, command, section, int32(parentIndex), xml, scope); err != nil {
 		return n.errorf(fmt.Sprintf("update %s %s", sectionName(section), commandName(command)), err)
 	}
 	return nil

@@ -37,7 +37,7 @@ func TestUpdateArgumentOrder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := make(chan remote.NetworkUpdateArgs, 1)
 			srv := &fakeserver.Server{
-				Features: map[int32]bool{featureNetworkUpdateHasCorrectOrder: tt.correct},
+				Features: map[int32]bool{int32(virtwire.FeatureNetworkUpdateHasCorrectOrder): tt.correct},
 				Handle: func(c *fakeserver.Conn, req *fakeserver.Request) bool {
 					if req.Header.Procedure == int32(remote.ProcNetworkGetXMLDesc) {
 						return c.Reply(req, &remote.NetworkGetXMLDescRet{XML: fakeXML}) == nil
@@ -197,7 +197,7 @@ func TestUpdateWireMatchesVirsh(t *testing.T) {
 		t.Run(fmt.Sprintf("correct order %v", correct), func(t *testing.T) {
 			updates := make(chan remote.NetworkUpdateArgs, 2)
 			srv := &fakeserver.Server{
-				Features: map[int32]bool{featureNetworkUpdateHasCorrectOrder: correct},
+				Features: map[int32]bool{int32(virtwire.FeatureNetworkUpdateHasCorrectOrder): correct},
 				Handle: func(c *fakeserver.Conn, req *fakeserver.Request) bool {
 					switch remote.Procedure(req.Header.Procedure) {
 					case remote.ProcNetworkLookupByName:

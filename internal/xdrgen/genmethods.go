@@ -417,6 +417,12 @@ func (m *model) genMethod(w *emitter, p *program, pi *procInfo, name string, kno
 		w.p("// Like libvirt's client, it adds TypedParamStringOkay to flags when the")
 		w.p("// daemon supports string parameters.")
 	}
+	if pi.value.Name == "REMOTE_PROC_NETWORK_UPDATE" {
+		w.p("//")
+		w.p("// Pass command and section as documented: like libvirt's client, it")
+		w.p("// swaps them on the wire for daemons that still expect libvirt's old,")
+		w.p("// swapped order (see FeatureNetworkUpdateHasCorrectOrder).")
+	}
 	w.p("func (c *Conn) %s(%s) (%s) {", name, strings.Join(sig, ", "), strings.Join(res, ", "))
 	pkgQual := p.pkg + "."
 	argsExpr, retExpr := "nil", "nil"
@@ -431,6 +437,11 @@ func (m *model) genMethod(w *emitter, p *program, pi *procInfo, name string, kno
 		}
 		w.p("args := %s%s{%s}", pkgQual, pi.args.goName, strings.Join(inits, ", "))
 		argsExpr = "&args"
+		if pi.value.Name == "REMOTE_PROC_NETWORK_UPDATE" {
+			w.p("if args.Command, args.Section, err = c.networkUpdateOrder(ctx, args.Command, args.Section); err != nil {")
+			w.p("return")
+			w.p("}")
+		}
 		if stringOkayProcedures[pi.value.Name] {
 			w.p("var okay uint32")
 			w.p("if okay, err = c.stringOkay(ctx); err != nil {")
