@@ -190,12 +190,7 @@ func (s *server) attach(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequest(err))
 		return
 	}
-	dom, err := domain.LookupByName(r.Context(), s.conn, r.PathValue("name"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	flags, err := kimchiFlags(r.Context(), dom)
+	dom, flags, err := s.target(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -248,12 +243,7 @@ func (s *server) detach(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, badRequest(err))
 		return
 	}
-	dom, err := domain.LookupByName(r.Context(), s.conn, r.PathValue("name"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	flags, err := kimchiFlags(r.Context(), dom)
+	dom, flags, err := s.target(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -265,25 +255,31 @@ func (s *server) detach(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// kimchiFlags are the definitions Kimchi changes: the persistent one of a
-// persistent domain, the live one of an active domain.
-func kimchiFlags(ctx context.Context, dom *domain.Domain) (virtwire.DomainDeviceModifyFlags, error) {
-	var flags virtwire.DomainDeviceModifyFlags
+// target looks up the request's domain and the definitions Kimchi
+// changes: the persistent one of a persistent domain, the live one of an
+// active domain.
+func (s *server) target(r *http.Request) (*domain.Domain, virtwire.DomainDeviceModifyFlags, error) {
+	ctx := r.Context()
+	dom, err := domain.LookupByName(ctx, s.conn, r.PathValue("name"))
+	if err != nil {
+		return nil, 0, err
+	}
 	persistent, err := dom.IsPersistent(ctx)
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
 	active, err := dom.IsActive(ctx)
 	if err != nil {
-		return 0, err
+		return nil, 0, err
 	}
+	var flags virtwire.DomainDeviceModifyFlags
 	if persistent {
 		flags |= virtwire.DomainDeviceModifyConfig
 	}
 	if active {
 		flags |= virtwire.DomainDeviceModifyLive
 	}
-	return flags, nil
+	return dom, flags, nil
 }
 
 // errBadRequest marks errors in what the client sent.
