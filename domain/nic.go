@@ -125,8 +125,8 @@ func (d *Domain) AttachNIC(ctx context.Context, nic *xmlspec.Interface, flags vi
 // ErrDuplicateMAC.
 //
 // A live detach asks the guest to release the device. libvirt waits a few
-// seconds for it; a guest that takes longer still loses the NIC later,
-// when libvirt sends a device-removed event (virtwire.DomainEventIDDeviceRemoved).
+// seconds for it; a guest that takes longer loses the NIC later, and
+// WaitNICRemoved waits for that.
 func (d *Domain) DetachNIC(ctx context.Context, mac net.HardwareAddr, flags virtwire.DomainDeviceModifyFlags) (*xmlspec.Interface, error) {
 	op := "detach NIC " + mac.String()
 	if err := checkMAC(mac); err != nil {
@@ -154,6 +154,69 @@ func (d *Domain) DetachNIC(ctx context.Context, mac net.HardwareAddr, flags virt
 		return nil, d.wrap(op, err)
 	}
 	return found, nil
+}
+
+// WaitNICRemoved waits until the running guest has released the NIC whose
+// MAC address is mac, after a live DetachNIC: at once if the live
+// definition no longer has it (or the domain is not running), otherwise
+// when libvirt reports the device removed. It fails if libvirt reports that
+// the guest refused to release it, or when ctx ends first (a guest may
+// ignore the request for good).
+func (d *Domain) WaitNICRemoved(ctx context.Context, mac net.HardwareAddr) error {
+	op := "wait for the removal of NIC " + mac.String()
+	if err := checkMAC(mac); err != nil {
+		return d.wrap(op, err)
+	}
+	// Subscribe before looking, so that no removal falls in between.
+	ref := d.ref
+	sub, err := d.conn.SubscribeDomainEvents(ctx, &ref, virtwire.DomainEventIDDeviceRemoved, virtwire.DomainEventIDDeviceRemovalFailed)
+	if err != nil {
+		return d.wrap(op, err)
+	}
+	defer sub.Close()
+	gone := func() (alias string, done bool, err error) {
+		def, err := d.XML(ctx, 0)
+		if err != nil {
+			return "", false, err
+		}
+		nics := nicsWithMAC(def, mac)
+		if len(nics) == 0 || isInactive(def) {
+			return "", true, nil
+		}
+		if nics[0].Alias != nil {
+			alias = nics[0].Alias.Name
+		}
+		return alias, false, nil
+	}
+	alias, done, err := gone()
+	if done || err != nil {
+		return err
+	}
+	for {
+		select {
+		case ev, ok := <-sub.Events():
+			if !ok {
+				return d.wrap(op, sub.Err())
+			}
+			switch e := ev.(type) {
+			case *virtwire.DomainEventDeviceRemoved:
+				if alias != "" && e.DevAlias == alias {
+					return nil
+				}
+				if alias == "" { // no alias to match: look again
+					if alias, done, err = gone(); done || err != nil {
+						return err
+					}
+				}
+			case *virtwire.DomainEventDeviceRemovalFailed:
+				if alias != "" && e.DevAlias == alias {
+					return d.wrap(op, fmt.Errorf("the guest did not release device %s", alias))
+				}
+			}
+		case <-ctx.Done():
+			return d.wrap(op, ctx.Err())
+		}
+	}
 }
 
 // SetLinkState sets the link of the NIC whose MAC address is mac up or down
