@@ -112,6 +112,9 @@ func List(ctx context.Context, conn *virtwire.Conn, flags virtwire.ConnectListAl
 // and UUID): virsh define. flags may ask the daemon to validate def against
 // its schema (virtwire.DomainDefineValidate).
 func Define(ctx context.Context, conn *virtwire.Conn, def *xmlspec.Domain, flags virtwire.DomainDefineFlags) (*Domain, error) {
+	if def == nil {
+		return nil, errors.New("domain: define: no definition given")
+	}
 	doc, err := def.Marshal()
 	if err != nil {
 		return nil, wrap(def.Name, "define", err)
@@ -131,6 +134,9 @@ func Define(ctx context.Context, conn *virtwire.Conn, def *xmlspec.Domain, flags
 // Create starts def as a transient domain, one that disappears when it
 // stops: virsh create.
 func Create(ctx context.Context, conn *virtwire.Conn, def *xmlspec.Domain, flags virtwire.DomainCreateFlags) (*Domain, error) {
+	if def == nil {
+		return nil, errors.New("domain: create: no definition given")
+	}
 	doc, err := def.Marshal()
 	if err != nil {
 		return nil, wrap(def.Name, "create", err)

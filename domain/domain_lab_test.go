@@ -206,6 +206,13 @@ func checkState(t *testing.T, e *env, d *domain.Domain) domain.State {
 	if err != nil {
 		t.Fatal(err)
 	}
+	id, err := d.ID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := e.virsh(t, "domid", d.Name()); strconv.Itoa(id) != want && !(id == -1 && want == "-") {
+		t.Errorf("ID() = %d, virsh domid says %q", id, want)
+	}
 	if wantActive := st.State != virtwire.DomainShutoff; active != wantActive {
 		t.Errorf("IsActive() = %v in state %v", active, st)
 	}
@@ -275,6 +282,13 @@ func TestCreateTransient(t *testing.T) {
 	_, err = domain.LookupByName(ctx, e.conn, name)
 	wantErr(t, err, virtwire.ErrNoDomain, name)
 	e.virshFails(t, "dominfo", name)
+
+	if _, err := domain.Define(ctx, e.conn, nil, 0); err == nil {
+		t.Fatal("Define(nil) succeeded")
+	}
+	if _, err := domain.Create(ctx, e.conn, nil, 0); err == nil {
+		t.Fatal("Create(nil) succeeded")
+	}
 
 	// A definition the daemon refuses is its error, named.
 	bad := testDomain(uniqueName(t, "vwdp-bad"), randomMAC(t))
