@@ -1,0 +1,131 @@
+package domain
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/virtwire/virtwire"
+)
+
+// Interface is a network interface of a running domain and its IP
+// addresses, as one source of address information reports them
+// (virDomainInterfaceAddresses, virsh domifaddr).
+type Interface struct {
+	// Name is the host-side device (vnet0) for the lease and arp sources,
+	// the guest's own name for the NIC (eth0, lo) for the agent source.
+	Name string
+	// HWAddr is the interface's MAC address, or nil if libvirt reports
+	// none.
+	HWAddr net.HardwareAddr
+	// Addrs are the addresses in the order libvirt reports them.
+	Addrs []Address
+}
+
+// Address is one IP address of an Interface.
+type Address struct {
+	Addr netip.Addr
+	// Prefix is the length of the network prefix; the arp source always
+	// reports 0 since the ARP table has no netmasks.
+	Prefix int
+	// Type is the address family libvirt reports: virtwire.IPAddrTypeIpv4
+	// or virtwire.IPAddrTypeIpv6.
+	Type virtwire.IPAddrType
+}
+
+// String returns the address in CIDR notation, "192.168.122.3/24".
+func (a Address) String() string { return a.Addr.String() + "/" + strconv.Itoa(a.Prefix) }
+
+// sourceNames are the names virsh domifaddr --source takes.
+var sourceNames = map[string]virtwire.DomainInterfaceAddressesSource{
+	"lease": virtwire.DomainInterfaceAddressesSrcLease,
+	"agent": virtwire.DomainInterfaceAddressesSrcAgent,
+	"arp":   virtwire.DomainInterfaceAddressesSrcArp,
+}
+
+// ParseSource reads the name of a source of address information as virsh
+// domifaddr --source takes it: "lease" (libvirt's DHCP server), "agent"
+// (the QEMU guest agent) or "arp" (the host's ARP table).
+func ParseSource(s string) (virtwire.DomainInterfaceAddressesSource, error) {
+	src, ok := sourceNames[s]
+	if !ok {
+		return 0, fmt.Errorf("unknown address source %q: want lease, agent or arp", s)
+	}
+	return src, nil
+}
+
+// Interfaces returns the domain's network interfaces and their IP
+// addresses, as the source says: virtwire.DomainInterfaceAddressesSrcLease
+// asks libvirt's DHCP server (only NICs on libvirt networks with DHCP),
+// ...SrcAgent the guest agent inside the guest (every interface, with
+// static addresses, if the agent runs), ...SrcArp the host's ARP table
+// (prefix 0, possibly stale). The domain must be running. Interfaces and
+// addresses come in the order libvirt reports them.
+func (d *Domain) Interfaces(ctx context.Context, source virtwire.DomainInterfaceAddressesSource) ([]Interface, error) {
+	raw, err := d.conn.DomainInterfaceAddresses(ctx, d.ref, source, 0)
+	if err != nil {
+		return nil, d.wrap("interface addresses", err)
+	}
+	out, err := convertInterfaces(raw)
+	if err != nil {
+		return nil, d.wrap("interface addresses", err)
+	}
+	return out, nil
+}
+
+// convertInterfaces turns the daemon's answer into Interfaces. What the
+// agent source reports comes from inside the guest, so nothing in it is
+// trusted: anything that does not parse is an error naming the interface.
+func convertInterfaces(raw []virtwire.DomainInterface) ([]Interface, error) {
+	out := make([]Interface, len(raw))
+	for i, r := range raw {
+		iface := Interface{Name: r.Name}
+		if r.Hwaddr != nil && *r.Hwaddr != "" {
+			hw, err := parseHWAddr(*r.Hwaddr)
+			if err != nil {
+				return nil, fmt.Errorf("interface %q: %w", r.Name, err)
+			}
+			iface.HWAddr = hw
+		}
+		if len(r.Addrs) > 0 {
+			iface.Addrs = make([]Address, len(r.Addrs))
+		}
+		for j, a := range r.Addrs {
+			addr, err := netip.ParseAddr(a.Addr)
+			if err != nil {
+				return nil, fmt.Errorf("interface %q: address %q: %w", r.Name, a.Addr, err)
+			}
+			if a.Prefix > 128 {
+				return nil, fmt.Errorf("interface %q: address %s: prefix length %d out of range", r.Name, a.Addr, a.Prefix)
+			}
+			iface.Addrs[j] = Address{Addr: addr, Prefix: int(a.Prefix), Type: virtwire.IPAddrType(a.Type)}
+		}
+		out[i] = iface
+	}
+	return out, nil
+}
+
+// parseHWAddr reads a hardware address as libvirt formats it: bytes in
+// hex, separated by colons. Unlike net.ParseMAC it takes any length up to
+// 32 bytes, since a guest agent reports whatever the guest's interfaces
+// have.
+func parseHWAddr(s string) (net.HardwareAddr, error) {
+	parts := strings.Split(s, ":")
+	if len(parts) > 32 {
+		return nil, fmt.Errorf("hardware address %q: too long", s)
+	}
+	hw := make(net.HardwareAddr, len(parts))
+	for i, p := range parts {
+		if len(p) != 2 {
+			return nil, fmt.Errorf("hardware address %q: want hex bytes separated by colons", s)
+		}
+		if _, err := hex.Decode(hw[i:i+1], []byte(p)); err != nil {
+			return nil, fmt.Errorf("hardware address %q: want hex bytes separated by colons", s)
+		}
+	}
+	return hw, nil
+}

@@ -1,0 +1,76 @@
+package cli
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		rest []string
+		live bool
+		uri  string
+	}{
+		{[]string{"web1"}, []string{"web1"}, false, ""},
+		{[]string{"-c", "test:///default", "web1", "--live"}, []string{"web1"}, true, "test:///default"},
+		{[]string{"web1", "52:54:00:00:00:01", "--connect=qemu:///system", "-live"}, []string{"web1", "52:54:00:00:00:01"}, true, "qemu:///system"},
+		{[]string{"--live", "--", "-web1", "--config"}, []string{"-web1", "--config"}, true, ""},
+		{nil, nil, false, ""},
+	} {
+		cmd := NewCommand("t", "usage: t", io.Discard)
+		uri := cmd.URIFlag()
+		live := cmd.Bool("live", false, "")
+		rest, err := cmd.Parse(tc.args)
+		if err != nil {
+			t.Fatalf("%q: %v", tc.args, err)
+		}
+		if diff := cmp.Diff(tc.rest, rest); diff != "" || *live != tc.live || *uri != tc.uri {
+			t.Errorf("%q: rest %q live %v uri %q; want %q %v %q", tc.args, rest, *live, *uri, tc.rest, tc.live, tc.uri)
+		}
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	var out bytes.Buffer
+	cmd := NewCommand("t", "usage: t DOMAIN", &out)
+	cmd.Bool("live", false, "set the `live` flag")
+	_, err := cmd.Parse([]string{"web1", "--bogus"})
+	var ue *UsageError
+	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "bogus") || !strings.Contains(err.Error(), "usage: t DOMAIN") {
+		t.Fatalf("unknown flag: %v", err)
+	}
+	if !strings.Contains(cmd.Usagef("need %d", 1).Error(), "need 1\nusage: t DOMAIN") {
+		t.Fatal("Usagef")
+	}
+	if Exit("t", err, io.Discard) != 2 {
+		t.Fatal("a usage error must exit 2")
+	}
+	if out.Len() != 0 {
+		t.Fatalf("a flag error printed %q; Exit prints it", out.String())
+	}
+	_, err = cmd.Parse([]string{"-h"})
+	if !errors.Is(err, flag.ErrHelp) || !strings.HasPrefix(out.String(), "usage: t DOMAIN\n") || !strings.Contains(out.String(), "-live") {
+		t.Fatalf("-h: %v, printed %q", err, out.String())
+	}
+	if Exit("t", err, io.Discard) != 0 {
+		t.Fatal("-h must exit 0")
+	}
+}
+
+func TestExit(t *testing.T) {
+	var out bytes.Buffer
+	if code := Exit("nic", errors.New("boom"), &out); code != 1 || out.String() != "nic: boom\n" {
+		t.Fatalf("Exit = %d, printed %q", code, out.String())
+	}
+	out.Reset()
+	if code := Exit("nic", nil, &out); code != 0 || out.Len() != 0 {
+		t.Fatalf("Exit(nil) = %d, printed %q", code, out.String())
+	}
+}
