@@ -2483,8 +2483,8 @@ type DomainEventGraphicsAddressType int32
 
 // Values of DomainEventGraphicsAddressType.
 const (
-	DomainEventGraphicsAddressIpv4 DomainEventGraphicsAddressType = 0 // VIR_DOMAIN_EVENT_GRAPHICS_ADDRESS_IPV4, since libvirt 0.8.0
-	DomainEventGraphicsAddressIpv6 DomainEventGraphicsAddressType = 1 // VIR_DOMAIN_EVENT_GRAPHICS_ADDRESS_IPV6, since libvirt 0.8.0
+	DomainEventGraphicsAddressIPv4 DomainEventGraphicsAddressType = 0 // VIR_DOMAIN_EVENT_GRAPHICS_ADDRESS_IPV4, since libvirt 0.8.0
+	DomainEventGraphicsAddressIPv6 DomainEventGraphicsAddressType = 1 // VIR_DOMAIN_EVENT_GRAPHICS_ADDRESS_IPV6, since libvirt 0.8.0
 	DomainEventGraphicsAddressUnix DomainEventGraphicsAddressType = 2 // VIR_DOMAIN_EVENT_GRAPHICS_ADDRESS_UNIX, since libvirt 0.9.7
 )
 
@@ -2879,7 +2879,7 @@ type DomainInterfaceAddressesSource int32
 const (
 	DomainInterfaceAddressesSrcLease DomainInterfaceAddressesSource = 0 // VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE, since libvirt 1.2.14
 	DomainInterfaceAddressesSrcAgent DomainInterfaceAddressesSource = 1 // VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT, since libvirt 1.2.14
-	DomainInterfaceAddressesSrcArp   DomainInterfaceAddressesSource = 2 // VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP, since libvirt 4.2.0
+	DomainInterfaceAddressesSrcARP   DomainInterfaceAddressesSource = 2 // VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP, since libvirt 4.2.0
 )
 
 var domainInterfaceAddressesSourceNames = map[DomainInterfaceAddressesSource]string{
@@ -3801,8 +3801,8 @@ type IPAddrType int32
 
 // Values of IPAddrType.
 const (
-	IPAddrTypeIpv4 IPAddrType = 0 // VIR_IP_ADDR_TYPE_IPV4, since libvirt 1.2.6
-	IPAddrTypeIpv6 IPAddrType = 1 // VIR_IP_ADDR_TYPE_IPV6, since libvirt 1.2.6
+	IPAddrTypeIPv4 IPAddrType = 0 // VIR_IP_ADDR_TYPE_IPV4, since libvirt 1.2.6
+	IPAddrTypeIPv6 IPAddrType = 1 // VIR_IP_ADDR_TYPE_IPV6, since libvirt 1.2.6
 )
 
 var iPAddrTypeNames = map[IPAddrType]string{

@@ -406,7 +406,7 @@ var domainSteps = []procStep{
 		wantAddr := fmt.Sprintf("192.168.%d.%d", n>>8, n&0xff)
 		if len(ifaces) != 1 || ifaces[0].Name != e.domIface || ifaces[0].Hwaddr == nil || *ifaces[0].Hwaddr != e.domMAC ||
 			len(ifaces[0].Addrs) != 1 || ifaces[0].Addrs[0].Addr != wantAddr || ifaces[0].Addrs[0].Prefix != 24 ||
-			ifaces[0].Addrs[0].Type != int32(virtwire.IPAddrTypeIpv4) {
+			ifaces[0].Addrs[0].Type != int32(virtwire.IPAddrTypeIPv4) {
 			t.Errorf("DomainInterfaceAddresses = %+v, want %s (%s) with %s/24", ifaces, e.domIface, e.domMAC, wantAddr)
 		}
 		rxBytes, rxPackets, rxErrs, _, txBytes, _, _, _, err := e.c.DomainInterfaceStats(ctx, e.dom, e.domIface)

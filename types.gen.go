@@ -15,6 +15,7 @@ type (
 	DomainEventGraphicsIdentity = remote.DomainEventGraphicsIdentity
 	DomainFsinfo                = remote.DomainFsinfo
 	DomainGetSecurityLabelRet   = remote.DomainGetSecurityLabelRet
+	DomainIPAddr                = remote.DomainIPAddr
 	DomainInterface             = remote.DomainInterface
 	DomainIothreadInfo          = remote.DomainIothreadInfo
 	DomainMemoryStat            = remote.DomainMemoryStat
@@ -39,6 +40,7 @@ type (
 	StoragePool                 = remote.StoragePool
 	StorageVol                  = remote.StorageVol
 	TypedParam                  = remote.TypedParam
+	TypedParamValue             = remote.TypedParamValue
 	UUID                        = remote.UUID
 	VcpuInfo                    = remote.VcpuInfo
 )

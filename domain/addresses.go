@@ -32,8 +32,8 @@ type Address struct {
 	// Prefix is the length of the network prefix; the arp source always
 	// reports 0 since the ARP table has no netmasks.
 	Prefix int
-	// Type is the address family libvirt reports: virtwire.IPAddrTypeIpv4
-	// or virtwire.IPAddrTypeIpv6.
+	// Type is the address family libvirt reports: virtwire.IPAddrTypeIPv4
+	// or virtwire.IPAddrTypeIPv6.
 	Type virtwire.IPAddrType
 }
 
@@ -44,7 +44,7 @@ func (a Address) String() string { return a.Addr.String() + "/" + strconv.Itoa(a
 var sourceNames = map[string]virtwire.DomainInterfaceAddressesSource{
 	"lease": virtwire.DomainInterfaceAddressesSrcLease,
 	"agent": virtwire.DomainInterfaceAddressesSrcAgent,
-	"arp":   virtwire.DomainInterfaceAddressesSrcArp,
+	"arp":   virtwire.DomainInterfaceAddressesSrcARP,
 }
 
 // ParseSource reads the name of a source of address information as virsh
@@ -62,7 +62,7 @@ func ParseSource(s string) (virtwire.DomainInterfaceAddressesSource, error) {
 // addresses, as the source says: virtwire.DomainInterfaceAddressesSrcLease
 // asks libvirt's DHCP server (only NICs on libvirt networks with DHCP),
 // ...SrcAgent the guest agent inside the guest (every interface, with
-// static addresses, if the agent runs), ...SrcArp the host's ARP table
+// static addresses, if the agent runs), ...SrcARP the host's ARP table
 // (prefix 0, possibly stale). The domain must be running. Interfaces and
 // addresses come in the order libvirt reports them.
 func (d *Domain) Interfaces(ctx context.Context, source virtwire.DomainInterfaceAddressesSource) ([]Interface, error) {

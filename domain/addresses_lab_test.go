@@ -20,7 +20,7 @@ func addrRows(ifaces []domain.Interface) [][]string {
 			if j > 0 {
 				name, mac = "-", "-"
 			}
-			proto := map[virtwire.IPAddrType]string{virtwire.IPAddrTypeIpv4: "ipv4", virtwire.IPAddrTypeIpv6: "ipv6"}[a.Type]
+			proto := map[virtwire.IPAddrType]string{virtwire.IPAddrTypeIPv4: "ipv4", virtwire.IPAddrTypeIPv6: "ipv6"}[a.Type]
 			rows = append(rows, []string{name, mac, proto, a.String()})
 		}
 	}
@@ -54,7 +54,7 @@ func TestInterfaces(t *testing.T) {
 			}
 			for _, i := range ifaces {
 				for _, a := range i.Addrs {
-					if a.Addr.Is4() != (a.Type == virtwire.IPAddrTypeIpv4) {
+					if a.Addr.Is4() != (a.Type == virtwire.IPAddrTypeIPv4) {
 						t.Errorf("%s: address %s has type %v", i.Name, a.Addr, a.Type)
 					}
 				}

@@ -87,7 +87,7 @@ func TestParseSource(t *testing.T) {
 	for s, want := range map[string]virtwire.DomainInterfaceAddressesSource{
 		"lease": virtwire.DomainInterfaceAddressesSrcLease,
 		"agent": virtwire.DomainInterfaceAddressesSrcAgent,
-		"arp":   virtwire.DomainInterfaceAddressesSrcArp,
+		"arp":   virtwire.DomainInterfaceAddressesSrcARP,
 	} {
 		if got, err := ParseSource(s); err != nil || got != want {
 			t.Errorf("ParseSource(%q) = %v, %v", s, got, err)

@@ -89,9 +89,9 @@ func write(w io.Writer, ifaces []domain.Interface, pretty bool) error {
 		for _, a := range iface.Addrs {
 			var typ string
 			switch a.Type {
-			case virtwire.IPAddrTypeIpv4:
+			case virtwire.IPAddrTypeIPv4:
 				typ = "IPv4"
-			case virtwire.IPAddrTypeIpv6:
+			case virtwire.IPAddrTypeIPv6:
 				typ = "IPv6"
 			default:
 				return fmt.Errorf("interface %s: address %s has an unknown type %d", iface.Name, a.Addr, a.Type)

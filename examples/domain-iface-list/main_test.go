@@ -53,9 +53,9 @@ func mac(s string) net.HardwareAddr {
 
 func addr(s string, prefix int) domain.Address {
 	a := netip.MustParseAddr(s)
-	typ := virtwire.IPAddrTypeIpv4
+	typ := virtwire.IPAddrTypeIPv4
 	if a.Is6() {
-		typ = virtwire.IPAddrTypeIpv6
+		typ = virtwire.IPAddrTypeIPv6
 	}
 	return domain.Address{Addr: a, Prefix: prefix, Type: typ}
 }

@@ -266,6 +266,39 @@ func (m *model) rootType(t string) string {
 // genAliases writes the root package's aliases of the protocol types its
 // methods and events show.
 func (m *model) genAliases() ([]byte, error) {
+	// Also alias the types those types contain (DomainInterface holds
+	// DomainIPAddr), so users never need to import protocol/remote.
+	remoteTypes := map[string]*tinfo{}
+	for _, ti := range m.types {
+		if ti.prog.pkg == "remote" && ti.goName != "" {
+			remoteTypes[ti.goName] = ti
+		}
+	}
+	for queue := sortedKeys(m.aliases); len(queue) > 0; {
+		name := queue[0]
+		queue = queue[1:]
+		ti := remoteTypes[name]
+		if ti == nil || ti.def.Kind == KindTypedef {
+			continue
+		}
+		decls := append([]*Decl{}, ti.def.Fields...)
+		for _, c := range ti.def.Cases {
+			if c.Decl != nil {
+				decls = append(decls, c.Decl)
+			}
+		}
+		for _, d := range decls {
+			r, err := m.resolveDecl(d, rootProgram)
+			if err != nil {
+				return nil, err
+			}
+			before := len(m.aliases)
+			m.rootType(r.goType)
+			if len(m.aliases) > before {
+				queue = append(queue, strings.TrimLeft(m.rootType(r.goType), "[]*"))
+			}
+		}
+	}
 	w := &emitter{}
 	w.p(header, "remote_protocol.x")
 	w.p("package virtwire")
@@ -285,6 +318,15 @@ func (m *model) genAliases() ([]byte, error) {
 	}
 	w.p(")")
 	return w.source()
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // genMethods produces the Conn methods for the remote, qemu and lxc programs.

@@ -9,7 +9,7 @@ import (
 
 // initialisms are the words written in capitals in Go names.
 var initialisms = map[string]string{
-	"acpi": "ACPI", "api": "API", "mtu": "MTU", "nvram": "NVRAM", "ro": "RO", "rpc": "RPC",
+	"acpi": "ACPI", "api": "API", "arp": "ARP", "ipv4": "IPv4", "ipv6": "IPv6", "mtu": "MTU", "nvram": "NVRAM", "ro": "RO", "rpc": "RPC",
 	"sev": "SEV", "tpm": "TPM", "vnc": "VNC", "cpu": "CPU", "dhcp": "DHCP", "dns": "DNS", "fd": "FD", "fds": "FDs",
 	"id": "ID", "ids": "IDs", "io": "IO", "ip": "IP", "lxc": "LXC", "mac": "MAC",
 	"numa": "NUMA", "pci": "PCI", "qemu": "QEMU", "sasl": "SASL", "scsi": "SCSI",
