@@ -13,13 +13,14 @@ import (
 
 	"github.com/virtwire/virtwire"
 	"github.com/virtwire/virtwire/internal/fakeserver"
+	"github.com/virtwire/virtwire/internal/lab"
 	"github.com/virtwire/virtwire/protocol"
 	"github.com/virtwire/virtwire/protocol/keepalive"
 	"github.com/virtwire/virtwire/protocol/remote"
 )
 
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m)
+	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction(lab.IgnoreGoroutine))
 }
 
 // libVersionServer answers CONNECT_GET_LIB_VERSION with 9000000, and lets

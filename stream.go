@@ -188,7 +188,9 @@ func (c *Conn) dispatchStream(h protocol.Header, bp *[]byte, off int) error {
 		putPacket(bp)
 		s.mu.Lock()
 		closing := s.closing
-		s.eof = true
+		if !closing {
+			s.eof = true
+		}
 		s.mu.Unlock()
 		if closing {
 			select {

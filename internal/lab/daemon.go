@@ -59,3 +59,8 @@ func unavailable(tb testing.TB, msg string) {
 	}
 	tb.Skip(msg)
 }
+
+// IgnoreGoroutine names the one long-lived goroutine StartDaemon leaves
+// behind (the thread throwaway daemons are started from), for goleak:
+// goleak.IgnoreTopFunction(lab.IgnoreGoroutine).
+const IgnoreGoroutine = "github.com/virtwire/virtwire/internal/lab.spawnLoop"

@@ -10,8 +10,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -46,10 +48,14 @@ func startProc(name string, argv, env []string, logPath, pidFile string, dieWith
 	cmd.Env = env
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	start := cmd.Start
 	if dieWithParent {
 		cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+		// The kernel sends Pdeathsig when the *thread* that forked the
+		// child ends, and Go may end threads; fork from one that never does.
+		start = func() error { return onSpawnThread(cmd.Start) }
 	}
-	if err := cmd.Start(); err != nil {
+	if err := start(); err != nil {
 		return nil, fmt.Errorf("lab: starting %s: %w", name, err)
 	}
 	p := &proc{name: name, pid: cmd.Process.Pid, log: logPath, cmd: cmd}
@@ -269,4 +275,30 @@ func tailLogs(paths ...string) string {
 		fmt.Fprintf(&b, "--- tail of %s\n%s\n", path, strings.Join(lines, "\n"))
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+// Children started with Pdeathsig run from one OS thread that lives as
+// long as the process (SpawnLoop), so that they die with the process and
+// not with a thread. Tests that check for leaked goroutines ignore it:
+// goleak.IgnoreTopFunction("github.com/virtwire/virtwire/internal/lab.spawnLoop").
+var (
+	spawnOnce   sync.Once
+	spawnThread chan func()
+)
+
+func spawnLoop(ch chan func()) {
+	runtime.LockOSThread() // never unlocked: the thread stays for good
+	for f := range ch {
+		f()
+	}
+}
+
+func onSpawnThread(f func() error) error {
+	spawnOnce.Do(func() {
+		spawnThread = make(chan func())
+		go spawnLoop(spawnThread)
+	})
+	done := make(chan error, 1)
+	spawnThread <- func() { done <- f() }
+	return <-done
 }
