@@ -88,8 +88,29 @@ func (d *libvirtd) conf() string {
 		// With -l and no listen_tls = 0, libvirtd would look for certificates in /etc/pki.
 		lines = append(lines, "listen_tls = 0")
 	}
-	lines = append(lines, d.extra...)
+	// libvirt's config reader takes the first line of a key and ignores
+	// later ones, so an extra line replaces the lab's own line of its key.
+	override := make(map[string]bool)
+	for _, l := range d.extra {
+		override[confKey(l)] = true
+	}
+	kept := lines[:0]
+	for _, l := range lines {
+		if !override[confKey(l)] {
+			kept = append(kept, l)
+		}
+	}
+	lines = append(kept, d.extra...)
 	return strings.Join(lines, "\n") + "\n"
+}
+
+// confKey returns the key a libvirtd.conf line sets ("" for a comment).
+func confKey(line string) string {
+	k, _, ok := strings.Cut(line, "=")
+	if !ok {
+		return ""
+	}
+	return strings.TrimSpace(k)
 }
 
 // start writes the daemon's files and starts it, then waits until it answers
