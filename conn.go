@@ -256,12 +256,7 @@ func (c *Conn) readLoop() {
 		bp := packetPool.Get().(*[]byte)
 		pkt, err := protocol.ReadPacket(br, *bp)
 		if err != nil {
-			if c.closing.Load() {
-				err = ErrConnClosed
-			} else {
-				err = readError(err)
-			}
-			c.fail(err)
+			c.fail(c.readFailed(err))
 			return
 		}
 		*bp = pkt
@@ -290,6 +285,15 @@ func (c *Conn) readLoop() {
 			return
 		}
 	}
+}
+
+// readFailed turns a read or write error into the connection's error:
+// once Close has begun, a broken socket is the expected end.
+func (c *Conn) readFailed(err error) error {
+	if c.closing.Load() {
+		return ErrConnClosed
+	}
+	return readError(err)
 }
 
 func readError(err error) error {
@@ -455,6 +459,18 @@ func (c *Conn) roundTrip(ctx context.Context, h protocol.Header, args, ret proto
 		callPool.Put(cl)
 		return h.Serial, fmt.Errorf("virtwire: %s: %w", procName(h.Program, h.Procedure), ctx.Err())
 	case <-c.done:
+		// A reply that arrived before the connection failed still counts.
+		select {
+		case r := <-cl.reply:
+			callPool.Put(cl)
+			if x != nil && x.recvFiles != nil {
+				*x.recvFiles = r.files
+			} else {
+				closeFiles(r.files)
+			}
+			return h.Serial, c.finish(r, ret)
+		default:
+		}
 		return h.Serial, c.Err()
 	}
 }
@@ -496,7 +512,7 @@ func (c *Conn) write(h protocol.Header, pkt []byte, files []*os.File) error {
 	}
 	c.wmu.Unlock()
 	if err != nil {
-		c.fail(readError(err))
+		c.fail(c.readFailed(err))
 		return c.Err()
 	}
 	if c.log != nil {
