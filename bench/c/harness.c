@@ -134,14 +134,16 @@ static void latency(virConnectPtr c)
     for (size_t p = 0; p < 2; p++) {
         for (long i = 0; i < calls / 10; i++)
             procs[p].call(c);
+        int64_t cpu0 = cpu_ns();
         for (long i = 0; i < calls; i++) {
             int64_t t = now_ns();
             procs[p].call(c);
             d[i] = now_ns() - t;
         }
+        double cpu = (double)(cpu_ns() - cpu0) / (double)calls;
         printf("BenchmarkS1Latency/call=%s/transport=%s/client=c %ld", procs[p].name, transport, calls);
         print_latencies(d, calls, 1);
-        printf("\n");
+        printf(" %.0f cpu-ns/op\n", rnd(cpu));
         fflush(stdout);
     }
     free(d);
@@ -202,9 +204,11 @@ static void concurrency(virConnectPtr c)
             fail("bad -callers %s", callers);
         int64_t elapsed;
         run_callers(c, k, duration / 8, &elapsed);
+        int64_t cpu0 = cpu_ns();
         long n = run_callers(c, k, duration, &elapsed);
-        printf("BenchmarkS2Concurrency/callers=%d/client=c %ld %.0f ns/op %.0f calls/s\n", k, n,
-               rnd((double)elapsed / (double)n), rnd((double)n / ((double)elapsed / 1e9)));
+        double cpu = (double)(cpu_ns() - cpu0) / (double)n;
+        printf("BenchmarkS2Concurrency/callers=%d/client=c %ld %.0f ns/op %.0f calls/s %.0f cpu-ns/op\n", k, n,
+               rnd((double)elapsed / (double)n), rnd((double)n / ((double)elapsed / 1e9)), rnd(cpu));
         fflush(stdout);
     }
     free(list);

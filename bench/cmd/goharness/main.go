@@ -127,7 +127,7 @@ func latency(ctx context.Context, c client) {
 		}
 		cost := m.stop(int64(len(d)))
 		emit(fmt.Sprintf("S1Latency/call=%s/transport=%s/client=%s", p.name, *transport, *clientName),
-			int64(len(d)), latencies(d), cost.metrics(false))
+			int64(len(d)), latencies(d), cost.metrics(true))
 	}
 }
 
@@ -186,7 +186,7 @@ func concurrency(ctx context.Context, c client) {
 			[]result.Metric{
 				{Value: round(float64(elapsed.Nanoseconds()) / float64(n)), Unit: "ns/op"},
 				{Value: round(float64(n) / elapsed.Seconds()), Unit: "calls/s"},
-			}, cost.metrics(false))
+			}, cost.metrics(true))
 	}
 }
 
