@@ -1,7 +1,6 @@
 package virtwire
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -40,6 +39,21 @@ type Conn struct {
 	uri  *transport.URI // the URI given to Dial; nil for NewConn
 
 	wmu sync.Mutex // serializes writes to nc
+
+	// The read side (reader.go): rd is used by the holder of the read
+	// token only; the token's state is guarded by mu.
+	rd          *packetReader
+	fdr         *fdReader // descriptors received on a unix socket, or nil
+	direct      bool      // callers may read their own replies
+	reading     readState // who holds the read token
+	readWaiters []*call   // callers waiting to read, in order
+	wantRead    atomic.Int32
+	passive     int  // pending calls that leave reading to others
+	yieldAsked  bool // a caller interrupted the background reader
+	bgWake      chan struct{}
+	idleTimer   *time.Timer
+	idleArmed   bool
+	lastRead    time.Time // when a caller last left the token with no one
 
 	mu        sync.Mutex
 	serial    uint32
@@ -90,15 +104,20 @@ type reply struct {
 }
 
 type call struct {
-	prog  uint32
-	proc  int32
-	reply chan reply // capacity 1: the reader never blocks on it
+	prog   uint32
+	proc   int32
+	serial uint32
+	reply  chan reply    // capacity 1: the reader never blocks on it
+	token  chan struct{} // capacity 1: the read token, handed to this caller
+	// direct: the caller reads its reply itself when it can; waiting: it
+	// is in readWaiters (guarded by Conn.mu).
+	direct, waiting bool
 }
 
 var (
 	packetPool = sync.Pool{New: func() any { b := make([]byte, 0, protocol.InitialPacket); return &b }}
 	encPool    = sync.Pool{New: func() any { return new(protocol.Encoder) }}
-	callPool   = sync.Pool{New: func() any { return &call{reply: make(chan reply, 1)} }}
+	callPool   = sync.Pool{New: func() any { return &call{reply: make(chan reply, 1), token: make(chan struct{}, 1)} }}
 )
 
 // maxPooled is the largest buffer kept for reuse; larger ones are left to
@@ -148,6 +167,13 @@ func newConn(ctx context.Context, nc net.Conn, o options, auth authenticator) (*
 		closedStreams: make(map[uint32]struct{}),
 		done:          make(chan struct{}),
 		readerDone:    make(chan struct{}),
+		bgWake:        make(chan struct{}, 1),
+		direct:        interruptible(nc),
+	}
+	src, fdr := fdSource(nc)
+	c.rd, c.fdr = newPacketReader(src), fdr
+	if !c.direct {
+		c.startBackgroundLocked()
 	}
 	c.lastRecv.Store(time.Now().UnixNano())
 	go c.readLoop()
@@ -227,6 +253,9 @@ func (c *Conn) fail(err error) {
 		c.mu.Lock()
 		c.err = err
 		ka := c.ka
+		if c.idleTimer != nil {
+			c.idleTimer.Stop()
+		}
 		c.mu.Unlock()
 		if ka != nil {
 			ka.stop()
@@ -246,45 +275,6 @@ func (c *Conn) fail(err error) {
 			c.log.Info("virtwire: connection failed", "err", err)
 		}
 	})
-}
-
-func (c *Conn) readLoop() {
-	defer close(c.readerDone)
-	src, fr := fdSource(c.nc)
-	br := bufio.NewReaderSize(src, 64<<10)
-	for {
-		bp := packetPool.Get().(*[]byte)
-		pkt, err := protocol.ReadPacket(br, *bp)
-		if err != nil {
-			c.fail(c.readFailed(err))
-			return
-		}
-		*bp = pkt
-		c.lastRecv.Store(time.Now().UnixNano())
-		h, body, err := protocol.DecodeHeader(pkt)
-		if err != nil {
-			c.fail(fmt.Errorf("%w: %w", ErrProtocol, err))
-			return
-		}
-		if c.log != nil {
-			c.logPacket("recv", h, len(pkt))
-		}
-		off := len(pkt) - len(body)
-		var files []*os.File
-		if h.Type == protocol.ReplyWithFDs {
-			if files, err = c.readFDs(br, fr, body, h); err != nil {
-				putPacket(bp)
-				c.fail(err)
-				return
-			}
-			off += 4
-		}
-		if err := c.dispatch(h, bp, off, files); err != nil {
-			closeFiles(files)
-			c.fail(err)
-			return
-		}
-	}
 }
 
 // readFailed turns a read or write error into the connection's error:
@@ -356,6 +346,7 @@ func (c *Conn) dispatchReply(h protocol.Header, bp *[]byte, off int, files []*os
 	cl := c.pending[h.Serial]
 	if cl != nil {
 		delete(c.pending, h.Serial)
+		c.removeWaiterLocked(cl)
 	} else if _, ok := c.abandoned[h.Serial]; ok {
 		delete(c.abandoned, h.Serial)
 		c.mu.Unlock()
@@ -416,9 +407,20 @@ func (c *Conn) roundTrip(ctx context.Context, h protocol.Header, args, ret proto
 	}
 	c.serial++
 	h.Serial = c.serial
+	cl.serial = h.Serial
 	c.pending[h.Serial] = cl
 	if x != nil && x.register != nil {
 		x.register(h.Serial)
+	}
+	// Calls with extras (streams, descriptors) leave reading to the
+	// background reader, as do all calls while streams or event
+	// registrations are open.
+	cl.direct = x == nil && c.mayReadLocked()
+	if !cl.direct {
+		c.passive++
+		if c.reading == readNone {
+			c.startBackgroundLocked()
+		}
 	}
 	c.mu.Unlock()
 
@@ -429,50 +431,125 @@ func (c *Conn) roundTrip(ctx context.Context, h protocol.Header, args, ret proto
 	if err := c.sendFiles(h, args, files); err != nil {
 		c.mu.Lock()
 		delete(c.pending, h.Serial)
+		if !cl.direct {
+			c.passive--
+		}
 		c.mu.Unlock()
 		return h.Serial, err
 	}
 
-	select {
-	case r := <-cl.reply:
-		callPool.Put(cl)
-		if x != nil && x.recvFiles != nil {
-			*x.recvFiles = r.files
-		} else {
-			closeFiles(r.files)
-		}
-		return h.Serial, c.finish(r, ret)
-	case <-ctx.Done():
+	r, err := c.await(ctx, cl)
+	if !cl.direct {
 		c.mu.Lock()
-		_, waiting := c.pending[h.Serial]
-		if waiting {
-			delete(c.pending, h.Serial)
-			c.abandoned[h.Serial] = struct{}{}
+		c.passive--
+		c.mu.Unlock()
+	}
+	if err != nil {
+		return h.Serial, err
+	}
+	callPool.Put(cl)
+	if x != nil && x.recvFiles != nil {
+		*x.recvFiles = r.files
+	} else {
+		closeFiles(r.files)
+	}
+	return h.Serial, c.finish(r, ret)
+}
+
+// await waits for cl's reply, reading the socket itself when cl may and
+// no one else does. An error means no reply: the context ended (the call
+// is then abandoned and cl back in its pool) or the connection failed.
+func (c *Conn) await(ctx context.Context, cl *call) (reply, error) {
+	if cl.direct {
+		ask := false
+		c.mu.Lock()
+		_, pending := c.pending[cl.serial]
+		switch {
+		case c.err != nil, !pending:
+			// The reply is in or on its way.
+		case c.reading == readNone:
+			c.reading = readCaller
+			c.mu.Unlock()
+			return c.readOwn(ctx, cl)
+		case c.reading == readBackground:
+			// Ask the background reader for the token, once.
+			ask = !c.yieldAsked
+			c.yieldAsked = true
+			c.addWaiterLocked(cl)
+		default:
+			c.addWaiterLocked(cl)
 		}
 		c.mu.Unlock()
-		if !waiting {
-			// The reader took the reply just now; it is in the channel.
-			r := <-cl.reply
-			putPacket(r.pkt)
-			closeFiles(r.files)
+		if ask {
+			c.interruptRead()
 		}
-		callPool.Put(cl)
-		return h.Serial, fmt.Errorf("virtwire: %s: %w", procName(h.Program, h.Procedure), ctx.Err())
+	}
+	select {
+	case r := <-cl.reply:
+		return r, nil
+	case <-cl.token:
+		return c.readOwn(ctx, cl)
+	case <-ctx.Done():
+		return reply{}, c.abandon(ctx, cl)
 	case <-c.done:
 		// A reply that arrived before the connection failed still counts.
 		select {
 		case r := <-cl.reply:
-			callPool.Put(cl)
-			if x != nil && x.recvFiles != nil {
-				*x.recvFiles = r.files
-			} else {
-				closeFiles(r.files)
-			}
-			return h.Serial, c.finish(r, ret)
+			return r, nil
 		default:
 		}
-		return h.Serial, c.Err()
+		return reply{}, c.Err()
 	}
+}
+
+// testHookReadOwn, when set by a test, runs each time a caller starts
+// reading for its own reply.
+var testHookReadOwn func()
+
+// readOwn reads as the token holder until cl's reply is in.
+func (c *Conn) readOwn(ctx context.Context, cl *call) (reply, error) {
+	if testHookReadOwn != nil {
+		testHookReadOwn()
+	}
+	if err := c.readReply(ctx, cl); err != nil {
+		if ctx.Err() != nil && c.Err() == nil {
+			return reply{}, c.abandon(ctx, cl)
+		}
+		return reply{}, err
+	}
+	return <-cl.reply, nil
+}
+
+func (c *Conn) addWaiterLocked(cl *call) {
+	cl.waiting = true
+	c.readWaiters = append(c.readWaiters, cl)
+	c.wantRead.Add(1)
+}
+
+// abandon gives up on cl after its context ended: its late reply will be
+// dropped, and a read token handed to it meanwhile goes on.
+func (c *Conn) abandon(ctx context.Context, cl *call) error {
+	c.mu.Lock()
+	c.removeWaiterLocked(cl)
+	select {
+	case <-cl.token:
+		c.passReadLocked()
+	default:
+	}
+	_, waiting := c.pending[cl.serial]
+	if waiting {
+		delete(c.pending, cl.serial)
+		c.abandoned[cl.serial] = struct{}{}
+	}
+	c.mu.Unlock()
+	if !waiting {
+		// The reader took the reply just now; it is in the channel.
+		r := <-cl.reply
+		putPacket(r.pkt)
+		closeFiles(r.files)
+	}
+	callPool.Put(cl)
+	return fmt.Errorf("virtwire: %s: %w", procName(cl.prog, cl.proc), ctx.Err())
 }
 
 // send encodes and writes one packet.

@@ -38,11 +38,24 @@ func libVersionServer(hook func(c *fakeserver.Conn, req *fakeserver.Request) boo
 	}}
 }
 
+// fakeOverUnix makes newFakeConn connect over a unix socket instead of
+// net.Pipe (see TestFakeServerOverUnixSocket).
+var fakeOverUnix bool
+
 func newFakeConn(t *testing.T, srv *fakeserver.Server, opts ...virtwire.Option) *virtwire.Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	c, err := virtwire.NewConn(ctx, srv.Pipe(t), opts...)
+	var nc net.Conn
+	if fakeOverUnix {
+		var err error
+		if nc, err = net.Dial("unix", srv.ListenUnix(t)); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		nc = srv.Pipe(t)
+	}
+	c, err := virtwire.NewConn(ctx, nc, opts...)
 	if err != nil {
 		t.Fatalf("NewConn: %v", err)
 	}

@@ -1,14 +1,13 @@
 package virtwire
 
 import (
-	"bufio"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"sync"
+	"time"
 
 	"github.com/virtwire/virtwire/protocol"
 )
@@ -55,7 +54,7 @@ type fdReader struct {
 
 // readFDs reads the descriptors that follow a REPLY_WITH_FDS packet: the
 // body starts with their number, and each travels with one dummy byte.
-func (c *Conn) readFDs(br *bufio.Reader, fr *fdReader, body []byte, h protocol.Header) ([]*os.File, error) {
+func (c *Conn) readFDs(body []byte, h protocol.Header) ([]*os.File, error) {
 	if len(body) < 4 {
 		return nil, fmt.Errorf("%w: %s: reply with fds has no descriptor count", ErrProtocol, procName(h.Program, h.Procedure))
 	}
@@ -66,10 +65,20 @@ func (c *Conn) readFDs(br *bufio.Reader, fr *fdReader, body []byte, h protocol.H
 	if n == 0 {
 		return nil, nil
 	}
+	fr := c.fdr
 	if fr == nil {
 		return nil, fmt.Errorf("%w: %s: reply passes %d descriptors over a connection that cannot carry them", ErrProtocol, procName(h.Program, h.Procedure), n)
 	}
-	if _, err := io.CopyN(io.Discard, br, int64(n)); err != nil {
+	// The dummy bytes follow the packet at once, so an interrupted read
+	// (a caller asking for the read token) is simply retried.
+	retry := func(err error) bool {
+		if isTimeout(err) {
+			_ = c.nc.SetReadDeadline(time.Time{})
+			return true
+		}
+		return false
+	}
+	if err := c.rd.discard(int(n), retry); err != nil {
 		return nil, fmt.Errorf("%w: reading descriptors: %w", ErrDisconnected, err)
 	}
 	fr.mu.Lock()

@@ -42,7 +42,7 @@ func (r *unixFDReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (r *unixFDReader) collect(oob []byte) {
+func (r *fdReader) collect(oob []byte) {
 	msgs, err := syscall.ParseSocketControlMessage(oob)
 	if err != nil {
 		return
