@@ -38,7 +38,8 @@ type Conn struct {
 	log  *slog.Logger
 	uri  *transport.URI // the URI given to Dial; nil for NewConn
 
-	wmu sync.Mutex // serializes writes to nc
+	wmu  sync.Mutex // serializes writes to nc
+	sock *rawSocket // nc's system calls, where available (socket_linux.go)
 
 	// The read side (reader.go): rd is used by the holder of the read
 	// token only; the token's state is guarded by mu.
@@ -170,8 +171,13 @@ func newConn(ctx context.Context, nc net.Conn, o options, auth authenticator) (*
 		bgWake:        make(chan struct{}, 1),
 		direct:        interruptible(nc),
 	}
-	src, fdr := fdSource(nc)
-	c.rd, c.fdr = newPacketReader(src), fdr
+	if sock, ok := newRawSocket(nc); ok {
+		c.sock = sock
+		c.rd, c.fdr = newPacketReader(sock), sock.fdr
+	} else {
+		src, fdr := fdSource(nc)
+		c.rd, c.fdr = newPacketReader(src), fdr
+	}
 	if !c.direct {
 		c.startBackgroundLocked()
 	}
@@ -583,7 +589,12 @@ func (c *Conn) sendFiles(h protocol.Header, body protocol.Value, files []*os.Fil
 
 func (c *Conn) write(h protocol.Header, pkt []byte, files []*os.File) error {
 	c.wmu.Lock()
-	_, err := c.nc.Write(pkt)
+	var err error
+	if c.sock != nil {
+		_, err = c.sock.Write(pkt)
+	} else {
+		_, err = c.nc.Write(pkt)
+	}
 	if err == nil && len(files) > 0 {
 		err = sendFDs(c.nc, files)
 	}

@@ -563,9 +563,14 @@ func (c *Conn) writeRaw(h protocol.Header, body []byte) error {
 	binary.BigEndian.PutUint32(hdr[16:], uint32(h.Type))
 	binary.BigEndian.PutUint32(hdr[20:], h.Serial)
 	binary.BigEndian.PutUint32(hdr[24:], uint32(h.Status))
-	bufs := net.Buffers{hdr[:], body}
 	c.wmu.Lock()
-	_, err := bufs.WriteTo(c.nc)
+	var err error
+	if c.sock != nil {
+		_, err = c.sock.writev(hdr[:], body)
+	} else {
+		bufs := net.Buffers{hdr[:], body}
+		_, err = bufs.WriteTo(c.nc)
+	}
 	c.wmu.Unlock()
 	if err != nil {
 		c.fail(c.readFailed(err))
