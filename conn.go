@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -658,22 +659,24 @@ func (c *Conn) logPacket(dir string, h protocol.Header, size int) {
 		"type", h.Type.String(), "serial", h.Serial, "status", h.Status.String(), "bytes", size)
 }
 
-// procName names a procedure for errors and logs.
+// procName names a procedure for errors and logs. It uses the programs'
+// names only (not their Lookup tables), so that a program links the codecs
+// of the procedures it calls and no others.
 func procName(prog uint32, proc int32) string {
-	var p *protocol.ProcedureInfo
-	var ok bool
+	var name string
 	switch prog {
 	case remote.Program:
-		p, ok = remote.Lookup(proc)
+		name = remote.Procedure(proc).String()
 	case qemu.Program:
-		p, ok = qemu.Lookup(proc)
+		name = qemu.Procedure(proc).String()
 	case lxc.Program:
-		p, ok = lxc.Lookup(proc)
+		name = lxc.Procedure(proc).String()
 	case keepalive.Program:
 		return keepalive.Procedure(proc).String()
 	}
-	if ok {
-		return p.Name
+	// String spells unknown numbers Procedure(N).
+	if name != "" && !strings.HasPrefix(name, "Procedure(") {
+		return name
 	}
 	return fmt.Sprintf("procedure %d of program %#x", proc, prog)
 }

@@ -28,7 +28,7 @@ func allTypes() []struct {
 		name string
 		new  func() protocol.Value
 	}
-	for _, m := range []map[string]func() protocol.Value{remote.Types, qemu.Types, lxc.Types, admin.Types} {
+	for _, m := range []map[string]func() protocol.Value{remote.Types(), qemu.Types(), lxc.Types(), admin.Types()} {
 		for n, f := range m {
 			out = append(out, struct {
 				name string
@@ -117,15 +117,28 @@ func TestProcedureTables(t *testing.T) {
 		t.Errorf("remote has %d procedures, want 453 (libvirt 11.3.0)", n)
 	}
 	for _, prog := range []struct {
-		name  string
-		procs []protocol.ProcedureInfo
-	}{{"remote", remote.Procedures}, {"qemu", qemu.Procedures}, {"lxc", lxc.Procedures}, {"admin", admin.Procedures}} {
+		name   string
+		procs  []protocol.ProcedureInfo
+		lookup func(int32) (*protocol.ProcedureInfo, bool)
+	}{
+		{"remote", remote.Procedures, remote.Lookup}, {"qemu", qemu.Procedures, qemu.Lookup},
+		{"lxc", lxc.Procedures, lxc.Lookup}, {"admin", admin.Procedures, admin.Lookup},
+	} {
 		seen := map[int32]bool{}
-		for _, p := range prog.procs {
+		for i, p := range prog.procs {
 			if seen[p.Number] {
 				t.Errorf("%s: procedure %d twice", prog.name, p.Number)
 			}
 			seen[p.Number] = true
+			// Lookup searches the table by number.
+			if got, ok := prog.lookup(p.Number); !ok || got != &prog.procs[i] {
+				t.Errorf("%s: Lookup(%d) = %v, %v; want %s", prog.name, p.Number, got, ok, p.Name)
+			}
+		}
+		for _, n := range []int32{-1, 0, 1 << 30} {
+			if p, ok := prog.lookup(n); ok {
+				t.Errorf("%s: Lookup(%d) = %s, want none", prog.name, n, p.Name)
+			}
 		}
 	}
 	tests := []struct {

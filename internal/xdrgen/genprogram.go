@@ -1,7 +1,9 @@
 package xdrgen
 
 import (
+	"cmp"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -157,11 +159,15 @@ func (m *model) genProgram(p *program, srcName string) ([]byte, error) {
 	// Registry of every type, for tools and fuzzing.
 	if len(typeNames) > 0 {
 		w.p("// Types maps the .x name of every struct and union of this program to a")
-		w.p("// function returning a new zero value of its Go type.")
-		w.p("var Types = map[string]func() protocol.Value{")
+		w.p("// function returning a new zero value of its Go type. The map is made")
+		w.p("// on each call: a package-level map would link every type's code into")
+		w.p("// every program that imports this package.")
+		w.p("func Types() map[string]func() protocol.Value {")
+		w.p("return map[string]func() protocol.Value{")
 		for _, n := range typeNames {
 			w.p("%q: func() protocol.Value { return new(%s) },", n, m.types[n].goName)
 		}
+		w.p("}")
 		w.p("}")
 	}
 	return w.source()
@@ -393,8 +399,11 @@ func joinInts(v []int64) string {
 }
 
 func (m *model) genProcTable(w *emitter, p *program, procs []*procInfo) {
-	w.p("// Procedures describes every procedure of the program, in the order of")
-	w.p("// the .x file.")
+	// Lookup's binary search needs them by number (the .x files' order).
+	procs = slices.Clone(procs)
+	slices.SortStableFunc(procs, func(a, b *procInfo) int { return cmp.Compare(a.number, b.number) })
+	w.p("// Procedures describes every procedure of the program, by number (the")
+	w.p("// order of the .x file).")
 	w.p("var Procedures = []protocol.ProcedureInfo{")
 	for _, pi := range procs {
 		w.p("{")
@@ -426,16 +435,18 @@ func (m *model) genProcTable(w *emitter, p *program, procs []*procInfo) {
 	}
 	w.p("}")
 	w.p("")
-	w.p("var procedureIndex = func() map[int32]*protocol.ProcedureInfo {")
-	w.p("m := make(map[int32]*protocol.ProcedureInfo, len(Procedures))")
-	w.p("for i := range Procedures { m[Procedures[i].Number] = &Procedures[i] }")
-	w.p("return m")
-	w.p("}()")
-	w.p("")
+	// Lookup searches Procedures itself rather than an index built at init:
+	// code that runs at init would make every procedure's types reachable,
+	// and link them into every program that imports the package.
 	w.p("// Lookup returns the description of procedure number n.")
 	w.p("func Lookup(n int32) (*protocol.ProcedureInfo, bool) {")
-	w.p("p, ok := procedureIndex[n]")
-	w.p("return p, ok")
+	w.p("lo, hi := 0, len(Procedures)")
+	w.p("for lo < hi {")
+	w.p("mid := int(uint(lo+hi) >> 1)")
+	w.p("if Procedures[mid].Number < n { lo = mid + 1 } else { hi = mid }")
+	w.p("}")
+	w.p("if lo < len(Procedures) && Procedures[lo].Number == n { return &Procedures[lo], true }")
+	w.p("return nil, false")
 	w.p("}")
 	w.p("")
 }

@@ -813,8 +813,8 @@ func (v *ConnectDaemonShutdownArgs) DecodeXDR(d *protocol.Decoder) error {
 	return d.Err()
 }
 
-// Procedures describes every procedure of the program, in the order of
-// the .x file.
+// Procedures describes every procedure of the program, by number (the
+// order of the .x file).
 var Procedures = []protocol.ProcedureInfo{
 	{
 		Number: 1,
@@ -926,53 +926,60 @@ var Procedures = []protocol.ProcedureInfo{
 	},
 }
 
-var procedureIndex = func() map[int32]*protocol.ProcedureInfo {
-	m := make(map[int32]*protocol.ProcedureInfo, len(Procedures))
-	for i := range Procedures {
-		m[Procedures[i].Number] = &Procedures[i]
-	}
-	return m
-}()
-
 // Lookup returns the description of procedure number n.
 func Lookup(n int32) (*protocol.ProcedureInfo, bool) {
-	p, ok := procedureIndex[n]
-	return p, ok
+	lo, hi := 0, len(Procedures)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if Procedures[mid].Number < n {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo < len(Procedures) && Procedures[lo].Number == n {
+		return &Procedures[lo], true
+	}
+	return nil, false
 }
 
 // Types maps the .x name of every struct and union of this program to a
-// function returning a new zero value of its Go type.
-var Types = map[string]func() protocol.Value{
-	"admin_typed_param_value":                     func() protocol.Value { return new(TypedParamValue) },
-	"admin_typed_param":                           func() protocol.Value { return new(TypedParam) },
-	"admin_nonnull_server":                        func() protocol.Value { return new(Server) },
-	"admin_nonnull_client":                        func() protocol.Value { return new(Client) },
-	"admin_connect_open_args":                     func() protocol.Value { return new(ConnectOpenArgs) },
-	"admin_connect_get_lib_version_ret":           func() protocol.Value { return new(ConnectGetLibVersionRet) },
-	"admin_connect_list_servers_args":             func() protocol.Value { return new(ConnectListServersArgs) },
-	"admin_connect_list_servers_ret":              func() protocol.Value { return new(ConnectListServersRet) },
-	"admin_connect_lookup_server_args":            func() protocol.Value { return new(ConnectLookupServerArgs) },
-	"admin_connect_lookup_server_ret":             func() protocol.Value { return new(ConnectLookupServerRet) },
-	"admin_server_get_threadpool_parameters_args": func() protocol.Value { return new(ServerGetThreadpoolParametersArgs) },
-	"admin_server_get_threadpool_parameters_ret":  func() protocol.Value { return new(ServerGetThreadpoolParametersRet) },
-	"admin_server_set_threadpool_parameters_args": func() protocol.Value { return new(ServerSetThreadpoolParametersArgs) },
-	"admin_server_list_clients_args":              func() protocol.Value { return new(ServerListClientsArgs) },
-	"admin_server_list_clients_ret":               func() protocol.Value { return new(ServerListClientsRet) },
-	"admin_server_lookup_client_args":             func() protocol.Value { return new(ServerLookupClientArgs) },
-	"admin_server_lookup_client_ret":              func() protocol.Value { return new(ServerLookupClientRet) },
-	"admin_client_get_info_args":                  func() protocol.Value { return new(ClientGetInfoArgs) },
-	"admin_client_get_info_ret":                   func() protocol.Value { return new(ClientGetInfoRet) },
-	"admin_client_close_args":                     func() protocol.Value { return new(ClientCloseArgs) },
-	"admin_server_get_client_limits_args":         func() protocol.Value { return new(ServerGetClientLimitsArgs) },
-	"admin_server_get_client_limits_ret":          func() protocol.Value { return new(ServerGetClientLimitsRet) },
-	"admin_server_set_client_limits_args":         func() protocol.Value { return new(ServerSetClientLimitsArgs) },
-	"admin_server_update_tls_files_args":          func() protocol.Value { return new(ServerUpdateTLSFilesArgs) },
-	"admin_connect_get_logging_outputs_args":      func() protocol.Value { return new(ConnectGetLoggingOutputsArgs) },
-	"admin_connect_get_logging_outputs_ret":       func() protocol.Value { return new(ConnectGetLoggingOutputsRet) },
-	"admin_connect_get_logging_filters_args":      func() protocol.Value { return new(ConnectGetLoggingFiltersArgs) },
-	"admin_connect_get_logging_filters_ret":       func() protocol.Value { return new(ConnectGetLoggingFiltersRet) },
-	"admin_connect_set_logging_outputs_args":      func() protocol.Value { return new(ConnectSetLoggingOutputsArgs) },
-	"admin_connect_set_logging_filters_args":      func() protocol.Value { return new(ConnectSetLoggingFiltersArgs) },
-	"admin_connect_set_daemon_timeout_args":       func() protocol.Value { return new(ConnectSetDaemonTimeoutArgs) },
-	"admin_connect_daemon_shutdown_args":          func() protocol.Value { return new(ConnectDaemonShutdownArgs) },
+// function returning a new zero value of its Go type. The map is made
+// on each call: a package-level map would link every type's code into
+// every program that imports this package.
+func Types() map[string]func() protocol.Value {
+	return map[string]func() protocol.Value{
+		"admin_typed_param_value":                     func() protocol.Value { return new(TypedParamValue) },
+		"admin_typed_param":                           func() protocol.Value { return new(TypedParam) },
+		"admin_nonnull_server":                        func() protocol.Value { return new(Server) },
+		"admin_nonnull_client":                        func() protocol.Value { return new(Client) },
+		"admin_connect_open_args":                     func() protocol.Value { return new(ConnectOpenArgs) },
+		"admin_connect_get_lib_version_ret":           func() protocol.Value { return new(ConnectGetLibVersionRet) },
+		"admin_connect_list_servers_args":             func() protocol.Value { return new(ConnectListServersArgs) },
+		"admin_connect_list_servers_ret":              func() protocol.Value { return new(ConnectListServersRet) },
+		"admin_connect_lookup_server_args":            func() protocol.Value { return new(ConnectLookupServerArgs) },
+		"admin_connect_lookup_server_ret":             func() protocol.Value { return new(ConnectLookupServerRet) },
+		"admin_server_get_threadpool_parameters_args": func() protocol.Value { return new(ServerGetThreadpoolParametersArgs) },
+		"admin_server_get_threadpool_parameters_ret":  func() protocol.Value { return new(ServerGetThreadpoolParametersRet) },
+		"admin_server_set_threadpool_parameters_args": func() protocol.Value { return new(ServerSetThreadpoolParametersArgs) },
+		"admin_server_list_clients_args":              func() protocol.Value { return new(ServerListClientsArgs) },
+		"admin_server_list_clients_ret":               func() protocol.Value { return new(ServerListClientsRet) },
+		"admin_server_lookup_client_args":             func() protocol.Value { return new(ServerLookupClientArgs) },
+		"admin_server_lookup_client_ret":              func() protocol.Value { return new(ServerLookupClientRet) },
+		"admin_client_get_info_args":                  func() protocol.Value { return new(ClientGetInfoArgs) },
+		"admin_client_get_info_ret":                   func() protocol.Value { return new(ClientGetInfoRet) },
+		"admin_client_close_args":                     func() protocol.Value { return new(ClientCloseArgs) },
+		"admin_server_get_client_limits_args":         func() protocol.Value { return new(ServerGetClientLimitsArgs) },
+		"admin_server_get_client_limits_ret":          func() protocol.Value { return new(ServerGetClientLimitsRet) },
+		"admin_server_set_client_limits_args":         func() protocol.Value { return new(ServerSetClientLimitsArgs) },
+		"admin_server_update_tls_files_args":          func() protocol.Value { return new(ServerUpdateTLSFilesArgs) },
+		"admin_connect_get_logging_outputs_args":      func() protocol.Value { return new(ConnectGetLoggingOutputsArgs) },
+		"admin_connect_get_logging_outputs_ret":       func() protocol.Value { return new(ConnectGetLoggingOutputsRet) },
+		"admin_connect_get_logging_filters_args":      func() protocol.Value { return new(ConnectGetLoggingFiltersArgs) },
+		"admin_connect_get_logging_filters_ret":       func() protocol.Value { return new(ConnectGetLoggingFiltersRet) },
+		"admin_connect_set_logging_outputs_args":      func() protocol.Value { return new(ConnectSetLoggingOutputsArgs) },
+		"admin_connect_set_logging_filters_args":      func() protocol.Value { return new(ConnectSetLoggingFiltersArgs) },
+		"admin_connect_set_daemon_timeout_args":       func() protocol.Value { return new(ConnectSetDaemonTimeoutArgs) },
+		"admin_connect_daemon_shutdown_args":          func() protocol.Value { return new(ConnectDaemonShutdownArgs) },
+	}
 }

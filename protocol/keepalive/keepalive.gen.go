@@ -37,8 +37,8 @@ func (v Procedure) String() string {
 	return "Procedure(" + strconv.Itoa(int(v)) + ")"
 }
 
-// Procedures describes every procedure of the program, in the order of
-// the .x file.
+// Procedures describes every procedure of the program, by number (the
+// order of the .x file).
 var Procedures = []protocol.ProcedureInfo{
 	{
 		Number: 1,
@@ -50,16 +50,19 @@ var Procedures = []protocol.ProcedureInfo{
 	},
 }
 
-var procedureIndex = func() map[int32]*protocol.ProcedureInfo {
-	m := make(map[int32]*protocol.ProcedureInfo, len(Procedures))
-	for i := range Procedures {
-		m[Procedures[i].Number] = &Procedures[i]
-	}
-	return m
-}()
-
 // Lookup returns the description of procedure number n.
 func Lookup(n int32) (*protocol.ProcedureInfo, bool) {
-	p, ok := procedureIndex[n]
-	return p, ok
+	lo, hi := 0, len(Procedures)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if Procedures[mid].Number < n {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo < len(Procedures) && Procedures[lo].Number == n {
+		return &Procedures[lo], true
+	}
+	return nil, false
 }

@@ -55,8 +55,8 @@ func (v *DomainOpenNamespaceArgs) DecodeXDR(d *protocol.Decoder) error {
 	return d.Err()
 }
 
-// Procedures describes every procedure of the program, in the order of
-// the .x file.
+// Procedures describes every procedure of the program, by number (the
+// order of the .x file).
 var Procedures = []protocol.ProcedureInfo{
 	{
 		Number: 1,
@@ -65,22 +65,29 @@ var Procedures = []protocol.ProcedureInfo{
 	},
 }
 
-var procedureIndex = func() map[int32]*protocol.ProcedureInfo {
-	m := make(map[int32]*protocol.ProcedureInfo, len(Procedures))
-	for i := range Procedures {
-		m[Procedures[i].Number] = &Procedures[i]
-	}
-	return m
-}()
-
 // Lookup returns the description of procedure number n.
 func Lookup(n int32) (*protocol.ProcedureInfo, bool) {
-	p, ok := procedureIndex[n]
-	return p, ok
+	lo, hi := 0, len(Procedures)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if Procedures[mid].Number < n {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo < len(Procedures) && Procedures[lo].Number == n {
+		return &Procedures[lo], true
+	}
+	return nil, false
 }
 
 // Types maps the .x name of every struct and union of this program to a
-// function returning a new zero value of its Go type.
-var Types = map[string]func() protocol.Value{
-	"lxc_domain_open_namespace_args": func() protocol.Value { return new(DomainOpenNamespaceArgs) },
+// function returning a new zero value of its Go type. The map is made
+// on each call: a package-level map would link every type's code into
+// every program that imports this package.
+func Types() map[string]func() protocol.Value {
+	return map[string]func() protocol.Value{
+		"lxc_domain_open_namespace_args": func() protocol.Value { return new(DomainOpenNamespaceArgs) },
+	}
 }

@@ -317,8 +317,8 @@ func (v *DomainMonitorCommandWithFilesRet) DecodeXDR(d *protocol.Decoder) error 
 	return d.Err()
 }
 
-// Procedures describes every procedure of the program, in the order of
-// the .x file.
+// Procedures describes every procedure of the program, by number (the
+// order of the .x file).
 var Procedures = []protocol.ProcedureInfo{
 	{
 		Number: 1,
@@ -365,33 +365,40 @@ var Procedures = []protocol.ProcedureInfo{
 	},
 }
 
-var procedureIndex = func() map[int32]*protocol.ProcedureInfo {
-	m := make(map[int32]*protocol.ProcedureInfo, len(Procedures))
-	for i := range Procedures {
-		m[Procedures[i].Number] = &Procedures[i]
-	}
-	return m
-}()
-
 // Lookup returns the description of procedure number n.
 func Lookup(n int32) (*protocol.ProcedureInfo, bool) {
-	p, ok := procedureIndex[n]
-	return p, ok
+	lo, hi := 0, len(Procedures)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if Procedures[mid].Number < n {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	if lo < len(Procedures) && Procedures[lo].Number == n {
+		return &Procedures[lo], true
+	}
+	return nil, false
 }
 
 // Types maps the .x name of every struct and union of this program to a
-// function returning a new zero value of its Go type.
-var Types = map[string]func() protocol.Value{
-	"qemu_domain_monitor_command_args":                  func() protocol.Value { return new(DomainMonitorCommandArgs) },
-	"qemu_domain_monitor_command_ret":                   func() protocol.Value { return new(DomainMonitorCommandRet) },
-	"qemu_domain_attach_args":                           func() protocol.Value { return new(DomainAttachArgs) },
-	"qemu_domain_attach_ret":                            func() protocol.Value { return new(DomainAttachRet) },
-	"qemu_domain_agent_command_args":                    func() protocol.Value { return new(DomainAgentCommandArgs) },
-	"qemu_domain_agent_command_ret":                     func() protocol.Value { return new(DomainAgentCommandRet) },
-	"qemu_connect_domain_monitor_event_register_args":   func() protocol.Value { return new(ConnectDomainMonitorEventRegisterArgs) },
-	"qemu_connect_domain_monitor_event_register_ret":    func() protocol.Value { return new(ConnectDomainMonitorEventRegisterRet) },
-	"qemu_connect_domain_monitor_event_deregister_args": func() protocol.Value { return new(ConnectDomainMonitorEventDeregisterArgs) },
-	"qemu_domain_monitor_event_msg":                     func() protocol.Value { return new(DomainMonitorEventMsg) },
-	"qemu_domain_monitor_command_with_files_args":       func() protocol.Value { return new(DomainMonitorCommandWithFilesArgs) },
-	"qemu_domain_monitor_command_with_files_ret":        func() protocol.Value { return new(DomainMonitorCommandWithFilesRet) },
+// function returning a new zero value of its Go type. The map is made
+// on each call: a package-level map would link every type's code into
+// every program that imports this package.
+func Types() map[string]func() protocol.Value {
+	return map[string]func() protocol.Value{
+		"qemu_domain_monitor_command_args":                  func() protocol.Value { return new(DomainMonitorCommandArgs) },
+		"qemu_domain_monitor_command_ret":                   func() protocol.Value { return new(DomainMonitorCommandRet) },
+		"qemu_domain_attach_args":                           func() protocol.Value { return new(DomainAttachArgs) },
+		"qemu_domain_attach_ret":                            func() protocol.Value { return new(DomainAttachRet) },
+		"qemu_domain_agent_command_args":                    func() protocol.Value { return new(DomainAgentCommandArgs) },
+		"qemu_domain_agent_command_ret":                     func() protocol.Value { return new(DomainAgentCommandRet) },
+		"qemu_connect_domain_monitor_event_register_args":   func() protocol.Value { return new(ConnectDomainMonitorEventRegisterArgs) },
+		"qemu_connect_domain_monitor_event_register_ret":    func() protocol.Value { return new(ConnectDomainMonitorEventRegisterRet) },
+		"qemu_connect_domain_monitor_event_deregister_args": func() protocol.Value { return new(ConnectDomainMonitorEventDeregisterArgs) },
+		"qemu_domain_monitor_event_msg":                     func() protocol.Value { return new(DomainMonitorEventMsg) },
+		"qemu_domain_monitor_command_with_files_args":       func() protocol.Value { return new(DomainMonitorCommandWithFilesArgs) },
+		"qemu_domain_monitor_command_with_files_ret":        func() protocol.Value { return new(DomainMonitorCommandWithFilesRet) },
+	}
 }
