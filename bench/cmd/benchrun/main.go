@@ -150,6 +150,7 @@ func run() error {
 		{"go", runtime.Version()}, {"date", start.UTC().Format(time.RFC3339)},
 		{"commit", gitCommit()}, {"go-libvirt", goLibvirtVersion()},
 		{"rounds", strconv.Itoa(*rounds)}, {"domains", strconv.Itoa(len(all))},
+		{"defined", strconv.Itoa(*domains)}, {"running", strconv.Itoa(*running)},
 		{"stream-bytes", strconv.FormatInt(*streamSize, 10)}, {"load-before", load0},
 	}
 	for _, kv := range config {
@@ -186,7 +187,7 @@ func run() error {
 				lines, err := harness(ctx, client, s)
 				if err != nil {
 					log("%s %s %s: %v", s.id, s.scenario, client, err)
-					fmt.Fprintf(w, "# FAILED %s %s %s: %s\n", s.id, s.scenario, client, oneLine(err.Error()))
+					fmt.Fprintf(w, "%s%s %s %s: %s\n", result.FailedPrefix, s.id, s.scenario, client, oneLine(err.Error()))
 				}
 				for _, l := range lines {
 					fmt.Fprintln(w, l)

@@ -82,11 +82,17 @@ func (r Result) Without(key string) string {
 	return strings.Join(kept, "/")
 }
 
-// A File is what Parse reads: configuration lines in order, and results.
+// A File is what Parse reads: configuration lines in order, results,
+// and the runs that failed ("# FAILED ..." lines, which benchstat
+// ignores).
 type File struct {
-	Config  [][2]string
-	Results []Result
+	Config   [][2]string
+	Results  []Result
+	Failures []string
 }
+
+// FailedPrefix starts the line that records a run that failed.
+const FailedPrefix = "# FAILED "
 
 // Get returns the configuration value of key (its last line), or "".
 func (f *File) Get(key string) string {
@@ -109,6 +115,10 @@ func Parse(r io.Reader) (*File, error) {
 	for sc.Scan() {
 		line++
 		s := sc.Text()
+		if rest, ok := strings.CutPrefix(s, FailedPrefix); ok {
+			f.Failures = append(f.Failures, rest)
+			continue
+		}
 		if rest, ok := strings.CutPrefix(s, "Benchmark"); ok && rest != "" {
 			res, err := parseResult(rest)
 			if err != nil {
