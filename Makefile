@@ -9,7 +9,7 @@ PLATFORMS := linux/amd64 linux/arm64 linux/arm linux/386 linux/riscv64 linux/s39
              linux/ppc64le darwin/arm64 freebsd/amd64 windows/amd64
 
 .PHONY: test check fmt-check vet staticcheck generate generate-check cross unit fuzz-short fuzz \
-        deps lab-up lab-down demo
+        deps lab-up lab-down demo bench
 
 # The lab command (internal/lab/cmd/lab): up, down, env, status, uri NAME.
 LAB := $(GO) run ./internal/lab/cmd/lab
@@ -23,6 +23,13 @@ test: deps
 ## demo: the lab, its endpoints, and examples/quickstart on the test driver over unix.
 demo: deps
 	@scripts/lab-run.sh scripts/lab-demo.sh
+
+## bench: virtwire, go-libvirt and libvirt's C client side by side on one
+## tuned private daemon (scripts/bench.sh, bench/): writes bench/results.txt
+## (benchstat format) and BENCHMARKS.md. Reports; never fails on time.
+## BENCH_ROUNDS=n sets the rounds (default 5).
+bench: deps
+	@scripts/bench.sh
 
 ## deps: install what the lab needs from Debian's packages (root; quiet when
 ## nothing is missing).

@@ -22,8 +22,9 @@ import (
 )
 
 // A Conn is a connection to a libvirt daemon. It is safe for concurrent use
-// by any number of goroutines: calls are multiplexed on one socket, a
-// single reader goroutine routes replies to their callers by serial number,
+// by any number of goroutines: calls are multiplexed on one socket, one
+// goroutine at a time reads it and routes replies to their callers by
+// serial number (a caller reads its own reply when no one else is reading),
 // and writes are serialized.
 //
 // Every call takes a context. Cancelling it makes the call return at once;
