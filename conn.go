@@ -40,16 +40,17 @@ type Conn struct {
 	log  *slog.Logger
 	uri  *transport.URI // the URI given to Dial; nil for NewConn
 
-	wmu  sync.Mutex // serializes writes to nc
-	sock *rawSocket // nc's system calls, where available (socket_linux.go)
+	wmu       sync.Mutex                                   // serializes writes to nc
+	sock      *rawSocket                                   // nc's system calls, where available (socket_linux.go)
+	streamHdr [protocol.LenSize + protocol.HeaderSize]byte // writeRaw's header (guarded by wmu)
 
 	// The read side (reader.go): rd is used by the holder of the read
 	// token only; the token's state is guarded by mu.
 	rd          *packetReader
-	fdr         *fdReader // descriptors received on a unix socket, or nil
-	direct      bool      // callers may read their own replies
-	reading     readState // who holds the read token
-	readWaiters []*call   // callers waiting to read, in order
+	fdr         *fdReader      // descriptors received on a unix socket, or nil
+	direct      bool           // callers may read their own replies
+	reading     readState      // who holds the read token
+	readWaiters []*tokenWaiter // goroutines waiting to read, in order
 	wantRead    atomic.Int32
 	passive     int  // pending calls that leave reading to others
 	yieldAsked  bool // a caller interrupted the background reader
@@ -107,28 +108,38 @@ type reply struct {
 }
 
 type call struct {
+	tokenWaiter
 	prog   uint32
 	proc   int32
 	serial uint32
-	reply  chan reply    // capacity 1: the reader never blocks on it
-	token  chan struct{} // capacity 1: the read token, handed to this caller
-	// direct: the caller reads its reply itself when it can; waiting: it
-	// is in readWaiters (guarded by Conn.mu).
-	direct, waiting bool
+	reply  chan reply // capacity 1: the reader never blocks on it
+	direct bool       // the caller reads its reply itself when it can
 }
 
 var (
 	packetPool = sync.Pool{New: func() any { b := make([]byte, 0, protocol.InitialPacket); return &b }}
 	encPool    = sync.Pool{New: func() any { return new(protocol.Encoder) }}
-	callPool   = sync.Pool{New: func() any { return &call{reply: make(chan reply, 1), token: make(chan struct{}, 1)} }}
+	callPool   = sync.Pool{New: func() any { return &call{reply: make(chan reply, 1), tokenWaiter: newTokenWaiter()} }}
 )
 
 // maxPooled is the largest buffer kept for reuse; larger ones are left to
 // the garbage collector so that one huge reply does not pin memory.
 const maxPooled = 1 << 20
 
+// largePacket is the size of a full stream data packet, the largest the
+// daemon sends during a transfer; buffers of this size have a pool of
+// their own, so that a download does not allocate one per packet.
+const largePacket = protocol.LenSize + protocol.HeaderSize + protocol.LegacyMaxPayload
+
+var largePacketPool = sync.Pool{New: func() any { b := make([]byte, 0, largePacket); return &b }}
+
 func putPacket(p *[]byte) {
-	if cap(*p) <= maxPooled {
+	switch c := cap(*p); {
+	case c > maxPooled:
+	case c >= largePacket:
+		*p = (*p)[:0]
+		largePacketPool.Put(p)
+	default:
 		*p = (*p)[:0]
 		packetPool.Put(p)
 	}
@@ -354,7 +365,7 @@ func (c *Conn) dispatchReply(h protocol.Header, bp *[]byte, off int, files []*os
 	cl := c.pending[h.Serial]
 	if cl != nil {
 		delete(c.pending, h.Serial)
-		c.removeWaiterLocked(cl)
+		c.removeWaiterLocked(&cl.tokenWaiter)
 	} else if _, ok := c.abandoned[h.Serial]; ok {
 		delete(c.abandoned, h.Serial)
 		c.mu.Unlock()
@@ -483,9 +494,9 @@ func (c *Conn) await(ctx context.Context, cl *call) (reply, error) {
 			// Ask the background reader for the token, once.
 			ask = !c.yieldAsked
 			c.yieldAsked = true
-			c.addWaiterLocked(cl)
+			c.addWaiterLocked(&cl.tokenWaiter)
 		default:
-			c.addWaiterLocked(cl)
+			c.addWaiterLocked(&cl.tokenWaiter)
 		}
 		c.mu.Unlock()
 		if ask {
@@ -528,22 +539,11 @@ func (c *Conn) readOwn(ctx context.Context, cl *call) (reply, error) {
 	return <-cl.reply, nil
 }
 
-func (c *Conn) addWaiterLocked(cl *call) {
-	cl.waiting = true
-	c.readWaiters = append(c.readWaiters, cl)
-	c.wantRead.Add(1)
-}
-
 // abandon gives up on cl after its context ended: its late reply will be
 // dropped, and a read token handed to it meanwhile goes on.
 func (c *Conn) abandon(ctx context.Context, cl *call) error {
 	c.mu.Lock()
-	c.removeWaiterLocked(cl)
-	select {
-	case <-cl.token:
-		c.passReadLocked()
-	default:
-	}
+	c.leaveWaitersLocked(&cl.tokenWaiter)
 	_, waiting := c.pending[cl.serial]
 	if waiting {
 		delete(c.pending, cl.serial)

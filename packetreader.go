@@ -86,7 +86,11 @@ func (p *packetReader) next() (*[]byte, error) {
 			if n > protocol.MaxPacket {
 				return nil, fmt.Errorf("protocol: %w: length word %d is over the limit of %d", protocol.ErrTooLarge, n, protocol.MaxPacket)
 			}
-			p.pkt = packetPool.Get().(*[]byte)
+			if n > protocol.InitialPacket && n <= largePacket {
+				p.pkt = largePacketPool.Get().(*[]byte)
+			} else {
+				p.pkt = packetPool.Get().(*[]byte)
+			}
 			p.have, p.need = 0, int(n)
 			continue
 		}
@@ -109,10 +113,7 @@ func (p *packetReader) growPacket() {
 	nc := min(p.need, max(2*c, p.have+growStep))
 	nb := make([]byte, p.have, nc)
 	copy(nb, (*p.pkt)[:p.have])
-	if c <= maxPooled {
-		*p.pkt = (*p.pkt)[:0]
-		packetPool.Put(p.pkt)
-	}
+	putPacket(p.pkt)
 	p.pkt = &nb
 }
 

@@ -58,7 +58,18 @@ func interruptible(nc net.Conn) bool {
 // readerWantedLocked reports whether the socket must be read even when no
 // caller reads for itself.
 func (c *Conn) readerWantedLocked() bool {
-	return !c.direct || c.passive > 0 || len(c.streams) > 0 || len(c.regs) > 0
+	if !c.direct || c.passive > 0 || len(c.regs) > 0 {
+		return true
+	}
+	// A download's reader reads for itself; when it stops reading, the
+	// background reader takes over after idleRead. Other streams (uploads,
+	// consoles) may hear from the daemon at any time.
+	for _, s := range c.streams {
+		if s.dir != protocol.ReadStream {
+			return true
+		}
+	}
+	return false
 }
 
 // mayReadLocked reports whether a caller may read its own reply.
@@ -122,18 +133,44 @@ func (c *Conn) idle() {
 	c.startBackgroundLocked()
 }
 
-func (c *Conn) removeWaiterLocked(cl *call) {
-	if !cl.waiting {
+// A tokenWaiter is a goroutine (a caller, or a stream's reader) that
+// waits to be handed the read token.
+type tokenWaiter struct {
+	token   chan struct{} // capacity 1: the token, handed over
+	waiting bool          // in Conn.readWaiters (guarded by Conn.mu)
+}
+
+func newTokenWaiter() tokenWaiter { return tokenWaiter{token: make(chan struct{}, 1)} }
+
+func (c *Conn) addWaiterLocked(w *tokenWaiter) {
+	w.waiting = true
+	c.readWaiters = append(c.readWaiters, w)
+	c.wantRead.Add(1)
+}
+
+func (c *Conn) removeWaiterLocked(w *tokenWaiter) {
+	if !w.waiting {
 		return
 	}
-	cl.waiting = false
-	for i, w := range c.readWaiters {
-		if w == cl {
+	w.waiting = false
+	for i, x := range c.readWaiters {
+		if x == w {
 			c.readWaiters = append(c.readWaiters[:i], c.readWaiters[i+1:]...)
 			break
 		}
 	}
 	c.wantRead.Add(-1)
+}
+
+// leaveWaitersLocked takes w out of the waiters once it no longer wants
+// the token; a token handed to it meanwhile goes on.
+func (c *Conn) leaveWaitersLocked(w *tokenWaiter) {
+	c.removeWaiterLocked(w)
+	select {
+	case <-w.token:
+		c.passReadLocked()
+	default:
+	}
 }
 
 // interruptRead makes the token holder's blocked read return.

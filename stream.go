@@ -73,6 +73,10 @@ type Stream struct {
 	space    chan struct{} // signalled when the reader frees buffer space
 	confirm  chan error    // the daemon's answer to finish or abort
 	stopCtx  func() bool
+
+	// A download's reader reads the socket itself while its queue is empty
+	// (reader.go): tw waits for the read token.
+	tw tokenWaiter
 }
 
 type streamChunk struct {
@@ -103,6 +107,7 @@ func (c *Conn) callStream(ctx context.Context, prog, vers uint32, proc int32, di
 		readable: make(chan struct{}, 1),
 		space:    make(chan struct{}, 1),
 		confirm:  make(chan error, 1),
+		tw:       newTokenWaiter(),
 	}
 	h := protocol.Header{Program: prog, Version: vers, Procedure: proc, Type: protocol.Call}
 	serial, err := c.roundTrip(ctx, h, args, ret, &callExtras{register: func(serial uint32) {
@@ -323,20 +328,142 @@ func (s *Stream) read(p []byte, fillHoles bool) (int, int64, error) {
 			return 0, 0, io.EOF
 		}
 		s.mu.Unlock()
-		select {
-		case <-s.readable:
-		case <-s.c.done:
-			s.fail(s.c.Err())
+		s.wait()
+	}
+}
+
+// wait returns once the stream may have something to read: data, a hole,
+// its end or an error.
+func (s *Stream) wait() {
+	if s.readSocket() {
+		return
+	}
+	select {
+	case <-s.readable:
+	case <-s.tw.token:
+		s.readHolding()
+		return
+	case <-s.c.done:
+		s.fail(s.c.Err())
+	}
+	s.c.mu.Lock()
+	s.c.leaveWaitersLocked(&s.tw)
+	s.c.mu.Unlock()
+}
+
+// take is read without the copy: it hands over the first queued chunk's
+// data (give buf back with putPacket once done with it), or a hole, or the
+// stream's end (io.EOF) or error.
+func (s *Stream) take() (data []byte, buf *[]byte, hole int64, err error) {
+	for {
+		s.mu.Lock()
+		if len(s.queue) > 0 {
+			ch := s.queue[0]
+			if ch.buf == nil {
+				s.popLocked()
+				s.mu.Unlock()
+				return nil, nil, ch.hole, nil
+			}
+			data = ch.data()[s.head:]
+			s.queued -= len(data)
+			s.queue[0].buf = nil // handed over: popLocked must not pool it
+			s.popLocked()
+			s.mu.Unlock()
+			signal(s.space)
+			return data, ch.buf, 0, nil
+		}
+		switch {
+		case s.err != nil:
+			err := s.err
+			s.mu.Unlock()
+			return nil, nil, 0, err
+		case s.eof:
+			s.mu.Unlock()
+			return nil, nil, 0, io.EOF
+		}
+		s.mu.Unlock()
+		s.wait()
+	}
+}
+
+// readSocket lets a download's reader, whose queue is empty, read the
+// socket itself rather than wait for another goroutine to hand it the
+// data: it takes the read token when no one holds it (and returns true
+// once something arrived), or asks for it and returns false.
+func (s *Stream) readSocket() bool {
+	c := s.c
+	if s.dir != protocol.ReadStream || !c.direct {
+		return false
+	}
+	ask := false
+	c.mu.Lock()
+	switch {
+	case c.err != nil:
+	case c.reading == readNone:
+		c.reading = readCaller
+		c.mu.Unlock()
+		s.readHolding()
+		return true
+	case c.reading == readBackground:
+		ask = !c.yieldAsked
+		c.yieldAsked = true
+		c.addWaiterLocked(&s.tw)
+	default:
+		c.addWaiterLocked(&s.tw)
+	}
+	c.mu.Unlock()
+	if ask {
+		c.interruptRead()
+	}
+	return false
+}
+
+// readHolding reads as the token holder until the stream has data, its
+// end or an error, then passes the token on.
+func (s *Stream) readHolding() {
+	c := s.c
+	closing := false
+	for {
+		s.mu.Lock()
+		closing = s.closing
+		ready := len(s.queue) > 0 || s.eof || s.err != nil || s.closing || s.done
+		s.mu.Unlock()
+		if ready {
+			break
+		}
+		bp, err := c.rd.next()
+		if err != nil {
+			if isTimeout(err) {
+				// No one interrupts a stream's reader; a stale deadline.
+				_ = c.nc.SetReadDeadline(time.Time{})
+				continue
+			}
+			c.fail(c.readFailed(err))
+			return
+		}
+		if err := c.handlePacket(bp); err != nil {
+			c.fail(err)
+			return
 		}
 	}
+	c.mu.Lock()
+	c.passReadLocked()
+	if closing && c.reading == readNone {
+		// Close or Abort waits for the daemon's confirmation.
+		c.startBackgroundLocked()
+	}
+	c.mu.Unlock()
 }
 
 func (s *Stream) popLocked() {
 	if b := s.queue[0].buf; b != nil {
 		putPacket(b)
 	}
-	s.queue[0] = streamChunk{}
-	s.queue = s.queue[1:]
+	// Shift rather than reslice, so that the queue's array is reused
+	// instead of reallocated as it drifts.
+	n := copy(s.queue, s.queue[1:])
+	s.queue[n] = streamChunk{}
+	s.queue = s.queue[:n]
 	s.head = 0
 }
 
@@ -344,28 +471,46 @@ func (s *Stream) popLocked() {
 // io.WriteSeeker) holes become seeks, so a sparse download stays sparse.
 func (s *Stream) WriteTo(w io.Writer) (int64, error) {
 	ws, seekable := w.(io.WriteSeeker)
-	buf := make([]byte, maxStreamChunk)
+	var zeros []byte
 	var total int64
 	var pendingHole int64
 	for {
-		n, hole, err := s.read(buf, !seekable)
+		// Data goes to w straight from the packet it arrived in.
+		data, buf, hole, err := s.take()
 		if hole > 0 {
-			pendingHole += hole
-			total += hole
+			if seekable {
+				pendingHole += hole
+				total += hole
+				continue
+			}
+			if zeros == nil {
+				zeros = make([]byte, min(hole, maxStreamChunk))
+			}
+			for hole > 0 {
+				m, werr := w.Write(zeros[:min(hole, int64(len(zeros)))])
+				total += int64(m)
+				hole -= int64(m)
+				if werr != nil {
+					return total, werr
+				}
+			}
 			continue
 		}
-		if n > 0 {
+		if buf != nil {
 			if pendingHole > 0 {
 				if _, err := ws.Seek(pendingHole, io.SeekCurrent); err != nil {
+					putPacket(buf)
 					return total, err
 				}
 				pendingHole = 0
 			}
-			m, werr := w.Write(buf[:n])
+			m, werr := w.Write(data)
+			putPacket(buf)
 			total += int64(m)
 			if werr != nil {
 				return total, werr
 			}
+			continue
 		}
 		if err == io.EOF {
 			if pendingHole > 0 {
@@ -380,9 +525,7 @@ func (s *Stream) WriteTo(w io.Writer) (int64, error) {
 			}
 			return total, nil
 		}
-		if err != nil {
-			return total, err
-		}
+		return total, err
 	}
 }
 
@@ -498,6 +641,13 @@ func (s *Stream) end(status protocol.Status, cause error) error {
 	signal(s.readable)
 	signal(s.space)
 
+	// The daemon's confirmation must be read: by the background reader if
+	// no one holds the read token.
+	s.c.mu.Lock()
+	if s.c.reading == readNone && s.c.err == nil {
+		s.c.startBackgroundLocked()
+	}
+	s.c.mu.Unlock()
 	var err error
 	if werr := s.c.writeRaw(protocol.Header{Program: s.prog, Version: 1, Procedure: s.proc, Type: protocol.Stream, Serial: s.serial, Status: status}, nil); werr != nil {
 		err = werr
@@ -555,7 +705,10 @@ const maxClosedStreams = 1024
 // writeRaw writes one packet whose body is raw bytes (stream data), without
 // copying them.
 func (c *Conn) writeRaw(h protocol.Header, body []byte) error {
-	var hdr [protocol.LenSize + protocol.HeaderSize]byte
+	c.wmu.Lock()
+	// The header lives in the Conn: on the stack it would escape to the
+	// heap through the writev, one allocation per packet.
+	hdr := &c.streamHdr
 	binary.BigEndian.PutUint32(hdr[0:], uint32(len(hdr)+len(body)))
 	binary.BigEndian.PutUint32(hdr[4:], h.Program)
 	binary.BigEndian.PutUint32(hdr[8:], h.Version)
@@ -563,7 +716,6 @@ func (c *Conn) writeRaw(h protocol.Header, body []byte) error {
 	binary.BigEndian.PutUint32(hdr[16:], uint32(h.Type))
 	binary.BigEndian.PutUint32(hdr[20:], h.Serial)
 	binary.BigEndian.PutUint32(hdr[24:], uint32(h.Status))
-	c.wmu.Lock()
 	var err error
 	if c.sock != nil {
 		_, err = c.sock.writev(hdr[:], body)
@@ -577,7 +729,7 @@ func (c *Conn) writeRaw(h protocol.Header, body []byte) error {
 		return c.Err()
 	}
 	if c.log != nil {
-		c.logPacket("send", h, len(hdr)+len(body))
+		c.logPacket("send", h, protocol.LenSize+protocol.HeaderSize+len(body))
 	}
 	return nil
 }
