@@ -1,5 +1,7 @@
 package protocol
 
+import "sync"
+
 // A Value is any value with an XDR encoding: every generated type, and
 // Error. EncodeXDR appends the value to an Encoder; DecodeXDR replaces the
 // value's contents with what it reads and returns the Decoder's error.
@@ -8,19 +10,31 @@ type Value interface {
 	DecodeXDR(*Decoder) error
 }
 
+// decoderPool holds Decoders for Decode: one on the stack would escape to
+// the heap through the Value interface, an allocation per message.
+var decoderPool = sync.Pool{New: func() any { return new(Decoder) }}
+
 // Decode decodes m from body, which must hold exactly one encoded value.
 // The decoded strings share one copy of body.
 func Decode(body []byte, m Value) error {
-	d := Decoder{buf: body}
-	return decodeAll(&d, m)
+	d := decoderPool.Get().(*Decoder)
+	d.Reset(body)
+	err := decodeAll(d, m)
+	*d = Decoder{}
+	decoderPool.Put(d)
+	return err
 }
 
 // DecodeOwned is Decode without the copy: the decoded strings point into
 // body, which the caller hands over and must never modify or reuse.
 func DecodeOwned(body []byte, m Value) error {
-	d := Decoder{buf: body}
+	d := decoderPool.Get().(*Decoder)
+	d.Reset(body)
 	d.own()
-	return decodeAll(&d, m)
+	err := decodeAll(d, m)
+	*d = Decoder{}
+	decoderPool.Put(d)
+	return err
 }
 
 func decodeAll(d *Decoder, m Value) error {
