@@ -16,6 +16,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -42,10 +44,37 @@ var (
 	conns      = flag.Int("conns", 1000, "connections to open (scale)")
 	openers    = flag.Int("openers", 16, "connections opened concurrently (scale)")
 	socketPath = flag.String("socket", "", "unix socket of the daemon (floor)")
+	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the run to `file`")
+	memProfile = flag.String("memprofile", "", "write an allocation profile of the run to `file` (every allocation sampled)")
 )
 
 func main() {
 	flag.Parse()
+	if *memProfile != "" {
+		runtime.MemProfileRate = 1
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fail("%v", err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fail("%v", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	if *memProfile != "" {
+		defer func() {
+			f, err := os.Create(*memProfile)
+			if err != nil {
+				fail("%v", err)
+			}
+			if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+				fail("%v", err)
+			}
+			f.Close()
+		}()
+	}
 	ctx := context.Background()
 	switch *scenario {
 	case "floor":
