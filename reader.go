@@ -20,13 +20,18 @@ import (
 // daemon's own work. When several callers wait, the holder passes the
 // token to the next one as it leaves with its reply.
 //
+// A download's reader (Stream.Read, WriteTo) reads the socket the same way
+// while its queue is empty, so that its data does not pass through another
+// goroutine either.
+//
 // The background reader (readLoop) holds the token whenever the socket
-// must be read with no caller at it: while streams, event registrations
+// must be read with no caller at it: while event registrations, uploads
 // or calls that do not read for themselves are open, and once the
 // connection has been idle for idleRead (answering the daemon's keepalive
-// pings and seeing it go). A caller that finds it reading asks for the
-// token by setting a read deadline in the past; the interrupted read
-// loses nothing (packetReader keeps what arrived).
+// pings, buffering a download whose reader is busy, seeing the daemon go).
+// A caller that finds it reading asks for the token by setting a read
+// deadline in the past; the interrupted read loses nothing (packetReader
+// keeps what arrived).
 //
 // Only connections whose reads a deadline can interrupt safely (unix,
 // TCP and TLS sockets) let callers read; on others the background reader
