@@ -188,15 +188,6 @@ func (p *packetReader) discard(n int, retry func(error) bool) error {
 	return nil
 }
 
-// release gives back what the reader holds; the connection is over.
-func (p *packetReader) release() {
-	if p.pkt != nil {
-		putPacket(p.pkt)
-		p.pkt = nil
-	}
-	p.releaseLarge()
-}
-
 // wrapShort turns the end of the stream inside a packet into an
 // unexpected EOF.
 func wrapShort(err error, need int) error {
