@@ -1,0 +1,54 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/virtwire/virtwire/bench/internal/result"
+)
+
+func TestSummarize(t *testing.T) {
+	s := summarize([]float64{10, 12, 9, 20, 11})
+	if s.median != 11 || s.min != 9 || s.max != 20 || s.n != 5 {
+		t.Fatalf("%+v", s)
+	}
+	if got := s.spread(); got < 0.818 || got > 0.819 { // (20-11)/11
+		t.Errorf("spread = %v", got)
+	}
+	if s := summarize([]float64{4, 2}); s.median != 3 {
+		t.Errorf("median of two = %v", s.median)
+	}
+}
+
+// A report judges each goal on the medians: here virtwire's S1 median is
+// below C's but not 0.9 of go-libvirt's, and S7 has no data.
+func TestMarkdownGoals(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("cpu: test CPU\ncores: 2\nload-before: 0.10 0.20 0.30\nstream-bytes: 1000\n")
+	for round, medians := range [][3]float64{{90, 95, 100}, {91, 96, 101}, {89, 94, 99}} {
+		for i, c := range []string{"virtwire", "go-libvirt", "c"} {
+			fmt.Fprintf(&b, "BenchmarkS1Latency/call=ConnectGetLibVersion/transport=unix/client=%s 100 %g p50-ns/op\n", c, medians[i]*1000+float64(round))
+		}
+	}
+	f, err := result.Parse(strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := Markdown(f, Setup{Tuning: []string{"max_workers = 64"}, Notes: "## Notes\n\nhand-written"})
+	for _, want := range []string{
+		"| S1 ConnectGetLibVersion | median ≤ C's (ratio ≤ 1.00) | 0.90 | met |",
+		"| S1 ConnectGetLibVersion | median ≤ 0.9× go-libvirt's | 0.95 | **missed** |",
+		"| S7 | heap per idle connection ≤ 0.5× go-libvirt's |  | no data |",
+		"`max_workers = 64`",
+		"hand-written",
+		"| ConnectGetLibVersion median | 90.0 µs ±1% | 95.0 µs ±1% | 100 µs ±1% | 0.95 | 0.90 |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q\n%s", want, md)
+		}
+	}
+	if strings.Contains(md, "machine was busy") {
+		t.Error("a load of 0.10 on 2 cores reported as busy")
+	}
+}
