@@ -27,7 +27,7 @@ demo: deps
 ## bench: virtwire, go-libvirt and libvirt's C client side by side on one
 ## tuned private daemon (scripts/bench.sh, bench/): writes bench/results.txt
 ## (benchstat format) and BENCHMARKS.md. Reports; never fails on time.
-## BENCH_ROUNDS=n sets the rounds (default 5).
+## BENCH_ROUNDS=n sets the rounds (default 6).
 bench: deps
 	@scripts/bench.sh
 

@@ -4,7 +4,8 @@
 # libvirtd (bench/): installs the C harness's build dependencies when missing,
 # builds the harnesses, runs every scenario (bench/cmd/benchrun), and writes
 # the raw results to bench/results.txt and the report to BENCHMARKS.md.
-# BENCH_ROUNDS sets the number of rounds (default 5). Benchmarks report;
+# BENCH_ROUNDS sets the number of rounds (default 6, the fewest from which
+# benchstat computes confidence intervals). Benchmarks report;
 # they never fail on time. Needs root, as the lab does.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -51,7 +52,7 @@ fi
 
 echo "bench: load average $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
 "$work/benchrun" -goharness "$work/goharness" -charness "$work/harness" \
-	-rounds "${BENCH_ROUNDS:-5}" -stream-size "$size" -footprint "$work/footprint" \
+	-rounds "${BENCH_ROUNDS:-6}" -stream-size "$size" -footprint "$work/footprint" \
 	-out bench/results.txt "$@"
 $GO run ./bench/cmd/benchreport -in bench/results.txt -out BENCHMARKS.md
 echo "bench: wrote bench/results.txt and BENCHMARKS.md"

@@ -37,7 +37,7 @@ var (
 	out        = flag.String("out", "bench/results.txt", "results file (benchstat format)")
 	goHarness  = flag.String("goharness", "", "path of the built bench/cmd/goharness")
 	cHarness   = flag.String("charness", "", "path of the built bench/c/harness")
-	rounds     = flag.Int("rounds", 5, "rounds: every scenario runs once per client per round")
+	rounds     = flag.Int("rounds", 6, "rounds: every scenario runs once per client per round")
 	calls      = flag.Int("n", 10000, "calls per procedure in S0, S1 and S9")
 	domains    = flag.Int("domains", 10000, "domains to define on the test driver (S3)")
 	running    = flag.Int("running", 1000, "of them running (S4)")
