@@ -92,6 +92,7 @@ func run() error {
 	defer w.Flush()
 
 	load0 := loadAverage()
+	idle0 := idleShare(3 * time.Second)
 	log("starting the benchmark daemon")
 	d, err := benchlab.Start()
 	if err != nil {
@@ -152,6 +153,7 @@ func run() error {
 		{"rounds", strconv.Itoa(*rounds)}, {"domains", strconv.Itoa(len(all))},
 		{"defined", strconv.Itoa(*domains)}, {"running", strconv.Itoa(*running)},
 		{"stream-bytes", strconv.FormatInt(*streamSize, 10)}, {"load-before", load0},
+		{"idle-before", fmt.Sprintf("%.0f%%", 100*idle0)},
 	}
 	for _, kv := range config {
 		fmt.Fprintf(w, "%s: %s\n", kv[0], kv[1])
@@ -173,6 +175,9 @@ func run() error {
 		{"S9", "stream", allClients, []string{"-uri", storageTLSURI, "-transport", "tls", "-pool", poolName, "-vol", volName, "-size", strconv.FormatInt(*streamSize, 10)}},
 		{"S7", "scale", allClients, []string{"-uri", testURI, "-conns", strconv.Itoa(*conns), "-openers", "16"}},
 	}
+	// CPU that other processes use during the rounds: the machine's busy
+	// time less this process's, its harnesses' and the daemon's.
+	mach0, own0, start0 := machineCPU(), ownCPU(d.PID), time.Now()
 	for r := range *rounds {
 		log("round %d of %d", r+1, *rounds)
 		for _, s := range steps {
@@ -195,6 +200,12 @@ func run() error {
 				w.Flush()
 			}
 		}
+	}
+	mach1, own1 := machineCPU(), ownCPU(d.PID)
+	if capacity := time.Since(start0).Seconds() * float64(runtime.NumCPU()); capacity > 0 {
+		other := max(0, (mach1.busy-mach0.busy)-(own1-own0)) / capacity
+		fmt.Fprintf(w, "other-cpu: %.1f%%\n", 100*other)
+		log("other processes used %.1f%% of the machine's CPU during the rounds", 100*other)
 	}
 	if *footprint != "" && wanted("S8") {
 		lines, err := footprints(ctx, *footprint, testURI)

@@ -56,13 +56,15 @@ func (d *doc) header(s Setup) {
 		{"date", f.Get("date")}, {"CPU", f.Get("cpu") + ", " + f.Get("cores") + " cores"}, {"kernel", f.Get("kernel")},
 		{"libvirt (daemon and C client)", f.Get("libvirt")}, {"Go", f.Get("go")}, {"go-libvirt", f.Get("go-libvirt")},
 		{"virtwire commit", f.Get("commit")}, {"rounds", f.Get("rounds")}, {"run time", f.Get("duration")},
+		{"CPU idle in the 3 s before the run", f.Get("idle-before")},
+		{"CPU used by other processes during the rounds", f.Get("other-cpu")},
 		{"load average before / after (1, 5, 15 min)", f.Get("load-before") + " / " + f.Get("load-after")},
 	} {
 		d.p("| %s | %s |", kv[0], kv[1])
 	}
 	d.p("")
-	if busy(f.Get("load-before"), f.Get("cores")) {
-		d.p("**The machine was busy when this run started** (load average above half its cores): other jobs shared the CPUs with the daemon and the clients, so wall times are noisier and slower than on a quiet machine. Ratios between clients stay comparable, since the clients alternate.\n")
+	if busy(f.Get("other-cpu")) {
+		d.p("**The machine was not quiet**: other processes used %s of its CPU while the rounds ran, sharing the two processors with the daemon and the clients, so wall times are noisier and slower than on a quiet machine. The clients alternate within each round, and ratios are taken within rounds, so they stay comparable.\n", f.Get("other-cpu"))
 	}
 	d.p("How it runs:\n")
 	d.p("- One private libvirtd (internal/lab's throwaway daemon, libvirt %s, its test driver) serves every client over its unix socket, and over TLS for S9. Its limits are raised so that the daemon's admission control is not what is measured:", f.Get("libvirt"))
@@ -71,18 +73,15 @@ func (d *doc) header(s Setup) {
 	}
 	d.p("- The test driver holds %s domains (%s made by the run, %s of them running, the driver's own `test`, and `bench-xml`, defined with 100 devices); a dir pool holds a raw volume of %s bytes for the stream scenarios. The test driver's ConnectGetAllDomainStats reports only the state group (two typed parameters per domain); S4 asks for all groups of the running domains.", f.Get("domains"), f.Get("defined"), f.Get("running"), f.Get("stream-bytes"))
 	d.p("- Clients: virtwire at this commit and go-libvirt %s (bench/cmd/goharness), and libvirt's C library through bench/c/harness.c (gcc, libvirt-dev). Each run of a client is a process of its own; every round runs each scenario once per client, in an order that rotates from round to round.", f.Get("go-libvirt"))
-	d.p("- Tables show the median over the rounds and, after ±, the largest distance of a round from it. Ratios divide virtwire's median by the other client's. Times are wall clock per call unless marked CPU (user+system time of the client process per call). B/op and allocs/op count every heap allocation of the Go process per call, the reader goroutine's included. MB/s is 10⁶ bytes per second.")
+	d.p("- Tables show the median over the rounds and, after ±, the largest distance of a round from it. Ratios are paired: virtwire's result divided by the other client's in the same round, the median over the rounds, so that load that comes and goes between rounds cancels out. Times are wall clock per call unless marked CPU (user+system time of the client process per call). B/op and allocs/op count every heap allocation of the Go process per call, the reader goroutine's included. MB/s is 10⁶ bytes per second.")
 	d.p("")
 }
 
-func busy(load, cores string) bool {
-	f := strings.Fields(load)
-	if len(f) == 0 {
-		return false
-	}
-	l, err1 := strconv.ParseFloat(f[0], 64)
-	n, err2 := strconv.ParseFloat(cores, 64)
-	return err1 == nil && err2 == nil && l > n/2
+// busy reports whether other processes used more than a tenth of the
+// machine during the rounds.
+func busy(otherCPU string) bool {
+	v, err := strconv.ParseFloat(strings.TrimSuffix(otherCPU, "%"), 64)
+	return err == nil && v > 10
 }
 
 func (d *doc) summary(checks []check) {

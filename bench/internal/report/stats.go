@@ -70,12 +70,19 @@ func (t table) get(m, c, unit string) (summary, bool) {
 	return summarize(vs), true
 }
 
-// ratio returns virtwire's median over other's.
+// ratio returns the median over the rounds of virtwire's value divided
+// by other's in the same round (the i-th result of each client), so that
+// load that comes and goes between rounds cancels out.
 func (t table) ratio(m, other, unit string) (float64, bool) {
-	a, ok1 := t.get(m, "virtwire", unit)
-	b, ok2 := t.get(m, other, unit)
-	if !ok1 || !ok2 || b.median == 0 {
+	a, b := t[m]["virtwire"][unit], t[m][other][unit]
+	var rs []float64
+	for i := range min(len(a), len(b)) {
+		if b[i] != 0 {
+			rs = append(rs, a[i]/b[i])
+		}
+	}
+	if len(rs) == 0 {
 		return 0, false
 	}
-	return a.median / b.median, true
+	return summarize(rs).median, true
 }
