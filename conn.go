@@ -256,12 +256,7 @@ func (c *Conn) readLoop() {
 		bp := packetPool.Get().(*[]byte)
 		pkt, err := protocol.ReadPacket(br, *bp)
 		if err != nil {
-			if c.closing.Load() {
-				err = ErrConnClosed
-			} else {
-				err = readError(err)
-			}
-			c.fail(err)
+			c.failIO(err)
 			return
 		}
 		*bp = pkt
@@ -496,13 +491,23 @@ func (c *Conn) write(h protocol.Header, pkt []byte, files []*os.File) error {
 	}
 	c.wmu.Unlock()
 	if err != nil {
-		c.fail(readError(err))
+		c.failIO(err)
 		return c.Err()
 	}
 	if c.log != nil {
 		c.logPacket("send", h, len(pkt))
 	}
 	return nil
+}
+
+// failIO ends the connection after a read or write error: the daemon went
+// away, or, once Close has begun, the connection is simply closing.
+func (c *Conn) failIO(err error) {
+	if c.closing.Load() {
+		c.fail(ErrConnClosed)
+		return
+	}
+	c.fail(readError(err))
 }
 
 // ownedReply is the body size from which a reply's strings point into its

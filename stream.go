@@ -568,7 +568,7 @@ func (c *Conn) writeRaw(h protocol.Header, body []byte) error {
 	_, err := bufs.WriteTo(c.nc)
 	c.wmu.Unlock()
 	if err != nil {
-		c.fail(readError(err))
+		c.failIO(err)
 		return c.Err()
 	}
 	if c.log != nil {
