@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# usage: scripts/lab-run.sh COMMAND [ARG...]
+# usage: scripts/lab-run.sh [--no-guest] COMMAND [ARG...]
 # Starts a lab (internal/lab) in a fresh folder under /tmp, runs COMMAND with
 # VIRTWIRE_LAB pointing at it and CI set (so a test that cannot reach the lab
 # fails instead of skipping), and always stops the lab and removes the folder,
 # whatever COMMAND does. Exits with COMMAND's status, or non-zero if the lab
 # could not be started or stopped. `make test` and `make demo` use it.
 # VIRTWIRE_LAB_CMD is exported too: the lab command, for `lab uri NAME` etc.
+# The lab has its guest tier (a QEMU guest in a network namespace, which boots
+# while COMMAND starts) unless --no-guest is given.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ $# -gt 0 ] || { echo "usage: $0 COMMAND [ARG...]" >&2; exit 2; }
+up_flags=()
+if [ "${1:-}" = --no-guest ]; then
+	up_flags=(-guest=false)
+	shift
+fi
+[ $# -gt 0 ] || { echo "usage: $0 [--no-guest] COMMAND [ARG...]" >&2; exit 2; }
 
 work=$(mktemp -d /tmp/virtwire-lab.XXXXXX)
 lab=$work/lab
@@ -29,7 +36,7 @@ trap 'exit 143' TERM
 # Built once, so that stopping uses the same code that started, whatever
 # the command does to the tree in between.
 ${GO:-go} build -o "$lab" ./internal/lab/cmd/lab
-"$lab" up -dir "$dir"
+"$lab" up "${up_flags[@]}" -dir "$dir"
 export VIRTWIRE_LAB=$dir/lab.json VIRTWIRE_LAB_CMD=$lab
 export CI=${CI:-true}
 "$@"
