@@ -94,6 +94,11 @@ func (g *Guest) URI() string {
 	return "qemu+unix:///system?socket=" + escapeParam(g.Socket)
 }
 
+// Ping checks that the guest daemon answers on its unix socket.
+func (g *Guest) Ping(ctx context.Context) error {
+	return probe(ctx, "unix", g.Socket)
+}
+
 // RunVirsh runs `virsh -c URI args...` as Lab.RunVirsh does.
 func (g *Guest) RunVirsh(ctx context.Context, args ...string) (string, error) {
 	return runVirsh(ctx, nil, g.URI(), args...)
@@ -123,7 +128,7 @@ func RequireGuest(tb testing.TB) *Guest {
 	}
 	if err == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		err = probe(ctx, "unix", l.Guest.Socket)
+		err = l.Guest.Ping(ctx)
 		cancel()
 		if err != nil {
 			err = fmt.Errorf("the guest daemon of the lab in %s does not answer: %w", l.Dir, err)

@@ -175,5 +175,11 @@ func status(ctx context.Context, dir string, w io.Writer) error {
 		return fmt.Errorf("main daemon: not answering: %w", err)
 	}
 	fmt.Fprintln(w, "main daemon: answering")
+	if l.Guest != nil {
+		if err := l.Guest.Ping(pctx); err != nil {
+			return fmt.Errorf("guest daemon: not answering: %w", err)
+		}
+		fmt.Fprintln(w, "guest daemon: answering")
+	}
 	return nil
 }
