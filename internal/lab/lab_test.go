@@ -410,6 +410,14 @@ func checkGuestTier(t *testing.T, l *Lab) []*proc {
 	if !strings.Contains(string(links), "vnet") {
 		t.Errorf("no guest tap device (vnetN) in namespace %s:\n%s", g.Netns, links)
 	}
+	// No way out: nothing in the namespace but loopback, the bridges and
+	// the guests' tap devices (no veth, no uplink).
+	for _, line := range strings.Split(strings.TrimSpace(string(links)), "\n") {
+		name, _, _ := strings.Cut(strings.Fields(line)[0], "@")
+		if name != "lo" && name != g.Networks[0].Bridge && name != g.Networks[1].Bridge && !strings.HasPrefix(name, "vnet") {
+			t.Errorf("namespace %s has link %s, which could lead out of it", g.Netns, name)
+		}
+	}
 	var st syscall.Stat_t
 	if err := syscall.Stat(nsPath, &st); err != nil {
 		t.Fatal(err)
