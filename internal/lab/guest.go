@@ -417,25 +417,32 @@ func (g *Guest) DomainXML(vm VM) string {
 		e(vm.ConsoleLog), GuestAgentChannel)
 }
 
+// LeaseMinutes is how long the guest networks' DHCP leases last. Short, so
+// that the addresses of removed guests and NICs come back soon; the guests
+// renew theirs after half of it.
+const LeaseMinutes = 10
+
 // NetworkXML returns the definition of n as the lab writes it: isolated (no
 // <forward>), its bridge without STP or forwarding delay, and DHCP over
-// DHCPStart-DHCPEnd. dnsmasq's ping before each offer is turned off: it
-// delays every first lease by 3 seconds and guards against hosts that are
-// not there.
+// DHCPStart-DHCPEnd with leases of LeaseMinutes. dnsmasq's ping before each
+// offer is turned off: it delays every first lease by 3 seconds and guards
+// against hosts that are not there.
 func (n GuestNetwork) NetworkXML() string {
 	return fmt.Sprintf(`<network xmlns:dnsmasq='http://libvirt.org/schemas/network/dnsmasq/1.0'>
   <name>%s</name>
   <bridge name='%s' stp='off' delay='0'/>
   <ip address='%s' prefix='%d'>
     <dhcp>
-      <range start='%s' end='%s'/>
+      <range start='%s' end='%s'>
+        <lease expiry='%d' unit='minutes'/>
+      </range>
     </dhcp>
   </ip>
   <dnsmasq:options>
     <dnsmasq:option value='no-ping'/>
   </dnsmasq:options>
 </network>
-`, n.Name, n.Bridge, n.Gateway, n.Subnet.Bits(), n.DHCPStart, n.DHCPEnd)
+`, n.Name, n.Bridge, n.Gateway, n.Subnet.Bits(), n.DHCPStart, n.DHCPEnd, LeaseMinutes)
 }
 
 // newVM names a guest on network: name prefix plus a random suffix (domain

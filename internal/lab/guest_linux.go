@@ -29,7 +29,8 @@ const netnsDir = "/run/netns"
 
 // guestNetworks are the guest tier's two networks. They live in the tier's
 // own namespace, so their names, bridges and subnets cannot clash with
-// anything outside it.
+// anything outside it. Every throwaway guest and hot-plugged NIC takes an
+// address until its lease expires, hence the whole subnet.
 func guestNetworks() []GuestNetwork {
 	n := func(i int) GuestNetwork {
 		b := byte(i)
@@ -38,8 +39,8 @@ func guestNetworks() []GuestNetwork {
 			Bridge:    "vwbr" + strconv.Itoa(i),
 			Subnet:    netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 166, b, 0}), 24),
 			Gateway:   netip.AddrFrom4([4]byte{10, 166, b, 1}),
-			DHCPStart: netip.AddrFrom4([4]byte{10, 166, b, 100}),
-			DHCPEnd:   netip.AddrFrom4([4]byte{10, 166, b, 199}),
+			DHCPStart: netip.AddrFrom4([4]byte{10, 166, b, 2}),
+			DHCPEnd:   netip.AddrFrom4([4]byte{10, 166, b, 254}),
 		}
 	}
 	return []GuestNetwork{n(1), n(2)}

@@ -73,7 +73,7 @@ func TestGuestDefinitions(t *testing.T) {
 	g := &Guest{
 		Dir:      "/l/guest",
 		Socket:   "/l/guest/sock/libvirt-sock",
-		Networks: []GuestNetwork{{Name: "vwnet1", Bridge: "vwbr1", Subnet: netip.MustParsePrefix("10.166.1.0/24"), Gateway: netip.MustParseAddr("10.166.1.1"), DHCPStart: netip.MustParseAddr("10.166.1.100"), DHCPEnd: netip.MustParseAddr("10.166.1.199")}},
+		Networks: []GuestNetwork{{Name: "vwnet1", Bridge: "vwbr1", Subnet: netip.MustParsePrefix("10.166.1.0/24"), Gateway: netip.MustParseAddr("10.166.1.1"), DHCPStart: netip.MustParseAddr("10.166.1.2"), DHCPEnd: netip.MustParseAddr("10.166.1.254")}},
 		Image:    GuestImage{Kernel: "/c/vmlinuz", Initrd: "/c/initrd&.gz"},
 	}
 	if got, want := g.URI(), "qemu+unix:///system?socket=/l/guest/sock/libvirt-sock"; got != want {
@@ -158,6 +158,10 @@ func TestGuestDefinitions(t *testing.T) {
 			Range   struct {
 				Start string `xml:"start,attr"`
 				End   string `xml:"end,attr"`
+				Lease struct {
+					Expiry string `xml:"expiry,attr"`
+					Unit   string `xml:"unit,attr"`
+				} `xml:"lease"`
 			} `xml:"dhcp>range"`
 		} `xml:"ip"`
 		Options []struct {
@@ -170,8 +174,9 @@ func TestGuestDefinitions(t *testing.T) {
 	if net.Forward != nil {
 		t.Error("network has a <forward>: it must be isolated")
 	}
-	got := []string{net.Name, net.Bridge.Name, net.IP.Address, net.IP.Prefix, net.IP.Range.Start, net.IP.Range.End}
-	if diff := cmp.Diff([]string{"vwnet1", "vwbr1", "10.166.1.1", "24", "10.166.1.100", "10.166.1.199"}, got); diff != "" {
+	got := []string{net.Name, net.Bridge.Name, net.IP.Address, net.IP.Prefix, net.IP.Range.Start, net.IP.Range.End,
+		net.IP.Range.Lease.Expiry + " " + net.IP.Range.Lease.Unit}
+	if diff := cmp.Diff([]string{"vwnet1", "vwbr1", "10.166.1.1", "24", "10.166.1.2", "10.166.1.254", "10 minutes"}, got); diff != "" {
 		t.Errorf("network (-want +got):\n%s", diff)
 	}
 	if len(net.Options) != 1 || net.Options[0].Value != "no-ping" {
