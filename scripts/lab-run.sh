@@ -20,10 +20,26 @@ fi
 work=$(mktemp -d /tmp/virtwire-lab.XXXXXX)
 lab=$work/lab
 dir=$work/l
+# What /run/netns looked like before: Down must leave it so (ip makes the
+# folder and its self bind mount at the first `ip netns add`).
+had_netns_dir=0 had_netns_mount=0
+[ ! -d /run/netns ] || had_netns_dir=1
+! mountpoint -q /run/netns 2>/dev/null || had_netns_mount=1
 down() {
-	local rc=$?
+	local rc=$? ns=
+	[ ! -f "$dir/guest/netns" ] || ns=$(cat "$dir/guest/netns")
 	if [ -x "$lab" ] && ! "$lab" down -dir "$dir"; then
 		echo "lab-run: stopping the lab in $dir failed" >&2
+		[ $rc -ne 0 ] || rc=1
+	fi
+	local left=()
+	[ -z "$ns" ] || [ ! -e "/run/netns/$ns" ] || left+=("network namespace $ns")
+	if [ -d /run/netns ] && [ -z "$(ls -A /run/netns)" ]; then
+		[ $had_netns_mount -eq 1 ] || ! mountpoint -q /run/netns || left+=("the /run/netns mount")
+		[ $had_netns_dir -eq 1 ] || left+=("the /run/netns folder")
+	fi
+	if [ ${#left[@]} -gt 0 ]; then
+		printf 'lab-run: the lab left behind: %s\n' "${left[@]}" >&2
 		[ $rc -ne 0 ] || rc=1
 	fi
 	rm -rf "$work"

@@ -202,6 +202,7 @@ func TestThrowawayDaemon(t *testing.T) {
 // TestUpDown runs a whole second lab, guest tier included, next to the
 // shared one and checks that Down leaves nothing behind.
 func TestUpDown(t *testing.T) {
+	t.Parallel()    // its guest boots while the guest tests wait for theirs
 	RequireGuest(t) // the guest tier's requirements too
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
