@@ -69,6 +69,7 @@ func BuildGuestImage(ctx context.Context, cacheDir string) (*GuestImage, error) 
 	key := guestKey(pkgs)
 	entry := filepath.Join(cacheDir, "guest-"+key)
 	if img, err := loadGuestImage(entry); err == nil {
+		pruneGuestCache(cacheDir, entry)
 		return img, nil
 	}
 	if err := os.MkdirAll(cacheDir, 0o755); err != nil {
@@ -112,7 +113,43 @@ func BuildGuestImage(ctx context.Context, cacheDir string) (*GuestImage, error) 
 	if err := os.Rename(out, entry); err != nil {
 		return nil, fmt.Errorf("lab: guest cache: %w", err)
 	}
+	pruneGuestCache(cacheDir, entry)
 	return img, nil
+}
+
+// guestCacheMaxAge is how long a cache entry is kept after its last use.
+const guestCacheMaxAge = 30 * 24 * time.Hour
+
+// pruneGuestCache marks entry as used now and removes the images and
+// remembered apt answers not used for guestCacheMaxAge (a kernel update
+// makes a new image; the old one would stay forever). Failures only leave
+// files behind.
+func pruneGuestCache(cacheDir, entry string) {
+	now := time.Now()
+	_ = os.Chtimes(filepath.Join(entry, manifestFile), now, now)
+	old := func(path string) bool {
+		fi, err := os.Stat(path)
+		return err == nil && now.Sub(fi.ModTime()) > guestCacheMaxAge
+	}
+	images, _ := filepath.Glob(filepath.Join(cacheDir, "guest-*"))
+	for _, dir := range images {
+		if dir != entry && old(filepath.Join(dir, manifestFile)) {
+			_ = os.RemoveAll(dir)
+		}
+	}
+	answers, _ := filepath.Glob(filepath.Join(cacheDir, "resolved", "*.json"))
+	for _, f := range answers {
+		if old(f) {
+			_ = os.Remove(f)
+		}
+	}
+	// What a build killed half-way left; a running build's folder is young.
+	builds, _ := filepath.Glob(filepath.Join(cacheDir, ".build-*"))
+	for _, dir := range builds {
+		if fi, err := os.Stat(dir); err == nil && now.Sub(fi.ModTime()) > 24*time.Hour {
+			_ = os.RemoveAll(dir)
+		}
+	}
 }
 
 func loadGuestImage(entry string) (*GuestImage, error) {
@@ -193,6 +230,8 @@ func resolveGuestPackagesCached(ctx context.Context, cacheDir string) ([]debPack
 				pkgs = append(pkgs, debPackage{name: n, version: v})
 			}
 			if pkgs != nil {
+				now := time.Now()
+				_ = os.Chtimes(file, now, now) // used: see pruneGuestCache
 				return pkgs, nil
 			}
 		}
