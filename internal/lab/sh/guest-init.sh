@@ -57,17 +57,23 @@ agent() {
 }
 
 # /run/dhcp/IFACE.IFINDEX holds the PID of IFACE's udhcpc. The ifindex tells
-# a NIC hot-plugged under an old name from the one that had it before.
+# a NIC hot-plugged under an old name from the one that had it before. A
+# udhcpc that died is started again.
 dhcp() {
 	for f in /run/dhcp/*; do
 		[ -e "$f" ] || continue
 		n=${f##*/}
 		i=${n##*.}
 		n=${n%.*}
-		now=
+		now= pid=
 		read -r now 2>/dev/null <"/sys/class/net/$n/ifindex"
-		[ "$now" != "$i" ] || continue
-		read -r pid <"$f" && kill "$pid" 2>/dev/null
+		read -r pid <"$f"
+		if [ "$now" = "$i" ]; then
+			# Still there: restart its udhcpc below if it died.
+			kill -0 "$pid" 2>/dev/null || rm -f "$f"
+			continue
+		fi
+		kill "$pid" 2>/dev/null
 		rm -f "$f"
 		say "$n removed $(uptime_s)"
 	done
