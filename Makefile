@@ -20,9 +20,10 @@ LAB := $(GO) run ./internal/lab/cmd/lab
 test: deps
 	@scripts/lab-run.sh $(MAKE) --no-print-directory check unit fuzz-short
 
-## demo: the lab, its endpoints, and examples/quickstart on the test driver over unix.
+## demo: the lab, its endpoints, and examples/quickstart on the test driver over unix
+## (without the guest tier, which only the tests need).
 demo: deps
-	@scripts/lab-run.sh scripts/lab-demo.sh
+	@scripts/lab-run.sh --no-guest scripts/lab-demo.sh
 
 ## deps: install what the lab needs from Debian's packages (root; quiet when
 ## nothing is missing).
