@@ -116,6 +116,18 @@ func putPacket(p *[]byte) {
 // WithDialTimeout does, so that a daemon that never answers cannot hang Dial.
 const defaultHandshakeTimeout = 30 * time.Second
 
+// handshakeContext bounds connecting and the handshake: by WithDialTimeout,
+// else by the context's own deadline, else by defaultHandshakeTimeout.
+func handshakeContext(ctx context.Context, o options) (context.Context, context.CancelFunc) {
+	if o.dialTimeout > 0 {
+		return context.WithTimeout(ctx, o.dialTimeout)
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		return context.WithTimeout(ctx, defaultHandshakeTimeout)
+	}
+	return ctx, func() {}
+}
+
 // NewConn runs libvirt's handshake on nc, a connection the caller made to a
 // daemon (or to anything that relays to one), and returns a Conn that owns
 // nc. The handshake lists the daemon's authentication types, authenticates
@@ -152,15 +164,8 @@ func newConn(ctx context.Context, nc net.Conn, o options, auth authenticator) (*
 	c.lastRecv.Store(time.Now().UnixNano())
 	go c.readLoop()
 
-	if o.dialTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.dialTimeout)
-		defer cancel()
-	} else if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, defaultHandshakeTimeout)
-		defer cancel()
-	}
+	ctx, cancel := handshakeContext(ctx, o)
+	defer cancel()
 	if err := c.handshake(ctx, auth); err != nil {
 		c.shutdown(fmt.Errorf("%w: handshake failed", ErrConnClosed))
 		return nil, err
