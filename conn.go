@@ -55,6 +55,7 @@ type Conn struct {
 	aux        sync.WaitGroup // short-lived goroutines: pong writes, keepalive pings
 
 	lastRecv atomic.Int64 // unix nanoseconds of the last packet received
+	pings    atomic.Int32 // PINGs received and not yet answered
 	closing  atomic.Bool  // Close has begun: the daemon's EOF is expected
 	// typedParamString caches the daemon's answer for string typed
 	// parameters: 0 not asked yet, 1 supported, 2 not.
@@ -310,11 +311,10 @@ func (c *Conn) dispatch(h protocol.Header, bp *[]byte, off int, files []*os.File
 		}
 		switch keepalive.Procedure(h.Procedure) {
 		case keepalive.ProcPing:
-			c.aux.Add(1)
-			go func() {
-				defer c.aux.Done()
-				c.sendKeepalive(keepalive.ProcPong)
-			}()
+			if c.pings.Add(1) == 1 {
+				c.aux.Add(1)
+				go c.answerPings()
+			}
 		case keepalive.ProcPong:
 		default:
 			return fmt.Errorf("%w: unknown keepalive procedure %d", ErrProtocol, h.Procedure)
@@ -546,6 +546,20 @@ func (c *Conn) finish(r reply, ret protocol.Value) error {
 		return newError(&we)
 	default:
 		return fmt.Errorf("%w: %s: reply with status %v", ErrProtocol, procName(r.h.Program, r.h.Procedure), r.h.Status)
+	}
+}
+
+// answerPings sends PONGs until every PING received has had one sent after
+// it. One goroutine does it all, so that a daemon flooding PINGs while it
+// reads nothing cannot pile up goroutines waiting to write.
+func (c *Conn) answerPings() {
+	defer c.aux.Done()
+	for {
+		n := c.pings.Load()
+		c.sendKeepalive(keepalive.ProcPong)
+		if c.pings.Add(-n) == 0 {
+			return
+		}
 	}
 }
 
