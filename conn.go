@@ -252,6 +252,9 @@ func (c *Conn) fail(err error) {
 func (c *Conn) readLoop() {
 	defer close(c.readerDone)
 	src, fr := fdSource(c.nc)
+	if fr != nil {
+		defer fr.discard()
+	}
 	br := bufio.NewReaderSize(src, 64<<10)
 	for {
 		bp := packetPool.Get().(*[]byte)
