@@ -582,9 +582,11 @@ func (c *Conn) writeRaw(h protocol.Header, body []byte) error {
 	binary.BigEndian.PutUint32(hdr[20:], h.Serial)
 	binary.BigEndian.PutUint32(hdr[24:], uint32(h.Status))
 	bufs := net.Buffers{hdr[:], body}
-	c.wmu.Lock()
+	if err := c.lockWrite(context.Background()); err != nil {
+		return err
+	}
 	_, err := bufs.WriteTo(c.nc)
-	c.wmu.Unlock()
+	c.unlockWrite()
 	if err != nil {
 		c.failIO(err)
 		return c.Err()
