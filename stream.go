@@ -106,16 +106,13 @@ func (c *Conn) callStream(ctx context.Context, prog, vers uint32, proc int32, di
 		confirm:  make(chan error, 1),
 	}
 	h := protocol.Header{Program: prog, Version: vers, Procedure: proc, Type: protocol.Call}
-	serial, err := c.roundTrip(ctx, h, args, ret, &callExtras{register: func(serial uint32) {
+	_, err := c.roundTrip(ctx, h, args, ret, &callExtras{register: func(serial uint32) {
 		s.serial = serial
 		c.streams[serial] = s
 	}})
 	if err != nil {
-		c.mu.Lock()
-		if c.streams[serial] == s {
-			delete(c.streams, serial)
-		}
-		c.mu.Unlock()
+		// release forgets the stream and remembers its serial, so that what
+		// the daemon sends for it after a call given up on is dropped.
 		s.release()
 		return nil, err
 	}
