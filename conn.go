@@ -296,8 +296,12 @@ func readError(err error) error {
 	switch {
 	case errors.Is(err, protocol.ErrTooLarge), errors.Is(err, protocol.ErrTooSmall):
 		return fmt.Errorf("%w: %w", ErrProtocol, err)
-	case errors.Is(err, io.EOF):
+	case err == io.EOF:
 		return fmt.Errorf("%w: the daemon closed the connection", ErrDisconnected)
+	case errors.Is(err, io.EOF):
+		// An EOF that says more, such as the ssh program's exit status and
+		// stderr ("Host key verification failed."): keep what it says.
+		return fmt.Errorf("%w: %w", ErrDisconnected, err)
 	case errors.Is(err, net.ErrClosed):
 		return fmt.Errorf("%w: %w", ErrConnClosed, err)
 	}
