@@ -866,3 +866,34 @@ func FuzzHostileServer(f *testing.F) {
 		}
 	})
 }
+
+// explainingConn ends with an error that wraps io.EOF and says why, as the
+// transport's command connections do (the ssh program's stderr).
+type explainingConn struct{ net.Conn }
+
+var errHelperExited = errors.New("helper exited with status 255: Host key verification failed")
+
+func (c explainingConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if err == io.EOF {
+		err = fmt.Errorf("%w (%w)", io.EOF, errHelperExited)
+	}
+	return n, err
+}
+
+// A hangup whose EOF explains itself keeps the explanation.
+func TestHangupKeepsItsReason(t *testing.T) {
+	noLeaks(t)
+	srv := hostileServer(func(c *fakeserver.Conn, req *fakeserver.Request) { c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c, err := virtwire.NewConn(ctx, explainingConn{srv.Pipe(t)}, virtwire.WithoutKeepAlive())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.ConnectGetHostname(ctx)
+	if !errors.Is(err, virtwire.ErrDisconnected) || !errors.Is(err, errHelperExited) {
+		t.Fatalf("err = %v, want ErrDisconnected and the reason the transport gave", err)
+	}
+}
