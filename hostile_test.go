@@ -897,3 +897,117 @@ func TestHangupKeepsItsReason(t *testing.T) {
 		t.Fatalf("err = %v, want ErrDisconnected and the reason the transport gave", err)
 	}
 }
+
+// saslScript is what FuzzSASLServer's daemon answers: the mechanism list,
+// then one reply per AUTH_SASL_START or AUTH_SASL_STEP.
+type saslScript struct {
+	mechs    string
+	replies  [][]byte
+	complete uint8 // bit i: reply i says the exchange is complete
+}
+
+func chars(b []byte) []int8 {
+	out := make([]int8, len(b))
+	for i, c := range b {
+		out[i] = int8(c)
+	}
+	return out
+}
+
+// FuzzSASLServer plays a daemon that requires SASL and answers the
+// client's SASL messages with arbitrary mechanism lists and data: Dial
+// returns within its context, without a panic, and no error repeats the
+// password.
+func FuzzSASLServer(f *testing.F) {
+	f.Add("SCRAM-SHA-256", []byte("r=fyko+d2lbbFgONRv9qkxdawL3rfcNHYJY1ZVvWVs7j,s=QSXCR+Q6sek8bf92,i=4096"), []byte("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="), uint8(2))
+	f.Add("SCRAM-SHA-1 SCRAM-SHA-512", []byte("e=unknown-user"), []byte(nil), uint8(0))
+	f.Add("PLAIN", []byte(nil), []byte(nil), uint8(1))
+	f.Add("DIGEST-MD5 GSSAPI", []byte("realm=x"), []byte(nil), uint8(0))
+	f.Add("", []byte(nil), []byte(nil), uint8(0))
+	var mu sync.Mutex
+	var script saslScript
+	var step int
+	srv := libVersionServer(func(c *fakeserver.Conn, req *fakeserver.Request) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		reply := func() {
+			var data []byte
+			if step < len(script.replies) {
+				data = script.replies[step]
+			}
+			complete := int32(script.complete >> step & 1)
+			step++
+			ret := remote.AuthSASLStartRet{Complete: complete, Data: chars(data)}
+			if data == nil {
+				ret.Nil = 1
+			}
+			_ = c.Reply(req, &ret)
+		}
+		switch remote.Procedure(req.Header.Procedure) {
+		case remote.ProcAuthSASLInit:
+			_ = c.Reply(req, &remote.AuthSASLInitRet{Mechlist: script.mechs})
+		case remote.ProcAuthSASLStart, remote.ProcAuthSASLStep:
+			if step >= 8 {
+				_ = c.ReplyError(req, int32(virtwire.ErrAuthFailed), "authentication failed")
+				return true
+			}
+			reply()
+		default:
+			return false
+		}
+		return true
+	})
+	srv.AuthTypes = []remote.AuthType{remote.AuthSASL}
+	// Not ListenUnix: it registers a cleanup per connection, which a fuzz
+	// target may not do on f.
+	dir, err := os.MkdirTemp("", "fuzz-sasl")
+	if err != nil {
+		f.Fatal(err)
+	}
+	l, err := net.Listen("unix", dir+"/sock")
+	if err != nil {
+		f.Fatal(err)
+	}
+	var served sync.WaitGroup
+	served.Add(1)
+	go func() {
+		defer served.Done()
+		for {
+			nc, err := l.Accept()
+			if err != nil {
+				return
+			}
+			served.Add(1)
+			go func() {
+				defer served.Done()
+				_ = srv.Serve(nc)
+			}()
+		}
+	}()
+	f.Cleanup(func() {
+		l.Close()
+		served.Wait()
+		os.RemoveAll(dir)
+	})
+	uri := "test+unix:///default?socket=" + dir + "/sock"
+	const password = "fuzz-pa55word"
+	f.Fuzz(func(t *testing.T, mechs string, first, second []byte, complete uint8) {
+		mu.Lock()
+		script, step = saslScript{mechs: mechs, replies: [][]byte{first, second}, complete: complete}, 0
+		mu.Unlock()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		start := time.Now()
+		c, err := virtwire.Dial(ctx, uri, virtwire.WithSASL("agent", password))
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("Dial took %v", d)
+		}
+		if err == nil {
+			c.Close()
+			return
+		}
+		if strings.Contains(err.Error(), password) {
+			t.Fatalf("the error shows the password: %v", err)
+		}
+	})
+}
