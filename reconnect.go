@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -57,10 +58,7 @@ func (b Backoff) Delay(failures int) time.Duration {
 	if failures <= 0 {
 		return 0
 	}
-	d := float64(b.Initial)
-	for i := 1; i < failures && d < float64(b.Max); i++ {
-		d *= b.Multiplier
-	}
+	d := float64(b.Initial) * math.Pow(b.Multiplier, float64(failures-1)) // +Inf when huge
 	return time.Duration(min(d, float64(b.Max)))
 }
 

@@ -27,6 +27,10 @@ func TestBackoffDelay(t *testing.T) {
 	if got := b.Delay(1 << 30); got != time.Second {
 		t.Errorf("Delay(huge) = %v", got)
 	}
+	flat := virtwire.Backoff{Initial: time.Second, Max: time.Minute, Multiplier: 1}
+	if got := flat.Delay(1 << 62); got != time.Second {
+		t.Errorf("Delay with Multiplier 1 = %v", got)
+	}
 	var zero virtwire.Backoff
 	if zero.Delay(1) != virtwire.DefaultBackoff.Initial || zero.Delay(100) != virtwire.DefaultBackoff.Max {
 		t.Errorf("the zero Backoff does not take DefaultBackoff's values: %v %v", zero.Delay(1), zero.Delay(100))
