@@ -33,7 +33,7 @@ func faultConn(t *testing.T, d *lab.Daemon, opts ...virtwire.Option) (*virtwire.
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
-	pool, err := c.StoragePoolCreateXML(ctx, fmt.Sprintf("<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>", uniqueName("fault"), dir), 0)
+	pool, err := c.StoragePoolCreateXML(ctx, fmt.Sprintf("<pool type='dir'><name>%s</name><target><path>%s</path></target></pool>", uniqueName(t), dir), 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -456,7 +456,7 @@ func TestReconnectThrowawayDaemon(t *testing.T) {
 	defer sub.Close()
 	define := func(c *virtwire.Conn) string {
 		t.Helper()
-		name := uniqueName("rc")
+		name := uniqueName(t)
 		if _, err := c.DomainDefineXML(ctx, testDomainXML(name)); err != nil {
 			t.Fatal(err)
 		}
