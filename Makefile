@@ -77,7 +77,7 @@ fuzz:
 	FUZZTIME=$(LONGFUZZTIME) FUZZ_KEEP=1 scripts/fuzz.sh
 
 ## soak: 200,000 calls from 32 goroutines with events and a stream open, against a
-## lab of its own; reports heap, goroutines and errors at start and end, and fails
+## lab of its own (no guest tier); reports heap, goroutines and errors at start and end, and fails
 ## on any error or growth beyond noise. SOAKFLAGS passes flags (-calls, -goroutines...).
 soak: deps
-	@scripts/lab-run.sh $(GO) run ./internal/soak $(SOAKFLAGS)
+	@scripts/lab-run.sh --no-guest $(GO) run ./internal/soak $(SOAKFLAGS)
