@@ -39,7 +39,7 @@ type Conn struct {
 	log  *slog.Logger
 	uri  *transport.URI // the URI given to Dial; nil for NewConn
 
-	wmu sync.Mutex // serializes writes to nc
+	wlock chan struct{} // holds a token while a packet is written: serializes writes to nc
 
 	mu        sync.Mutex
 	serial    uint32
@@ -55,6 +55,7 @@ type Conn struct {
 	aux        sync.WaitGroup // short-lived goroutines: pong writes, keepalive pings
 
 	lastRecv atomic.Int64 // unix nanoseconds of the last packet received
+	pings    atomic.Int32 // PINGs received and not yet answered
 	closing  atomic.Bool  // Close has begun: the daemon's EOF is expected
 	// typedParamString caches the daemon's answer for string typed
 	// parameters: 0 not asked yet, 1 supported, 2 not.
@@ -160,6 +161,7 @@ func newConn(ctx context.Context, nc net.Conn, o options, auth authenticator) (*
 		closedStreams: make(map[uint32]struct{}),
 		done:          make(chan struct{}),
 		readerDone:    make(chan struct{}),
+		wlock:         make(chan struct{}, 1),
 	}
 	c.lastRecv.Store(time.Now().UnixNano())
 	go c.readLoop()
@@ -256,6 +258,9 @@ func (c *Conn) fail(err error) {
 func (c *Conn) readLoop() {
 	defer close(c.readerDone)
 	src, fr := fdSource(c.nc)
+	if fr != nil {
+		defer fr.discard()
+	}
 	br := bufio.NewReaderSize(src, 64<<10)
 	for {
 		bp := packetPool.Get().(*[]byte)
@@ -296,8 +301,12 @@ func readError(err error) error {
 	switch {
 	case errors.Is(err, protocol.ErrTooLarge), errors.Is(err, protocol.ErrTooSmall):
 		return fmt.Errorf("%w: %w", ErrProtocol, err)
-	case errors.Is(err, io.EOF):
+	case err == io.EOF:
 		return fmt.Errorf("%w: the daemon closed the connection", ErrDisconnected)
+	case errors.Is(err, io.EOF):
+		// An EOF that says more, such as the ssh program's exit status and
+		// stderr ("Host key verification failed."): keep what it says.
+		return fmt.Errorf("%w: %w", ErrDisconnected, err)
 	case errors.Is(err, net.ErrClosed):
 		return fmt.Errorf("%w: %w", ErrConnClosed, err)
 	}
@@ -315,11 +324,10 @@ func (c *Conn) dispatch(h protocol.Header, bp *[]byte, off int, files []*os.File
 		}
 		switch keepalive.Procedure(h.Procedure) {
 		case keepalive.ProcPing:
-			c.aux.Add(1)
-			go func() {
-				defer c.aux.Done()
-				c.sendKeepalive(keepalive.ProcPong)
-			}()
+			if c.pings.Add(1) == 1 {
+				c.aux.Add(1)
+				go c.answerPings()
+			}
 		case keepalive.ProcPong:
 		default:
 			return fmt.Errorf("%w: unknown keepalive procedure %d", ErrProtocol, h.Procedure)
@@ -422,10 +430,14 @@ func (c *Conn) roundTrip(ctx context.Context, h protocol.Header, args, ret proto
 	if x != nil {
 		files = x.sendFiles
 	}
-	if err := c.sendFiles(h, args, files); err != nil {
-		c.mu.Lock()
-		delete(c.pending, h.Serial)
-		c.mu.Unlock()
+	if mayArrive, err := c.sendFiles(ctx, h, args, files); err != nil {
+		if mayArrive {
+			c.abandon(h.Serial, cl)
+		} else {
+			c.mu.Lock()
+			delete(c.pending, h.Serial)
+			c.mu.Unlock()
+		}
 		return h.Serial, err
 	}
 
@@ -439,40 +451,43 @@ func (c *Conn) roundTrip(ctx context.Context, h protocol.Header, args, ret proto
 		}
 		return h.Serial, c.finish(r, ret)
 	case <-ctx.Done():
-		c.mu.Lock()
-		_, waiting := c.pending[h.Serial]
-		if waiting {
-			delete(c.pending, h.Serial)
-			c.abandoned[h.Serial] = struct{}{}
-		}
-		c.mu.Unlock()
-		if !waiting {
-			// The reader took the reply just now; it is in the channel.
-			r := <-cl.reply
-			putPacket(r.pkt)
-			closeFiles(r.files)
-		}
-		callPool.Put(cl)
+		c.abandon(h.Serial, cl)
 		return h.Serial, fmt.Errorf("virtwire: %s: %w", procName(h.Program, h.Procedure), ctx.Err())
 	case <-c.done:
 		return h.Serial, c.Err()
 	}
 }
 
+// abandon stops waiting for the reply to serial, whose caller gave up; the
+// reply, if it comes, is dropped.
+func (c *Conn) abandon(serial uint32, cl *call) {
+	c.mu.Lock()
+	_, waiting := c.pending[serial]
+	if waiting {
+		delete(c.pending, serial)
+		c.abandoned[serial] = struct{}{}
+	}
+	c.mu.Unlock()
+	if !waiting {
+		// The reader took the reply just now; it is in the channel.
+		r := <-cl.reply
+		putPacket(r.pkt)
+		closeFiles(r.files)
+	}
+	callPool.Put(cl)
+}
+
 // send encodes and writes one packet.
 func (c *Conn) send(h protocol.Header, body protocol.Value) error {
-	return c.sendFiles(h, body, nil)
+	_, err := c.sendFiles(context.Background(), h, body, nil)
+	return err
 }
 
 // sendFiles encodes and writes one packet, followed by file descriptors
 // when files is not empty (the header's type must then be CallWithFDs).
-func (c *Conn) sendFiles(h protocol.Header, body protocol.Value, files []*os.File) error {
+// See write for ctx and mayArrive.
+func (c *Conn) sendFiles(ctx context.Context, h protocol.Header, body protocol.Value, files []*os.File) (mayArrive bool, err error) {
 	e := encPool.Get().(*protocol.Encoder)
-	defer func() {
-		if cap(e.Bytes()) <= maxPooled {
-			encPool.Put(e)
-		}
-	}()
 	e.Reset()
 	e.StartPacket(h)
 	if h.Type == protocol.CallWithFDs {
@@ -483,18 +498,82 @@ func (c *Conn) sendFiles(h protocol.Header, body protocol.Value, files []*os.Fil
 	}
 	pkt, err := e.FinishPacket()
 	if err != nil {
-		return fmt.Errorf("virtwire: %s: %w", procName(h.Program, h.Procedure), err)
+		putEncoder(e)
+		return false, fmt.Errorf("virtwire: %s: %w", procName(h.Program, h.Procedure), err)
 	}
-	return c.write(h, pkt, files)
+	return c.write(ctx, h, pkt, files, e)
 }
 
-func (c *Conn) write(h protocol.Header, pkt []byte, files []*os.File) error {
-	c.wmu.Lock()
+func putEncoder(e *protocol.Encoder) {
+	if cap(e.Bytes()) <= maxPooled {
+		encPool.Put(e)
+	}
+}
+
+// lockWrite waits for the turn to write, as long as ctx allows and the
+// connection lives.
+func (c *Conn) lockWrite(ctx context.Context) error {
+	select {
+	case c.wlock <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case c.wlock <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.done:
+		return c.Err()
+	}
+}
+
+func (c *Conn) unlockWrite() { <-c.wlock }
+
+// write writes pkt (held by e), and then files, and returns e to its pool
+// when pkt is no longer needed. A daemon that reads nothing (frozen, or hostile) can
+// block a write for as long as it likes, so write waits for its turn and
+// for the write itself only while ctx lasts: when ctx ends first, the write
+// goes on without the caller (half a packet would break the connection),
+// and mayArrive tells the caller that the daemon may still get it. Files
+// belong to the caller, so a write that passes some waits for the end.
+func (c *Conn) write(ctx context.Context, h protocol.Header, pkt []byte, files []*os.File, e *protocol.Encoder) (mayArrive bool, err error) {
+	if err := c.lockWrite(ctx); err != nil {
+		putEncoder(e)
+		if errors.Is(err, ctx.Err()) {
+			err = fmt.Errorf("virtwire: %s: %w", procName(h.Program, h.Procedure), err)
+		}
+		return false, err
+	}
+	if ctx.Done() == nil || len(files) > 0 {
+		err := c.writeLocked(h, pkt, files)
+		putEncoder(e)
+		return false, err
+	}
+	result := make(chan error, 1)
+	c.aux.Add(1)
+	go func() {
+		defer c.aux.Done()
+		err := c.writeLocked(h, pkt, nil)
+		putEncoder(e)
+		result <- err
+	}()
+	select {
+	case err := <-result:
+		return false, err
+	case <-ctx.Done():
+		return true, fmt.Errorf("virtwire: %s: %w", procName(h.Program, h.Procedure), ctx.Err())
+	}
+}
+
+// writeLocked writes one packet and its files while holding the write
+// turn, which it gives back.
+func (c *Conn) writeLocked(h protocol.Header, pkt []byte, files []*os.File) error {
 	_, err := c.nc.Write(pkt)
 	if err == nil && len(files) > 0 {
 		err = sendFDs(c.nc, files)
 	}
-	c.wmu.Unlock()
+	c.unlockWrite()
 	if err != nil {
 		c.failIO(err)
 		return c.Err()
@@ -551,6 +630,20 @@ func (c *Conn) finish(r reply, ret protocol.Value) error {
 		return newError(&we)
 	default:
 		return fmt.Errorf("%w: %s: reply with status %v", ErrProtocol, procName(r.h.Program, r.h.Procedure), r.h.Status)
+	}
+}
+
+// answerPings sends PONGs until every PING received has had one sent after
+// it. One goroutine does it all, so that a daemon flooding PINGs while it
+// reads nothing cannot pile up goroutines waiting to write.
+func (c *Conn) answerPings() {
+	defer c.aux.Done()
+	for {
+		n := c.pings.Load()
+		c.sendKeepalive(keepalive.ProcPong)
+		if c.pings.Add(-n) == 0 {
+			return
+		}
 	}
 }
 

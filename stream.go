@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"sync"
 	"time"
@@ -18,13 +19,13 @@ import (
 // daemon sends and accepts packets of up to VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX.
 const maxStreamChunk = protocol.LegacyMaxPayload
 
-// DefaultStreamBuffer is how many bytes of incoming data a Stream holds for
-// a reader that has not read them yet.
+// DefaultStreamBuffer is how many bytes of memory the incoming data of a
+// Stream may take while its reader has not read it yet.
 const DefaultStreamBuffer = 4 << 20
 
-// WithStreamBuffer sets how much received data each Stream may hold before
-// the connection stops reading from the daemon (DefaultStreamBuffer when not
-// set). See Stream for why.
+// WithStreamBuffer sets how much memory the received data of each Stream
+// may take (packet buffers included) before the connection stops reading
+// from the daemon (DefaultStreamBuffer when not set). See Stream for why.
 func WithStreamBuffer(bytes int) Option { return func(o *options) { o.streamBuffer = bytes } }
 
 // ErrStreamAborted is the error of a Stream after Abort, or after its
@@ -64,7 +65,7 @@ type Stream struct {
 	mu       sync.Mutex
 	queue    []streamChunk // data and holes received, not yet read
 	head     int           // bytes of queue[0] already read
-	queued   int           // bytes of data in queue
+	queued   int           // bytes of memory the queue holds: its packet buffers
 	eof      bool          // the daemon finished sending
 	err      error         // the stream failed or was aborted
 	closing  bool          // Close or Abort sent its packet; waiting for the daemon
@@ -105,16 +106,13 @@ func (c *Conn) callStream(ctx context.Context, prog, vers uint32, proc int32, di
 		confirm:  make(chan error, 1),
 	}
 	h := protocol.Header{Program: prog, Version: vers, Procedure: proc, Type: protocol.Call}
-	serial, err := c.roundTrip(ctx, h, args, ret, &callExtras{register: func(serial uint32) {
+	_, err := c.roundTrip(ctx, h, args, ret, &callExtras{register: func(serial uint32) {
 		s.serial = serial
 		c.streams[serial] = s
 	}})
 	if err != nil {
-		c.mu.Lock()
-		if c.streams[serial] == s {
-			delete(c.streams, serial)
-		}
-		c.mu.Unlock()
+		// release forgets the stream and remembers its serial, so that what
+		// the daemon sends for it after a call given up on is dropped.
 		s.release()
 		return nil, err
 	}
@@ -167,9 +165,9 @@ func (c *Conn) dispatchStream(h protocol.Header, bp *[]byte, off int) error {
 		if d.Err() != nil || d.Remaining() != 0 || length < 0 {
 			return fmt.Errorf("%w: malformed hole on stream %d", ErrProtocol, h.Serial)
 		}
-		return s.push(streamChunk{hole: length}, 0)
+		return s.push(streamChunk{hole: length})
 	case h.Status == protocol.StatusContinue && len(body) > 0:
-		return s.push(streamChunk{buf: bp, off: off}, len(body))
+		return s.push(streamChunk{buf: bp, off: off})
 	case h.Status == protocol.StatusContinue:
 		// An empty data packet is the end of the daemon's data.
 		putPacket(bp)
@@ -204,8 +202,15 @@ func (c *Conn) dispatchStream(h protocol.Header, bp *[]byte, off int) error {
 }
 
 // push queues received data, waiting (and so holding the connection's
-// reader) while the stream's buffer is full.
-func (s *Stream) push(ch streamChunk, n int) error {
+// reader) while the stream's buffer is full. The buffer counts the memory
+// held, whole packet buffers, not the data bytes: a daemon sending tiny
+// packets would otherwise pin a packet buffer per byte. Holes in a row add
+// up into one, so they take no memory however many arrive.
+func (s *Stream) push(ch streamChunk) error {
+	n := 0
+	if ch.buf != nil {
+		n = cap(*ch.buf)
+	}
 	for {
 		s.mu.Lock()
 		switch {
@@ -221,6 +226,16 @@ func (s *Stream) push(ch streamChunk, n int) error {
 				putPacket(ch.buf)
 			}
 			return fmt.Errorf("%w: data on stream %d after its end", ErrProtocol, s.serial)
+		case ch.buf == nil && len(s.queue) > 0 && s.queue[len(s.queue)-1].buf == nil:
+			last := &s.queue[len(s.queue)-1]
+			if last.hole > math.MaxInt64-ch.hole {
+				s.mu.Unlock()
+				return fmt.Errorf("%w: holes on stream %d add up to more than %d bytes", ErrProtocol, s.serial, int64(math.MaxInt64))
+			}
+			last.hole += ch.hole
+			s.mu.Unlock()
+			signal(s.readable)
+			return nil
 		case s.queued == 0 || s.queued+n <= s.limit:
 			s.queue = append(s.queue, ch)
 			s.queued += n
@@ -305,7 +320,6 @@ func (s *Stream) read(p []byte, fillHoles bool) (int, int64, error) {
 			}
 			n := copy(p, ch.data()[s.head:])
 			s.head += n
-			s.queued -= n
 			if s.head == len(ch.data()) {
 				s.popLocked()
 			}
@@ -333,6 +347,7 @@ func (s *Stream) read(p []byte, fillHoles bool) (int, int64, error) {
 
 func (s *Stream) popLocked() {
 	if b := s.queue[0].buf; b != nil {
+		s.queued -= cap(*b)
 		putPacket(b)
 	}
 	s.queue[0] = streamChunk{}
@@ -564,9 +579,11 @@ func (c *Conn) writeRaw(h protocol.Header, body []byte) error {
 	binary.BigEndian.PutUint32(hdr[20:], h.Serial)
 	binary.BigEndian.PutUint32(hdr[24:], uint32(h.Status))
 	bufs := net.Buffers{hdr[:], body}
-	c.wmu.Lock()
+	if err := c.lockWrite(context.Background()); err != nil {
+		return err
+	}
 	_, err := bufs.WriteTo(c.nc)
-	c.wmu.Unlock()
+	c.unlockWrite()
 	if err != nil {
 		c.failIO(err)
 		return c.Err()
