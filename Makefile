@@ -3,13 +3,14 @@
 SHELL     := /bin/bash
 GO        ?= go
 FUZZTIME  ?= 5s
+LONGFUZZTIME ?= 5m
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # Platforms the static (CGO_ENABLED=0) cross-build must keep working on.
 PLATFORMS := linux/amd64 linux/arm64 linux/arm linux/386 linux/riscv64 linux/s390x \
              linux/ppc64le darwin/arm64 freebsd/amd64 windows/amd64
 
 .PHONY: test check fmt-check vet staticcheck generate generate-check cross unit fuzz-short fuzz \
-        deps lab-up lab-down demo bench
+        deps lab-up lab-down demo soak bench
 
 # The lab command (internal/lab/cmd/lab): up, down, env, status, uri NAME.
 LAB := $(GO) run ./internal/lab/cmd/lab
@@ -20,9 +21,10 @@ LAB := $(GO) run ./internal/lab/cmd/lab
 test: deps
 	@scripts/lab-run.sh $(MAKE) --no-print-directory check unit fuzz-short
 
-## demo: the lab, its endpoints, and examples/quickstart on the test driver over unix.
+## demo: the lab, its endpoints, and examples/quickstart on the test driver over unix
+## (without the guest tier, which only the tests need).
 demo: deps
-	@scripts/lab-run.sh scripts/lab-demo.sh
+	@scripts/lab-run.sh --no-guest scripts/lab-demo.sh
 
 ## bench: virtwire, go-libvirt and libvirt's C client side by side on one
 ## tuned private daemon (scripts/bench.sh, bench/): writes bench/results.txt
@@ -73,9 +75,16 @@ cross:
 unit:
 	$(GO) test -race -count=1 ./...
 
-## fuzz-short: every fuzz target for $(FUZZTIME); fuzz: the same for FUZZTIME=5m.
+## fuzz-short: every fuzz target for $(FUZZTIME) (make test runs it). fuzz: every
+## target for $(LONGFUZZTIME), keeping the inputs it finds under testdata/fuzz to commit.
 fuzz-short:
 	FUZZTIME=$(FUZZTIME) scripts/fuzz.sh
 
 fuzz:
-	FUZZTIME=5m scripts/fuzz.sh
+	FUZZTIME=$(LONGFUZZTIME) FUZZ_KEEP=1 scripts/fuzz.sh
+
+## soak: 200,000 calls from 32 goroutines with events and a stream open, against a
+## lab of its own (no guest tier); reports heap, goroutines and errors at start and end, and fails
+## on any error or growth beyond noise. SOAKFLAGS passes flags (-calls, -goroutines...).
+soak: deps
+	@scripts/lab-run.sh --no-guest $(GO) run ./internal/soak $(SOAKFLAGS)

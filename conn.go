@@ -40,9 +40,9 @@ type Conn struct {
 	log  *slog.Logger
 	uri  *transport.URI // the URI given to Dial; nil for NewConn
 
-	wmu       sync.Mutex                                   // serializes writes to nc
+	wlock     chan struct{}                                // holds a token while a packet is written: serializes writes to nc
 	sock      *rawSocket                                   // nc's system calls, where available (socket_linux.go)
-	streamHdr [protocol.LenSize + protocol.HeaderSize]byte // writeRaw's header (guarded by wmu)
+	streamHdr [protocol.LenSize + protocol.HeaderSize]byte // writeRaw's header (guarded by wlock)
 
 	// The read side (reader.go): rd is used by the holder of the read
 	// token only; the token's state is guarded by mu.
@@ -73,6 +73,7 @@ type Conn struct {
 	aux        sync.WaitGroup // short-lived goroutines: pong writes, keepalive pings
 
 	lastRecv atomic.Int64 // unix nanoseconds of the last packet received
+	pings    atomic.Int32 // PINGs received and not yet answered
 	closing  atomic.Bool  // Close has begun: the daemon's EOF is expected
 	// typedParamString caches the daemon's answer for string typed
 	// parameters: 0 not asked yet, 1 supported, 2 not.
@@ -149,6 +150,18 @@ func putPacket(p *[]byte) {
 // WithDialTimeout does, so that a daemon that never answers cannot hang Dial.
 const defaultHandshakeTimeout = 30 * time.Second
 
+// handshakeContext bounds connecting and the handshake: by WithDialTimeout,
+// else by the context's own deadline, else by defaultHandshakeTimeout.
+func handshakeContext(ctx context.Context, o options) (context.Context, context.CancelFunc) {
+	if o.dialTimeout > 0 {
+		return context.WithTimeout(ctx, o.dialTimeout)
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		return context.WithTimeout(ctx, defaultHandshakeTimeout)
+	}
+	return ctx, func() {}
+}
+
 // NewConn runs libvirt's handshake on nc, a connection the caller made to a
 // daemon (or to anything that relays to one), and returns a Conn that owns
 // nc. The handshake lists the daemon's authentication types, authenticates
@@ -183,6 +196,7 @@ func newConn(ctx context.Context, nc net.Conn, o options, auth authenticator) (*
 		readerDone:    make(chan struct{}),
 		bgWake:        make(chan struct{}, 1),
 		direct:        interruptible(nc),
+		wlock:         make(chan struct{}, 1),
 	}
 	if sock, ok := newRawSocket(nc); ok {
 		c.sock = sock
@@ -197,15 +211,8 @@ func newConn(ctx context.Context, nc net.Conn, o options, auth authenticator) (*
 	c.lastRecv.Store(time.Now().UnixNano())
 	go c.readLoop()
 
-	if o.dialTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.dialTimeout)
-		defer cancel()
-	} else if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, defaultHandshakeTimeout)
-		defer cancel()
-	}
+	ctx, cancel := handshakeContext(ctx, o)
+	defer cancel()
 	if err := c.handshake(ctx, auth); err != nil {
 		c.shutdown(fmt.Errorf("%w: handshake failed", ErrConnClosed))
 		return nil, err
@@ -263,6 +270,9 @@ func (c *Conn) shutdown(err error) {
 	<-c.readerDone
 	c.subs.Wait()
 	c.aux.Wait()
+	if c.fdr != nil {
+		c.fdr.discard()
+	}
 }
 
 // fail ends the connection with err: the first caller wins, later ones are
@@ -309,8 +319,12 @@ func readError(err error) error {
 	switch {
 	case errors.Is(err, protocol.ErrTooLarge), errors.Is(err, protocol.ErrTooSmall):
 		return fmt.Errorf("%w: %w", ErrProtocol, err)
-	case errors.Is(err, io.EOF):
+	case err == io.EOF:
 		return fmt.Errorf("%w: the daemon closed the connection", ErrDisconnected)
+	case errors.Is(err, io.EOF):
+		// An EOF that says more, such as the ssh program's exit status and
+		// stderr ("Host key verification failed."): keep what it says.
+		return fmt.Errorf("%w: %w", ErrDisconnected, err)
 	case errors.Is(err, net.ErrClosed):
 		return fmt.Errorf("%w: %w", ErrConnClosed, err)
 	}
@@ -328,11 +342,10 @@ func (c *Conn) dispatch(h protocol.Header, bp *[]byte, off int, files []*os.File
 		}
 		switch keepalive.Procedure(h.Procedure) {
 		case keepalive.ProcPing:
-			c.aux.Add(1)
-			go func() {
-				defer c.aux.Done()
-				c.sendKeepalive(keepalive.ProcPong)
-			}()
+			if c.pings.Add(1) == 1 {
+				c.aux.Add(1)
+				go c.answerPings()
+			}
 		case keepalive.ProcPong:
 		default:
 			return fmt.Errorf("%w: unknown keepalive procedure %d", ErrProtocol, h.Procedure)
@@ -447,10 +460,17 @@ func (c *Conn) roundTrip(ctx context.Context, h protocol.Header, args, ret proto
 	if x != nil {
 		files = x.sendFiles
 	}
-	if err := c.sendFiles(h, args, files); err != nil {
+	if mayArrive, err := c.sendFiles(ctx, h, args, files); err != nil {
+		direct := cl.direct
+		if mayArrive {
+			// The daemon may still get the call and answer it.
+			c.abandon(ctx, cl)
+		}
 		c.mu.Lock()
-		delete(c.pending, h.Serial)
-		if !cl.direct {
+		if !mayArrive {
+			delete(c.pending, h.Serial)
+		}
+		if !direct {
 			c.passive--
 		}
 		c.mu.Unlock()
@@ -562,18 +582,15 @@ func (c *Conn) abandon(ctx context.Context, cl *call) error {
 
 // send encodes and writes one packet.
 func (c *Conn) send(h protocol.Header, body protocol.Value) error {
-	return c.sendFiles(h, body, nil)
+	_, err := c.sendFiles(context.Background(), h, body, nil)
+	return err
 }
 
 // sendFiles encodes and writes one packet, followed by file descriptors
 // when files is not empty (the header's type must then be CallWithFDs).
-func (c *Conn) sendFiles(h protocol.Header, body protocol.Value, files []*os.File) error {
+// See write for ctx and mayArrive.
+func (c *Conn) sendFiles(ctx context.Context, h protocol.Header, body protocol.Value, files []*os.File) (mayArrive bool, err error) {
 	e := encPool.Get().(*protocol.Encoder)
-	defer func() {
-		if cap(e.Bytes()) <= maxPooled {
-			encPool.Put(e)
-		}
-	}()
 	e.Reset()
 	e.StartPacket(h)
 	if h.Type == protocol.CallWithFDs {
@@ -584,13 +601,77 @@ func (c *Conn) sendFiles(h protocol.Header, body protocol.Value, files []*os.Fil
 	}
 	pkt, err := e.FinishPacket()
 	if err != nil {
-		return fmt.Errorf("virtwire: %s: %w", procName(h.Program, h.Procedure), err)
+		putEncoder(e)
+		return false, fmt.Errorf("virtwire: %s: %w", procName(h.Program, h.Procedure), err)
 	}
-	return c.write(h, pkt, files)
+	return c.write(ctx, h, pkt, files, e)
 }
 
-func (c *Conn) write(h protocol.Header, pkt []byte, files []*os.File) error {
-	c.wmu.Lock()
+func putEncoder(e *protocol.Encoder) {
+	if cap(e.Bytes()) <= maxPooled {
+		encPool.Put(e)
+	}
+}
+
+// lockWrite waits for the turn to write, as long as ctx allows and the
+// connection lives.
+func (c *Conn) lockWrite(ctx context.Context) error {
+	select {
+	case c.wlock <- struct{}{}:
+		return nil
+	default:
+	}
+	select {
+	case c.wlock <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.done:
+		return c.Err()
+	}
+}
+
+func (c *Conn) unlockWrite() { <-c.wlock }
+
+// write writes pkt (held by e), and then files, and returns e to its pool
+// when pkt is no longer needed. A daemon that reads nothing (frozen, or hostile) can
+// block a write for as long as it likes, so write waits for its turn and
+// for the write itself only while ctx lasts: when ctx ends first, the write
+// goes on without the caller (half a packet would break the connection),
+// and mayArrive tells the caller that the daemon may still get it. Files
+// belong to the caller, so a write that passes some waits for the end.
+func (c *Conn) write(ctx context.Context, h protocol.Header, pkt []byte, files []*os.File, e *protocol.Encoder) (mayArrive bool, err error) {
+	if err := c.lockWrite(ctx); err != nil {
+		putEncoder(e)
+		if errors.Is(err, ctx.Err()) {
+			err = fmt.Errorf("virtwire: %s: %w", procName(h.Program, h.Procedure), err)
+		}
+		return false, err
+	}
+	if ctx.Done() == nil || len(files) > 0 {
+		err := c.writeLocked(h, pkt, files)
+		putEncoder(e)
+		return false, err
+	}
+	result := make(chan error, 1)
+	c.aux.Add(1)
+	go func() {
+		defer c.aux.Done()
+		err := c.writeLocked(h, pkt, nil)
+		putEncoder(e)
+		result <- err
+	}()
+	select {
+	case err := <-result:
+		return false, err
+	case <-ctx.Done():
+		return true, fmt.Errorf("virtwire: %s: %w", procName(h.Program, h.Procedure), ctx.Err())
+	}
+}
+
+// writeLocked writes one packet and its files while holding the write
+// turn, which it gives back.
+func (c *Conn) writeLocked(h protocol.Header, pkt []byte, files []*os.File) error {
 	var err error
 	if c.sock != nil {
 		_, err = c.sock.Write(pkt)
@@ -600,9 +681,9 @@ func (c *Conn) write(h protocol.Header, pkt []byte, files []*os.File) error {
 	if err == nil && len(files) > 0 {
 		err = sendFDs(c.nc, files)
 	}
-	c.wmu.Unlock()
+	c.unlockWrite()
 	if err != nil {
-		c.fail(c.readFailed(err))
+		c.failIO(err)
 		return c.Err()
 	}
 	if c.log != nil {
@@ -610,6 +691,10 @@ func (c *Conn) write(h protocol.Header, pkt []byte, files []*os.File) error {
 	}
 	return nil
 }
+
+// failIO ends the connection after a read or write error: the daemon went
+// away, or, once Close has begun, the connection is simply closing.
+func (c *Conn) failIO(err error) { c.fail(c.readFailed(err)) }
 
 // ownedReply is the body size from which a reply's strings point into its
 // packet instead of a copy: the packet then goes to the reply rather than
@@ -647,6 +732,20 @@ func (c *Conn) finish(r reply, ret protocol.Value) error {
 		return newError(&we)
 	default:
 		return fmt.Errorf("%w: %s: reply with status %v", ErrProtocol, procName(r.h.Program, r.h.Procedure), r.h.Status)
+	}
+}
+
+// answerPings sends PONGs until every PING received has had one sent after
+// it. One goroutine does it all, so that a daemon flooding PINGs while it
+// reads nothing cannot pile up goroutines waiting to write.
+func (c *Conn) answerPings() {
+	defer c.aux.Done()
+	for {
+		n := c.pings.Load()
+		c.sendKeepalive(keepalive.ProcPong)
+		if c.pings.Add(-n) == 0 {
+			return
+		}
 	}
 }
 

@@ -499,3 +499,39 @@ func TestEncodeLimitIsCallError(t *testing.T) {
 }
 
 var _ net.Conn // keep the import list stable for helpers below
+
+// With polkit the daemon checks the peer's credentials itself; the client
+// sends AUTH_POLKIT and proceeds, as libvirt's does.
+func TestHandshakePolkit(t *testing.T) {
+	var polkit atomic.Int32
+	srv := libVersionServer(func(c *fakeserver.Conn, req *fakeserver.Request) bool {
+		if req.Header.Procedure == int32(remote.ProcAuthPolkit) {
+			polkit.Add(1)
+			_ = c.Reply(req, &remote.AuthPolkitRet{Complete: 1})
+			return true
+		}
+		return false
+	})
+	srv.AuthTypes = []remote.AuthType{remote.AuthPolkit}
+	c := newFakeConn(t, srv)
+	if polkit.Load() != 1 {
+		t.Fatalf("AUTH_POLKIT sent %d times", polkit.Load())
+	}
+	if _, err := c.ConnectGetLibVersion(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// A refusal is the daemon's error, surfaced as it is.
+	refuse := libVersionServer(func(c *fakeserver.Conn, req *fakeserver.Request) bool {
+		if req.Header.Procedure == int32(remote.ProcAuthPolkit) {
+			_ = c.ReplyError(req, int32(virtwire.ErrAuthFailed), "authentication failed: polkit: access denied")
+			return true
+		}
+		return false
+	})
+	refuse.AuthTypes = []remote.AuthType{remote.AuthPolkit}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := virtwire.NewConn(ctx, refuse.Pipe(t)); !errors.Is(err, virtwire.ErrAuthFailed) {
+		t.Fatalf("refused polkit: %v", err)
+	}
+}

@@ -72,15 +72,9 @@ func Dial(ctx context.Context, uri string, opts ...Option) (*Conn, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if o.dialTimeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.dialTimeout)
-		defer cancel()
-	} else if _, ok := ctx.Deadline(); !ok {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, defaultHandshakeTimeout)
-		defer cancel()
-	}
+	ctx, cancel := handshakeContext(ctx, o)
+	defer cancel()
+	o.dialTimeout = 0 // the deadline is in ctx now; newConn must not restart it
 	u, err := resolveURI(uri)
 	if err != nil {
 		return nil, err

@@ -16,7 +16,10 @@ var (
 	ErrConnClosed = errors.New("virtwire: connection closed")
 	// ErrProtocol means the daemon sent something the protocol does not
 	// allow (a reply to an unknown call, an unknown program, a malformed
-	// body...). The Conn is closed when it happens.
+	// body...). When the violation leaves the connection's packets
+	// untrustworthy (framing, header, routing, events, streams) the Conn is
+	// closed with it; a reply whose body alone is malformed fails only its
+	// call.
 	ErrProtocol = errors.New("virtwire: protocol violation")
 	// ErrKeepaliveTimeout means the daemon stopped answering keepalive pings.
 	ErrKeepaliveTimeout = errors.New("virtwire: keepalive timeout: the daemon stopped answering")

@@ -52,6 +52,15 @@ type fdReader struct {
 	fds []int
 }
 
+// discard closes the descriptors no reply claimed (a daemon sent them with
+// packets that pass none) when the connection ends, so they do not leak.
+func (fr *fdReader) discard() {
+	fr.mu.Lock()
+	defer fr.mu.Unlock()
+	closeFDs(fr.fds)
+	fr.fds = nil
+}
+
 // readFDs reads the descriptors that follow a REPLY_WITH_FDS packet: the
 // body starts with their number, and each travels with one dummy byte.
 func (c *Conn) readFDs(body []byte, h protocol.Header) ([]*os.File, error) {

@@ -191,6 +191,11 @@ func isTimeout(err error) bool { return errors.Is(err, os.ErrDeadlineExceeded) }
 // and gives the token up to callers that ask for it.
 func (c *Conn) readLoop() {
 	defer close(c.readerDone)
+	if c.fdr != nil {
+		// Descriptors no reply claimed (a daemon sent them with packets
+		// that pass none) are closed when the connection ends.
+		defer c.fdr.discard()
+	}
 	for {
 		select {
 		case <-c.bgWake:

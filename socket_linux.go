@@ -31,7 +31,7 @@ type rawSocket struct {
 	err    error
 	readFn func(fd uintptr) bool
 
-	// The same for writes (serialized by Conn.wmu).
+	// The same for writes (serialized by Conn.wlock).
 	bufs    [2][]byte
 	wn      int
 	werr    error

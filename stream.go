@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"sync"
 	"time"
@@ -18,13 +19,13 @@ import (
 // daemon sends and accepts packets of up to VIR_NET_MESSAGE_LEGACY_PAYLOAD_MAX.
 const maxStreamChunk = protocol.LegacyMaxPayload
 
-// DefaultStreamBuffer is how many bytes of incoming data a Stream holds for
-// a reader that has not read them yet.
+// DefaultStreamBuffer is how many bytes of memory the incoming data of a
+// Stream may take while its reader has not read it yet.
 const DefaultStreamBuffer = 4 << 20
 
-// WithStreamBuffer sets how much received data each Stream may hold before
-// the connection stops reading from the daemon (DefaultStreamBuffer when not
-// set). See Stream for why.
+// WithStreamBuffer sets how much memory the received data of each Stream
+// may take (packet buffers included) before the connection stops reading
+// from the daemon (DefaultStreamBuffer when not set). See Stream for why.
 func WithStreamBuffer(bytes int) Option { return func(o *options) { o.streamBuffer = bytes } }
 
 // ErrStreamAborted is the error of a Stream after Abort, or after its
@@ -64,7 +65,7 @@ type Stream struct {
 	mu       sync.Mutex
 	queue    []streamChunk // data and holes received, not yet read
 	head     int           // bytes of queue[0] already read
-	queued   int           // bytes of data in queue
+	queued   int           // bytes of memory the queue holds: its packet buffers
 	eof      bool          // the daemon finished sending
 	err      error         // the stream failed or was aborted
 	closing  bool          // Close or Abort sent its packet; waiting for the daemon
@@ -110,16 +111,13 @@ func (c *Conn) callStream(ctx context.Context, prog, vers uint32, proc int32, di
 		tw:       newTokenWaiter(),
 	}
 	h := protocol.Header{Program: prog, Version: vers, Procedure: proc, Type: protocol.Call}
-	serial, err := c.roundTrip(ctx, h, args, ret, &callExtras{register: func(serial uint32) {
+	_, err := c.roundTrip(ctx, h, args, ret, &callExtras{register: func(serial uint32) {
 		s.serial = serial
 		c.streams[serial] = s
 	}})
 	if err != nil {
-		c.mu.Lock()
-		if c.streams[serial] == s {
-			delete(c.streams, serial)
-		}
-		c.mu.Unlock()
+		// release forgets the stream and remembers its serial, so that what
+		// the daemon sends for it after a call given up on is dropped.
 		s.release()
 		return nil, err
 	}
@@ -172,9 +170,9 @@ func (c *Conn) dispatchStream(h protocol.Header, bp *[]byte, off int) error {
 		if d.Err() != nil || d.Remaining() != 0 || length < 0 {
 			return fmt.Errorf("%w: malformed hole on stream %d", ErrProtocol, h.Serial)
 		}
-		return s.push(streamChunk{hole: length}, 0)
+		return s.push(streamChunk{hole: length})
 	case h.Status == protocol.StatusContinue && len(body) > 0:
-		return s.push(streamChunk{buf: bp, off: off}, len(body))
+		return s.push(streamChunk{buf: bp, off: off})
 	case h.Status == protocol.StatusContinue:
 		// An empty data packet is the end of the daemon's data.
 		putPacket(bp)
@@ -209,8 +207,15 @@ func (c *Conn) dispatchStream(h protocol.Header, bp *[]byte, off int) error {
 }
 
 // push queues received data, waiting (and so holding the connection's
-// reader) while the stream's buffer is full.
-func (s *Stream) push(ch streamChunk, n int) error {
+// reader) while the stream's buffer is full. The buffer counts the memory
+// held, whole packet buffers, not the data bytes: a daemon sending tiny
+// packets would otherwise pin a packet buffer per byte. Holes in a row add
+// up into one, so they take no memory however many arrive.
+func (s *Stream) push(ch streamChunk) error {
+	n := 0
+	if ch.buf != nil {
+		n = cap(*ch.buf)
+	}
 	for {
 		s.mu.Lock()
 		switch {
@@ -226,6 +231,16 @@ func (s *Stream) push(ch streamChunk, n int) error {
 				putPacket(ch.buf)
 			}
 			return fmt.Errorf("%w: data on stream %d after its end", ErrProtocol, s.serial)
+		case ch.buf == nil && len(s.queue) > 0 && s.queue[len(s.queue)-1].buf == nil:
+			last := &s.queue[len(s.queue)-1]
+			if last.hole > math.MaxInt64-ch.hole {
+				s.mu.Unlock()
+				return fmt.Errorf("%w: holes on stream %d add up to more than %d bytes", ErrProtocol, s.serial, int64(math.MaxInt64))
+			}
+			last.hole += ch.hole
+			s.mu.Unlock()
+			signal(s.readable)
+			return nil
 		case s.queued == 0 || s.queued+n <= s.limit:
 			s.queue = append(s.queue, ch)
 			s.queued += n
@@ -310,7 +325,6 @@ func (s *Stream) read(p []byte, fillHoles bool) (int, int64, error) {
 			}
 			n := copy(p, ch.data()[s.head:])
 			s.head += n
-			s.queued -= n
 			if s.head == len(ch.data()) {
 				s.popLocked()
 			}
@@ -365,7 +379,7 @@ func (s *Stream) take() (data []byte, buf *[]byte, hole int64, err error) {
 				return nil, nil, ch.hole, nil
 			}
 			data = ch.data()[s.head:]
-			s.queued -= len(data)
+			s.queued -= cap(*ch.buf)
 			s.queue[0].buf = nil // handed over: popLocked must not pool it
 			s.popLocked()
 			s.mu.Unlock()
@@ -457,6 +471,7 @@ func (s *Stream) readHolding() {
 
 func (s *Stream) popLocked() {
 	if b := s.queue[0].buf; b != nil {
+		s.queued -= cap(*b)
 		putPacket(b)
 	}
 	// Shift rather than reslice, so that the queue's array is reused
@@ -705,7 +720,9 @@ const maxClosedStreams = 1024
 // writeRaw writes one packet whose body is raw bytes (stream data), without
 // copying them.
 func (c *Conn) writeRaw(h protocol.Header, body []byte) error {
-	c.wmu.Lock()
+	if err := c.lockWrite(context.Background()); err != nil {
+		return err
+	}
 	// The header lives in the Conn: on the stack it would escape to the
 	// heap through the writev, one allocation per packet.
 	hdr := &c.streamHdr
@@ -723,9 +740,9 @@ func (c *Conn) writeRaw(h protocol.Header, body []byte) error {
 		bufs := net.Buffers{hdr[:], body}
 		_, err = bufs.WriteTo(c.nc)
 	}
-	c.wmu.Unlock()
+	c.unlockWrite()
 	if err != nil {
-		c.fail(c.readFailed(err))
+		c.failIO(err)
 		return c.Err()
 	}
 	if c.log != nil {

@@ -2,6 +2,7 @@ package virtwire_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -124,10 +125,19 @@ func compareWithVirsh(t *testing.T, ctx context.Context, l *lab.Lab, uri string,
 	var diff string
 	for attempt := 0; attempt < 10; attempt++ {
 		before, err := row.virtwire(ctx, c)
+		if vanished(err) {
+			// Another test removed an object between listing and reading it.
+			diff = err.Error()
+			continue
+		}
 		if err != nil {
 			t.Fatalf("virtwire: %v", err)
 		}
 		out, err := l.RunVirsh(ctx, uri, row.virsh...)
+		if err != nil && strings.Contains(err.Error(), "not found") {
+			diff = err.Error()
+			continue
+		}
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -136,6 +146,10 @@ func compareWithVirsh(t *testing.T, ctx context.Context, l *lab.Lab, uri string,
 			t.Fatalf("parsing virsh %s: %v\n%s", strings.Join(row.virsh, " "), err, out)
 		}
 		after, err := row.virtwire(ctx, c)
+		if vanished(err) {
+			diff = err.Error()
+			continue
+		}
 		if err != nil {
 			t.Fatalf("virtwire: %v", err)
 		}
@@ -153,6 +167,12 @@ func compareWithVirsh(t *testing.T, ctx context.Context, l *lab.Lab, uri string,
 		}
 	}
 	t.Errorf("virsh %s and virtwire disagree (-virsh +virtwire):\n%s", strings.Join(row.virsh, " "), diff)
+}
+
+// vanished reports whether err says an object other tests may remove at
+// any time is gone.
+func vanished(err error) bool {
+	return errors.Is(err, virtwire.ErrNoDomain) || errors.Is(err, virtwire.ErrNoNetwork) || errors.Is(err, virtwire.ErrNoStoragePool)
 }
 
 // virshObjects are the objects the comparisons make so that the listings

@@ -243,3 +243,37 @@ func (d *Decoder) FixedOpaque(dst []byte, what string) {
 	copy(dst, b)
 	d.skipPad(len(dst), what)
 }
+
+// Int8 decodes an XDR char (rpcgen's char: a 4-byte int). A daemon built
+// where C's char is signed (x86) sends bytes of 0x80 and above as negative
+// numbers, one built where it is unsigned (arm64, ppc64le, s390x) as 128 to
+// 255: both are accepted, anything else is an error.
+func (d *Decoder) Int8(what string) int8 { return int8(d.ranged(what, -1<<7, 1<<8-1)) }
+
+// Uint8 decodes an XDR unsigned char. Uint8, Int16 and Uint16 accept only
+// values their type can hold.
+func (d *Decoder) Uint8(what string) uint8 { return uint8(d.ranged(what, 0, 1<<8-1)) }
+
+// Int16 decodes an XDR short.
+func (d *Decoder) Int16(what string) int16 { return int16(d.ranged(what, -1<<15, 1<<15-1)) }
+
+// Uint16 decodes an XDR unsigned short.
+func (d *Decoder) Uint16(what string) uint16 { return uint16(d.ranged(what, 0, 1<<16-1)) }
+
+func (d *Decoder) ranged(what string, lo, hi int64) int64 {
+	off := d.off
+	u := d.Uint32()
+	if d.err != nil {
+		return 0
+	}
+	v := int64(int32(u))
+	if lo == 0 {
+		v = int64(u)
+	}
+	if v < lo || v > hi {
+		d.off = off
+		d.fail(ErrRange, what, uint64(u), uint64(hi))
+		return 0
+	}
+	return v
+}

@@ -14,6 +14,8 @@ var (
 	ErrLimit = errors.New("length over its limit")
 	// ErrPadding means the padding after opaque data or a string is not zero.
 	ErrPadding = errors.New("non-zero padding")
+	// ErrRange means a char or short holds a value its type cannot.
+	ErrRange = errors.New("value out of range")
 	// ErrBadBool means an XDR bool is neither 0 nor 1.
 	ErrBadBool = errors.New("bool is neither 0 nor 1")
 	// ErrBadUnion means a union discriminant matches no arm and the union has
@@ -45,6 +47,8 @@ func (e *DecodeError) Error() string {
 		return fmt.Sprintf("protocol: decoding %s at offset %d: length %d is over its limit of %d", e.What, e.Offset, e.Len, e.Max)
 	case ErrBadBool:
 		return fmt.Sprintf("protocol: decoding %s at offset %d: bool value %d is neither 0 nor 1", e.What, e.Offset, e.Len)
+	case ErrRange:
+		return fmt.Sprintf("protocol: decoding %s at offset %d: value %#x is out of range (at most %d)", e.What, e.Offset, e.Len, e.Max)
 	case ErrBadUnion:
 		return fmt.Sprintf("protocol: decoding %s at offset %d: unknown union discriminant %d", e.What, e.Offset, int64(e.Len))
 	default:

@@ -267,3 +267,32 @@ func TestOwnedDecoderAliases(t *testing.T) {
 		t.Fatalf("DecodeOwned: %v", err)
 	}
 }
+
+func TestDecodeCharRange(t *testing.T) {
+	tests := []struct {
+		in   uint32
+		f    func(d *Decoder) int64
+		want int64
+		ok   bool
+	}{
+		{0xffffff80, func(d *Decoder) int64 { return int64(d.Int8("c")) }, -128, true},
+		{0x7f, func(d *Decoder) int64 { return int64(d.Int8("c")) }, 127, true},
+		{0x80, func(d *Decoder) int64 { return int64(d.Int8("c")) }, -128, true}, // an unsigned-char daemon's byte 0x80
+		{0x100, func(d *Decoder) int64 { return int64(d.Int8("c")) }, 0, false},
+		{0x30303030, func(d *Decoder) int64 { return int64(d.Int8("c")) }, 0, false},
+		{0xff, func(d *Decoder) int64 { return int64(d.Uint8("c")) }, 255, true},
+		{0x100, func(d *Decoder) int64 { return int64(d.Uint8("c")) }, 0, false},
+		{0xffff8000, func(d *Decoder) int64 { return int64(d.Int16("s")) }, -32768, true},
+		{0x10000, func(d *Decoder) int64 { return int64(d.Uint16("s")) }, 0, false},
+	}
+	for _, tt := range tests {
+		d := NewDecoder(enc(func(e *Encoder) { e.Uint32(tt.in) }))
+		got := tt.f(d)
+		if tt.ok && (d.Err() != nil || got != tt.want) {
+			t.Errorf("%#x: %d, %v; want %d", tt.in, got, d.Err(), tt.want)
+		}
+		if !tt.ok && !errors.Is(d.Err(), ErrRange) {
+			t.Errorf("%#x: err %v, want ErrRange", tt.in, d.Err())
+		}
+	}
+}

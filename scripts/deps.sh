@@ -6,6 +6,9 @@
 # exact command to run and fails.
 set -euo pipefail
 
+# qemu-system-x86, dnsmasq-base, iptables and iproute2 serve the lab's guest
+# tier (QEMU guests on isolated networks in a network namespace); its guest
+# image is made of packages fetched with apt-get download, not installed.
 packages=(
 	libvirt-daemon libvirt-clients qemu-system-x86 dnsmasq-base iptables
 	sasl2-bin libsasl2-modules openssh-server openssh-client netcat-openbsd

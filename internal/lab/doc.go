@@ -2,11 +2,14 @@
 // demo, and hands tests typed endpoints to reach them.
 //
 // A lab is one folder (by default <module root>/.lab) holding everything: three
-// root libvirtd daemons, each in its own mount namespace with private
-// /run/libvirt, /var/lib/libvirt, /var/cache/libvirt, /var/log/libvirt and
-// /etc/libvirt (so they never meet the host's own libvirtd), a private sshd,
+// root libvirtd daemons (four with the guest tier, below), each in its own
+// mount namespace with private /run/libvirt, /var/lib/libvirt,
+// /var/cache/libvirt, /var/log/libvirt and /etc/libvirt (so they never meet
+// the host's own libvirtd), a private sshd,
 // certificates, SASL and SSH credentials, logs, and lab.json, which describes
-// every endpoint. Nothing outside that folder changes, and Down removes it.
+// every endpoint. Outside that folder the lab makes only its network
+// namespace (/run/netns/virtwire-*) and its cache of guest images
+// (/var/cache/virtwire-lab, kept between labs); Down removes everything else.
 //
 // A developer starts one with `make lab-up` (or `go run ./internal/lab/cmd/lab up`);
 // `make test` starts its own around the test run. Tests reach it through Require:
@@ -20,7 +23,23 @@
 // Tests that kill or freeze a daemon start a throwaway one of their own with
 // StartDaemon; it is removed by t.Cleanup and never disturbs the shared lab.
 //
+// The lab also has a guest tier (Guest): a fourth libvirtd inside a network
+// namespace the lab creates, two isolated networks with DHCP, and a running
+// QEMU guest (software emulation) booting a Debian cloud kernel and a busybox
+// initramfs with qemu-guest-agent, built from Debian packages and cached by
+// their versions. Tests that need a real guest use RequireGuest:
+//
+//	func TestLeases(t *testing.T) {
+//		g := lab.RequireGuest(t)
+//		ip := g.WaitReady(t, g.VM) // its DHCP lease, confirmed by its agent
+//		// ... dial g.URI() and compare with g.Leases, g.AgentInterfaces
+//	}
+//
+// A test that must stop or reconfigure a guest starts its own with
+// Guest.StartVM.
+//
 // The daemons run only on Linux, as root, with Debian's libvirt-daemon,
-// openssh-server and sasl2-bin installed (`make deps`). On other systems Up and
-// StartDaemon report that, and Require skips (or fails when CI is set).
+// openssh-server, sasl2-bin, qemu-system-x86 and dnsmasq-base installed
+// (`make deps`). On other systems Up and StartDaemon report that, and Require
+// and RequireGuest skip (or fail when CI is set).
 package lab

@@ -22,3 +22,17 @@ func ExampleLab_URI() {
 	// test+tls://127.0.0.1:16514/default?pkipath=/tmp/lab/pki/client
 	// qemu+unix:///system?socket=/tmp/lab/main/sock/libvirt-sock
 }
+
+// A test gets its Guest from lab.RequireGuest(t), waits for the shared
+// guest with WaitReady, and reaches its daemon at URI.
+func ExampleGuest_URI() {
+	g := &lab.Guest{
+		Socket: "/tmp/lab/guest/sock/libvirt-sock",
+		VM:     lab.VM{Name: "vwguest-0a1b2c3d", Network: "vwnet1", ConsoleDevice: "serial0"},
+	}
+	fmt.Println(g.URI())
+	fmt.Printf("virsh -c %s console %s %s\n", g.URI(), g.VM.Name, g.VM.ConsoleDevice)
+	// Output:
+	// qemu+unix:///system?socket=/tmp/lab/guest/sock/libvirt-sock
+	// virsh -c qemu+unix:///system?socket=/tmp/lab/guest/sock/libvirt-sock console vwguest-0a1b2c3d serial0
+}

@@ -1,13 +1,11 @@
 package lab
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -102,6 +100,11 @@ type Lab struct {
 	// QEMU tells whether the main daemon's QEMU driver (qemu:///system) works.
 	// Whether it does depends on qemu-system-x86 being installed.
 	QEMU bool `json:"qemu"`
+
+	// Guest is the guest tier: a daemon in a network namespace with two
+	// isolated networks and a running QEMU guest. It is nil when the lab
+	// was started without it (SkipGuest).
+	Guest *Guest `json:"guest,omitempty"`
 
 	run *runState // set in the process that ran Up
 }
@@ -264,6 +267,19 @@ func escapeParam(s string) string {
 	return b.String()
 }
 
+// UpOption changes what Up starts.
+type UpOption func(*upOptions)
+
+type upOptions struct {
+	skipGuest bool
+}
+
+// SkipGuest makes Up start the lab without its guest tier: no network
+// namespace, no QEMU guest, no guest image build.
+func SkipGuest() UpOption {
+	return func(o *upOptions) { o.skipGuest = true }
+}
+
 // Load reads a lab description written by Up.
 func Load(path string) (*Lab, error) {
 	data, err := os.ReadFile(path)
@@ -353,21 +369,7 @@ func running() (*Lab, error) {
 // prompt). It returns virsh's standard output, and an error holding its
 // standard error when virsh fails.
 func (l *Lab) RunVirsh(ctx context.Context, uri string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "virsh", append([]string{"-c", uri}, args...)...)
-	env := []string{"LC_ALL=C", "LIBVIRT_AUTH_FILE=" + l.AuthFile}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "LIBVIRT_") && !strings.HasPrefix(kv, "LC_ALL=") {
-			env = append(env, kv)
-		}
-	}
-	cmd.Env = env
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return stdout.String(), fmt.Errorf("virsh -c %s %s: %w: %s", uri, strings.Join(args, " "), err,
-			strings.TrimSpace(stderr.String()))
-	}
-	return stdout.String(), nil
+	return runVirsh(ctx, []string{"LIBVIRT_AUTH_FILE=" + l.AuthFile}, uri, args...)
 }
 
 // Virsh is RunVirsh for tests: it fails the test when virsh fails, and

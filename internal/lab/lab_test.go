@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -198,10 +199,11 @@ func TestThrowawayDaemon(t *testing.T) {
 	}
 }
 
-// TestUpDown runs a whole second lab next to the shared one and checks that
-// Down leaves nothing behind.
+// TestUpDown runs a whole second lab, guest tier included, next to the
+// shared one and checks that Down leaves nothing behind.
 func TestUpDown(t *testing.T) {
-	Require(t)
+	t.Parallel()    // its guest boots while the guest tests wait for theirs
+	RequireGuest(t) // the guest tier's requirements too
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dir, err := os.MkdirTemp("", "virtwire-labtest-")
@@ -210,6 +212,12 @@ func TestUpDown(t *testing.T) {
 	}
 	t.Cleanup(func() { _ = Down(context.Background(), dir) }) // only if the test failed half-way
 
+	_, statErr := os.Stat(netnsDir)
+	hadNetnsDir := statErr == nil
+	netnsMounted, err := isMountPoint(netnsDir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	l, err := Up(ctx, dir)
 	if err != nil {
 		t.Fatal(err)
@@ -231,9 +239,10 @@ func TestUpDown(t *testing.T) {
 	}
 
 	pidFiles, _ := filepath.Glob(filepath.Join(dir, "*", "run.pid"))
-	if len(pidFiles) != 4 {
-		t.Errorf("pid files = %q, want 4 (3 libvirtd, 1 sshd)", pidFiles)
+	if len(pidFiles) != 5 {
+		t.Errorf("pid files = %q, want 5 (4 libvirtd, 1 sshd)", pidFiles)
 	}
+	guestProcs := checkGuestTier(t, l)
 	var procs []*proc
 	for _, pf := range pidFiles {
 		p, err := readPidFile(pf, pf)
@@ -249,7 +258,7 @@ func TestUpDown(t *testing.T) {
 	if err := l.Down(ctx); err != nil {
 		t.Fatal(err)
 	}
-	for _, p := range procs {
+	for _, p := range append(procs, guestProcs...) {
 		if p.alive() {
 			t.Errorf("pid %d (%s) still runs after Down", p.pid, p.name)
 		}
@@ -263,6 +272,19 @@ func TestUpDown(t *testing.T) {
 	}
 	if strings.Contains(string(mounts), dir) {
 		t.Errorf("a mount under %s is visible after Down", dir)
+	}
+	if _, err := os.Stat(filepath.Join(netnsDir, l.Guest.Netns)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("network namespace %s remains after Down (stat err %v)", l.Guest.Netns, err)
+	}
+	// Down undoes what `ip netns add` did to /run/netns, unless another
+	// namespace still needs it.
+	if left, _ := os.ReadDir(netnsDir); len(left) == 0 {
+		if mounted, _ := isMountPoint(netnsDir); mounted != netnsMounted {
+			t.Errorf("%s mounted: %v after Down, %v before Up", netnsDir, mounted, netnsMounted)
+		}
+		if _, err := os.Stat(netnsDir); (err == nil) != hadNetnsDir {
+			t.Errorf("%s exists: %v after Down, %v before Up", netnsDir, err == nil, hadNetnsDir)
+		}
 	}
 	if err := Down(ctx, dir); err != nil {
 		t.Errorf("Down of a removed lab: %v", err)
@@ -355,4 +377,76 @@ func mustProbe(t *testing.T, sock string) {
 	if err := probe(ctx, "unix", sock); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// checkGuestTier checks that the guest tier of l runs where it should: its
+// daemon, dnsmasq and QEMU in the tier's network namespace, the bridges
+// there and not on the host. It returns those processes.
+func checkGuestTier(t *testing.T, l *Lab) []*proc {
+	t.Helper()
+	g := l.Guest
+	if g == nil {
+		t.Fatal("Up made no guest tier")
+	}
+	if got := l.Virsh(t, g.URI(), "domstate", g.VM.Name); got != "running" {
+		t.Errorf("guest %s is %q, want running", g.VM.Name, got)
+	}
+	nsPath := filepath.Join(netnsDir, g.Netns)
+	links, err := exec.Command("ip", "-n", g.Netns, "-br", "link").CombinedOutput()
+	if err != nil {
+		t.Fatalf("ip -n %s link: %v: %s", g.Netns, err, links)
+	}
+	hostLinks, err := exec.Command("ip", "-br", "link").CombinedOutput()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range g.Networks {
+		if !strings.Contains(string(links), n.Bridge) {
+			t.Errorf("bridge %s is not in namespace %s:\n%s", n.Bridge, g.Netns, links)
+		}
+		if strings.Contains(string(hostLinks), n.Bridge+" ") {
+			t.Errorf("bridge %s is on the host", n.Bridge)
+		}
+	}
+	if !strings.Contains(string(links), "vnet") {
+		t.Errorf("no guest tap device (vnetN) in namespace %s:\n%s", g.Netns, links)
+	}
+	// No way out: nothing in the namespace but loopback, the bridges and
+	// the guests' tap devices (no veth, no uplink).
+	for _, line := range strings.Split(strings.TrimSpace(string(links)), "\n") {
+		name, _, _ := strings.Cut(strings.Fields(line)[0], "@")
+		if name != "lo" && name != g.Networks[0].Bridge && name != g.Networks[1].Bridge && !strings.HasPrefix(name, "vnet") {
+			t.Errorf("namespace %s has link %s, which could lead out of it", g.Netns, name)
+		}
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(nsPath, &st); err != nil {
+		t.Fatal(err)
+	}
+	want := "net:[" + strconv.FormatUint(st.Ino, 10) + "]"
+	var procs []*proc
+	kinds := map[string]int{}
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if ns, _ := os.Readlink("/proc/" + e.Name() + "/ns/net"); ns != want {
+			continue
+		}
+		start, _, err := procStat(pid)
+		comm, _ := os.ReadFile("/proc/" + e.Name() + "/comm")
+		if err != nil {
+			continue
+		}
+		kinds[strings.TrimSpace(string(comm))]++
+		procs = append(procs, &proc{name: strings.TrimSpace(string(comm)), pid: pid, start: start})
+	}
+	for _, k := range []string{"libvirtd", "dnsmasq", "qemu-system-x86"} {
+		if kinds[k] == 0 {
+			t.Errorf("no %s in namespace %s (found %v)", k, g.Netns, kinds)
+		}
+	}
+	return procs
 }

@@ -28,9 +28,10 @@ namespaces = []
 
 // libvirtd is one private root libvirtd: its folder, listeners and process.
 type libvirtd struct {
-	name string // for messages
-	root string // config, logs, state, socket folder
-	env  []string
+	name  string // for messages
+	root  string // config, logs, state, socket folder
+	env   []string
+	netns string // run in this network namespace (ip netns) when set
 
 	authUnix string // "none" or "sasl"
 	authTCP  string // "" when there is no TCP listener
@@ -163,8 +164,14 @@ func (d *libvirtd) startOnce(ctx context.Context, dieWithParent bool) error {
 			return fmt.Errorf("lab: %w", err)
 		}
 	}
-	p, err := startProc(d.name, []string{"/bin/sh", filepath.Join(d.root, "run-libvirtd.sh"), d.root},
-		append(os.Environ(), d.env...), d.outLog(), d.pidFile(), dieWithParent)
+	argv := []string{"/bin/sh", filepath.Join(d.root, "run-libvirtd.sh"), d.root}
+	if d.netns != "" {
+		// ip netns exec execs (no fork), so the PID stays libvirtd's. It
+		// also remounts /sys for the namespace, which libvirt's bridge code
+		// reads.
+		argv = append([]string{"ip", "netns", "exec", d.netns}, argv...)
+	}
+	p, err := startProc(d.name, argv, append(os.Environ(), d.env...), d.outLog(), d.pidFile(), dieWithParent)
 	if err != nil {
 		return err
 	}

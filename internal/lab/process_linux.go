@@ -194,6 +194,13 @@ func sweepNamespace(ctx context.Context, ns string) error {
 	if ns == "" {
 		return nil
 	}
+	return sweep(ctx, "mnt", ns)
+}
+
+// sweep SIGKILLs every process whose namespace of kind (mnt, net, ...) is
+// ns, as /proc/PID/ns/KIND names it ("net:[4026532290]"), and waits for
+// them to go.
+func sweep(ctx context.Context, kind, ns string) error {
 	var left []*proc
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
@@ -201,7 +208,7 @@ func sweepNamespace(ctx context.Context, ns string) error {
 		if err != nil {
 			continue
 		}
-		if l, _ := os.Readlink(filepath.Join("/proc", e.Name(), "ns/mnt")); l != ns {
+		if l, _ := os.Readlink(filepath.Join("/proc", e.Name(), "ns", kind)); l != ns {
 			continue
 		}
 		start, _, err := procStat(pid)

@@ -17,7 +17,7 @@ type runState struct{}
 type daemonRun struct{}
 
 // Up starts a lab; on this system it only reports that it cannot.
-func Up(ctx context.Context, dir string) (*Lab, error) { return nil, errUnsupported }
+func Up(ctx context.Context, dir string, opts ...UpOption) (*Lab, error) { return nil, errUnsupported }
 
 // Down stops a lab; on this system there is none to stop.
 func Down(ctx context.Context, dir string) error { return errUnsupported }

@@ -35,7 +35,15 @@ const wrongName = "wrong-name.virtwire.invalid"
 // everything it started and made, and the error carries the tail of the
 // failing daemon's log. The daemons outlive the calling process; Down stops
 // them.
-func Up(ctx context.Context, dir string) (*Lab, error) {
+//
+// Unless SkipGuest is given, the lab has a guest tier (see Guest): Up builds
+// or finds the guest image in GuestCache, and starts the guest without
+// waiting for it to boot.
+func Up(ctx context.Context, dir string, opts ...UpOption) (*Lab, error) {
+	var o upOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if os.Geteuid() != 0 {
 		return nil, errors.New("lab: Up needs root: it runs libvirtd and sshd in private mount namespaces")
 	}
@@ -65,7 +73,7 @@ func Up(ctx context.Context, dir string) (*Lab, error) {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
 	l := &Lab{Dir: dir, run: new(runState)}
-	if err := l.up(ctx); err != nil {
+	if err := l.up(ctx, o); err != nil {
 		if derr := l.Down(context.WithoutCancel(ctx)); derr != nil {
 			err = fmt.Errorf("%w (and cleaning up: %v)", err, derr)
 		}
@@ -104,6 +112,8 @@ func down(ctx context.Context, dir string, started []*proc) error {
 	if _, err := os.Stat(filepath.Join(dir, markerFile)); err != nil {
 		return fmt.Errorf("lab: %s is not a lab folder (no %s); not touching it", dir, markerFile)
 	}
+	guestDir := filepath.Join(dir, "guest")
+	stopGuests(ctx, guestDir)
 	pidFiles, _ := filepath.Glob(filepath.Join(dir, "*", "run.pid"))
 	var (
 		wg   sync.WaitGroup
@@ -135,14 +145,34 @@ func down(ctx context.Context, dir string, started []*proc) error {
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
+	if err := removeNetns(ctx, guestDir); err != nil {
+		return err
+	}
 	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("lab: removing %s: %w", dir, err)
 	}
 	return nil
 }
 
-func (l *Lab) up(ctx context.Context) error {
+func (l *Lab) up(ctx context.Context, o upOptions) error {
 	dir := l.Dir
+	// The guest image builds (or comes from the cache) while the daemons start.
+	type built struct {
+		img *GuestImage
+		err error
+	}
+	image := make(chan built, 1)
+	if !o.skipGuest {
+		bctx, cancel := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			img, err := BuildGuestImage(bctx, GuestCache())
+			image <- built{img, err}
+		}()
+		// Whichever way up returns, the build has ended by then.
+		defer func() { cancel(); <-done }()
+	}
 	var (
 		pki = pkiDirs{
 			server:    filepath.Join(dir, "pki", "server"),
@@ -168,6 +198,15 @@ func (l *Lab) up(ctx context.Context) error {
 			env: []string{"SASL_CONF_PATH=" + saslDir}},
 		{name: "wrong-name", root: filepath.Join(dir, "wrong-name"), authUnix: "none", authTLS: "none", pki: pki.wrongName},
 	}
+	var guestd *libvirtd
+	if !o.skipGuest {
+		guestd = &libvirtd{name: "guest", root: filepath.Join(dir, "guest"), authUnix: "none", netns: "virtwire-" + randomHex(4)}
+		if err := makeNetns(ctx, guestd.root, guestd.netns); err != nil {
+			return err
+		}
+		seedQEMUCaps(guestd.root)
+		daemons = append(daemons, guestd)
+	}
 	errs := make([]error, len(daemons))
 	var wg sync.WaitGroup
 	for i, d := range daemons {
@@ -190,11 +229,38 @@ func (l *Lab) up(ctx context.Context) error {
 	l.SASLUnixSocket, l.SASLTLSAddr, l.DigestTCPAddr = sasl.socket(), sasl.tlsAddr(), sasl.tcpAddr()
 	l.TLSWrongNameAddr = wrong.tlsAddr()
 
-	if err := l.startSSHD(ctx, filepath.Join(dir, "ssh"), filepath.Join(main.root, "sock")); err != nil {
+	// The guest tier's networks and guest come up while sshd starts.
+	guestErr := make(chan error, 1)
+	if guestd != nil {
+		go func() {
+			b := <-image
+			if b.err != nil {
+				guestErr <- b.err
+				return
+			}
+			guestErr <- l.upGuest(ctx, guestd, b.img)
+		}()
+	} else {
+		guestErr <- nil
+	}
+	err := l.startSSHD(ctx, filepath.Join(dir, "ssh"), filepath.Join(main.root, "sock"))
+	if err == nil {
+		l.QEMU = l.qemuWorks(ctx)
+	}
+	if err := errors.Join(err, <-guestErr); err != nil {
 		return err
 	}
-	l.QEMU = l.qemuWorks(ctx)
+	if guestd != nil {
+		saveQEMUCaps(guestd.root)
+	}
 	return l.save()
+}
+
+// randomHex returns n random bytes in hex.
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // it never fails (crypto/rand's documentation)
+	return hex.EncodeToString(b)
 }
 
 // runState is what the process that ran Up knows about the lab beyond

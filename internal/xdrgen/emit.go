@@ -106,12 +106,11 @@ func (w *emitter) decode(r *rtype, expr, what string) {
 		w.p("%s = d.Float32()", expr)
 	case rFloat64:
 		w.p("%s = d.Float64()", expr)
-	case rChar, rEnum:
-		if r.signed || r.kind == rEnum {
-			w.p("%s = %s(d.Int32())", expr, r.goType)
-		} else {
-			w.p("%s = %s(d.Uint32())", expr, r.goType)
-		}
+	case rEnum:
+		w.p("%s = %s(d.Int32())", expr, r.goType)
+	case rChar:
+		fn := map[string]string{"int8": "Int8", "uint8": "Uint8", "int16": "Int16", "uint16": "Uint16"}[r.goType]
+		w.p("%s = d.%s(%q)", expr, fn, what)
 	case rString:
 		w.p("%s = d.String(%d, %q)", expr, r.max, what)
 	case rOpaque:

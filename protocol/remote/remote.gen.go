@@ -1807,7 +1807,7 @@ func (v *NodeGetInfoRet) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *NodeGetInfoRet) DecodeXDR(d *protocol.Decoder) error {
 	for i0 := range v.Model {
-		v.Model[i0] = int8(d.Int32())
+		v.Model[i0] = d.Int8("remote_node_get_info_ret.model")
 	}
 	v.Memory = d.Uint64()
 	v.Cpus = d.Int32()
@@ -3627,10 +3627,10 @@ func (v *DomainGetInfoRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetInfoRet) DecodeXDR(d *protocol.Decoder) error {
-	v.State = uint8(d.Uint32())
+	v.State = d.Uint8("remote_domain_get_info_ret.state")
 	v.MaxMem = d.Uint64()
 	v.Memory = d.Uint64()
-	v.NrVirtCpu = uint16(d.Uint32())
+	v.NrVirtCpu = d.Uint16("remote_domain_get_info_ret.nrVirtCpu")
 	v.CpuTime = d.Uint64()
 	return d.Err()
 }
@@ -5093,7 +5093,7 @@ func (v *DomainGetSecurityLabelRet) DecodeXDR(d *protocol.Decoder) error {
 		v.Label = make([]int8, n0)
 	}
 	for i0 := range v.Label {
-		v.Label[i0] = int8(d.Int32())
+		v.Label[i0] = d.Int8("remote_domain_get_security_label_ret.label")
 	}
 	v.Enforcing = d.Int32()
 	return d.Err()
@@ -5170,7 +5170,7 @@ func (v *NodeGetSecurityModelRet) DecodeXDR(d *protocol.Decoder) error {
 		v.Model = make([]int8, n0)
 	}
 	for i0 := range v.Model {
-		v.Model[i0] = int8(d.Int32())
+		v.Model[i0] = d.Int8("remote_node_get_security_model_ret.model")
 	}
 	if n0 := d.ArrayLen(257, 4, "remote_node_get_security_model_ret.doi"); cap(v.Doi) >= n0 {
 		v.Doi = v.Doi[:n0]
@@ -5178,7 +5178,7 @@ func (v *NodeGetSecurityModelRet) DecodeXDR(d *protocol.Decoder) error {
 		v.Doi = make([]int8, n0)
 	}
 	for i0 := range v.Doi {
-		v.Doi[i0] = int8(d.Int32())
+		v.Doi[i0] = d.Int8("remote_node_get_security_model_ret.doi")
 	}
 	return d.Err()
 }
@@ -7133,7 +7133,7 @@ func (v *AuthSASLStartArgs) DecodeXDR(d *protocol.Decoder) error {
 		v.Data = make([]int8, n0)
 	}
 	for i0 := range v.Data {
-		v.Data[i0] = int8(d.Int32())
+		v.Data[i0] = d.Int8("remote_auth_sasl_start_args.data")
 	}
 	return d.Err()
 }
@@ -7165,7 +7165,7 @@ func (v *AuthSASLStartRet) DecodeXDR(d *protocol.Decoder) error {
 		v.Data = make([]int8, n0)
 	}
 	for i0 := range v.Data {
-		v.Data[i0] = int8(d.Int32())
+		v.Data[i0] = d.Int8("remote_auth_sasl_start_ret.data")
 	}
 	return d.Err()
 }
@@ -7194,7 +7194,7 @@ func (v *AuthSASLStepArgs) DecodeXDR(d *protocol.Decoder) error {
 		v.Data = make([]int8, n0)
 	}
 	for i0 := range v.Data {
-		v.Data[i0] = int8(d.Int32())
+		v.Data[i0] = d.Int8("remote_auth_sasl_step_args.data")
 	}
 	return d.Err()
 }
@@ -7226,7 +7226,7 @@ func (v *AuthSASLStepRet) DecodeXDR(d *protocol.Decoder) error {
 		v.Data = make([]int8, n0)
 	}
 	for i0 := range v.Data {
-		v.Data[i0] = int8(d.Int32())
+		v.Data[i0] = d.Int8("remote_auth_sasl_step_ret.data")
 	}
 	return d.Err()
 }
@@ -7784,7 +7784,7 @@ func (v *StoragePoolGetInfoRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *StoragePoolGetInfoRet) DecodeXDR(d *protocol.Decoder) error {
-	v.State = uint8(d.Uint32())
+	v.State = d.Uint8("remote_storage_pool_get_info_ret.state")
 	v.Capacity = d.Uint64()
 	v.Allocation = d.Uint64()
 	v.Available = d.Uint64()
@@ -8224,7 +8224,7 @@ func (v *StorageVolGetInfoRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *StorageVolGetInfoRet) DecodeXDR(d *protocol.Decoder) error {
-	v.Type = int8(d.Int32())
+	v.Type = d.Int8("remote_storage_vol_get_info_ret.type")
 	v.Capacity = d.Uint64()
 	v.Allocation = d.Uint64()
 	return d.Err()
@@ -8265,7 +8265,7 @@ func (v *StorageVolGetInfoFlagsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *StorageVolGetInfoFlagsRet) DecodeXDR(d *protocol.Decoder) error {
-	v.Type = int8(d.Int32())
+	v.Type = d.Int8("remote_storage_vol_get_info_flags_ret.type")
 	v.Capacity = d.Uint64()
 	v.Allocation = d.Uint64()
 	return d.Err()
