@@ -634,12 +634,15 @@ func (c *Conn) lockWrite(ctx context.Context) error {
 func (c *Conn) unlockWrite() { <-c.wlock }
 
 // write writes pkt (held by e), and then files, and returns e to its pool
-// when pkt is no longer needed. A daemon that reads nothing (frozen, or hostile) can
-// block a write for as long as it likes, so write waits for its turn and
-// for the write itself only while ctx lasts: when ctx ends first, the write
-// goes on without the caller (half a packet would break the connection),
-// and mayArrive tells the caller that the daemon may still get it. Files
-// belong to the caller, so a write that passes some waits for the end.
+// when pkt is no longer needed. A daemon that reads nothing (frozen, or
+// hostile) can block a write for as long as it likes, so write waits for
+// its turn and for the write itself only while ctx lasts: when ctx ends
+// first, the write goes on without the caller in a goroutine of its own
+// (half a packet would break the connection), and mayArrive tells the
+// caller that the daemon may still get it. On a raw socket the packet is
+// first offered without waiting, and the goroutine is needed only when the
+// socket cannot take it all. Files belong to the caller, so a write that
+// passes some waits for the end.
 func (c *Conn) write(ctx context.Context, h protocol.Header, pkt []byte, files []*os.File, e *protocol.Encoder) (mayArrive bool, err error) {
 	if err := c.lockWrite(ctx); err != nil {
 		putEncoder(e)
@@ -649,15 +652,26 @@ func (c *Conn) write(ctx context.Context, h protocol.Header, pkt []byte, files [
 		return false, err
 	}
 	if ctx.Done() == nil || len(files) > 0 {
-		err := c.writeLocked(h, pkt, files)
+		err := c.writeLocked(h, pkt, 0, files)
 		putEncoder(e)
 		return false, err
+	}
+	off := 0
+	if c.sock != nil {
+		// What the socket takes at once needs no goroutine.
+		n, err := c.sock.tryWrite(pkt)
+		if err != nil || n == len(pkt) {
+			err = c.wrote(h, pkt, err)
+			putEncoder(e)
+			return false, err
+		}
+		off = n
 	}
 	result := make(chan error, 1)
 	c.aux.Add(1)
 	go func() {
 		defer c.aux.Done()
-		err := c.writeLocked(h, pkt, nil)
+		err := c.writeLocked(h, pkt, off, nil)
 		putEncoder(e)
 		result <- err
 	}()
@@ -669,18 +683,24 @@ func (c *Conn) write(ctx context.Context, h protocol.Header, pkt []byte, files [
 	}
 }
 
-// writeLocked writes one packet and its files while holding the write
-// turn, which it gives back.
-func (c *Conn) writeLocked(h protocol.Header, pkt []byte, files []*os.File) error {
+// writeLocked writes one packet from off on, and its files, while holding
+// the write turn, which it gives back.
+func (c *Conn) writeLocked(h protocol.Header, pkt []byte, off int, files []*os.File) error {
 	var err error
 	if c.sock != nil {
-		_, err = c.sock.Write(pkt)
+		_, err = c.sock.Write(pkt[off:])
 	} else {
-		_, err = c.nc.Write(pkt)
+		_, err = c.nc.Write(pkt[off:])
 	}
 	if err == nil && len(files) > 0 {
 		err = sendFDs(c.nc, files)
 	}
+	return c.wrote(h, pkt, err)
+}
+
+// wrote gives back the write turn after pkt was written, or failed with
+// err, which then ends the connection.
+func (c *Conn) wrote(h protocol.Header, pkt []byte, err error) error {
 	c.unlockWrite()
 	if err != nil {
 		c.failIO(err)

@@ -36,6 +36,7 @@ type rawSocket struct {
 	wn      int
 	werr    error
 	writeFn func(fd uintptr) bool
+	tryFn   func(fd uintptr) bool
 }
 
 func newRawSocket(nc net.Conn) (*rawSocket, bool) {
@@ -60,6 +61,7 @@ func newRawSocket(nc net.Conn) (*rawSocket, bool) {
 	}
 	s.readFn = s.doRead
 	s.writeFn = s.doWrite
+	s.tryFn = func(fd uintptr) bool { s.doWrite(fd); return true }
 	return s, true
 }
 
@@ -123,6 +125,20 @@ func (s *rawSocket) writev(a, b []byte) (int, error) {
 	s.bufs = [2][]byte{a, b}
 	s.wn, s.werr = 0, nil
 	err := s.rc.Write(s.writeFn)
+	s.bufs = [2][]byte{}
+	if err == nil {
+		err = s.werr
+	}
+	return s.wn, err
+}
+
+// tryWrite writes as much of p as the socket takes now, without waiting
+// for room: a call's packet almost always fits, and then its caller needs
+// no goroutine to bound the write by its context (see Conn.write).
+func (s *rawSocket) tryWrite(p []byte) (int, error) {
+	s.bufs = [2][]byte{p, nil}
+	s.wn, s.werr = 0, nil
+	err := s.rc.Write(s.tryFn)
 	s.bufs = [2][]byte{}
 	if err == nil {
 		err = s.werr

@@ -15,3 +15,4 @@ func newRawSocket(net.Conn) (*rawSocket, bool) { return nil, false }
 func (s *rawSocket) Read([]byte) (int, error)        { panic("virtwire: no raw socket here") }
 func (s *rawSocket) Write([]byte) (int, error)       { panic("virtwire: no raw socket here") }
 func (s *rawSocket) writev(a, b []byte) (int, error) { panic("virtwire: no raw socket here") }
+func (s *rawSocket) tryWrite([]byte) (int, error)    { panic("virtwire: no raw socket here") }
