@@ -55,6 +55,7 @@ type Conn struct {
 	passive     int  // pending calls that leave reading to others
 	yieldAsked  bool // a caller interrupted the background reader
 	bgWake      chan struct{}
+	interrupt   func() // c.interruptRead, made once: a method value per call would allocate
 	idleTimer   *time.Timer
 	idleArmed   bool
 	lastRead    time.Time // when a caller last left the token with no one
@@ -198,6 +199,7 @@ func newConn(ctx context.Context, nc net.Conn, o options, auth authenticator) (*
 		direct:        interruptible(nc),
 		wlock:         make(chan struct{}, 1),
 	}
+	c.interrupt = c.interruptRead
 	if sock, ok := newRawSocket(nc); ok {
 		c.sock = sock
 		c.rd, c.fdr = newPacketReader(sock), sock.fdr
@@ -407,8 +409,33 @@ func (c *Conn) dispatchReply(h protocol.Header, bp *[]byte, off int, files []*os
 // call runs one procedure: it sends args (nil for none) and decodes the
 // reply into ret (nil for none).
 func (c *Conn) call(ctx context.Context, prog, vers uint32, proc int32, args, ret protocol.Value) error {
-	_, err := c.roundTrip(ctx, protocol.Header{Program: prog, Version: vers, Procedure: proc, Type: protocol.Call}, args, ret, nil)
+	return c.invoke(ctx, prog, vers, proc, encoderOf(args), decoderOf(ret))
+}
+
+// invoke is call with the arguments' encoding and the result's decoding
+// methods given as functions (nil for none). The generated methods use it:
+// the method values of their concrete argument and result structs do not
+// make those escape to the heap, as a protocol.Value does, which spares
+// two allocations per call.
+func (c *Conn) invoke(ctx context.Context, prog, vers uint32, proc int32, enc func(*protocol.Encoder), dec func(*protocol.Decoder) error) error {
+	_, err := c.roundTrip(ctx, protocol.Header{Program: prog, Version: vers, Procedure: proc, Type: protocol.Call}, enc, dec, nil)
 	return err
+}
+
+// encoderOf returns v's encoding method, or nil when v is nil.
+func encoderOf(v protocol.Value) func(*protocol.Encoder) {
+	if v == nil {
+		return nil
+	}
+	return v.EncodeXDR
+}
+
+// decoderOf returns v's decoding method, or nil when v is nil.
+func decoderOf(v protocol.Value) func(*protocol.Decoder) error {
+	if v == nil {
+		return nil
+	}
+	return v.DecodeXDR
 }
 
 // callExtras are the rarer parts of a call.
@@ -424,7 +451,7 @@ type callExtras struct {
 
 // roundTrip sends a call with the header h (whose serial it assigns) and
 // waits for its reply. It returns the serial used.
-func (c *Conn) roundTrip(ctx context.Context, h protocol.Header, args, ret protocol.Value, x *callExtras) (uint32, error) {
+func (c *Conn) roundTrip(ctx context.Context, h protocol.Header, enc func(*protocol.Encoder), dec func(*protocol.Decoder) error, x *callExtras) (uint32, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, fmt.Errorf("virtwire: %s: %w", procName(h.Program, h.Procedure), err)
 	}
@@ -460,7 +487,7 @@ func (c *Conn) roundTrip(ctx context.Context, h protocol.Header, args, ret proto
 	if x != nil {
 		files = x.sendFiles
 	}
-	if mayArrive, err := c.sendFiles(ctx, h, args, files); err != nil {
+	if mayArrive, err := c.sendFiles(ctx, h, enc, files); err != nil {
 		direct := cl.direct
 		if mayArrive {
 			// The daemon may still get the call and answer it.
@@ -492,7 +519,7 @@ func (c *Conn) roundTrip(ctx context.Context, h protocol.Header, args, ret proto
 	} else {
 		closeFiles(r.files)
 	}
-	return h.Serial, c.finish(r, ret)
+	return h.Serial, c.finish(r, dec)
 }
 
 // await waits for cl's reply, reading the socket itself when cl may and
@@ -580,24 +607,24 @@ func (c *Conn) abandon(ctx context.Context, cl *call) error {
 	return fmt.Errorf("virtwire: %s: %w", procName(cl.prog, cl.proc), ctx.Err())
 }
 
-// send encodes and writes one packet.
-func (c *Conn) send(h protocol.Header, body protocol.Value) error {
-	_, err := c.sendFiles(context.Background(), h, body, nil)
+// send writes one packet without a body.
+func (c *Conn) send(h protocol.Header) error {
+	_, err := c.sendFiles(context.Background(), h, nil, nil)
 	return err
 }
 
 // sendFiles encodes and writes one packet, followed by file descriptors
 // when files is not empty (the header's type must then be CallWithFDs).
 // See write for ctx and mayArrive.
-func (c *Conn) sendFiles(ctx context.Context, h protocol.Header, body protocol.Value, files []*os.File) (mayArrive bool, err error) {
+func (c *Conn) sendFiles(ctx context.Context, h protocol.Header, enc func(*protocol.Encoder), files []*os.File) (mayArrive bool, err error) {
 	e := encPool.Get().(*protocol.Encoder)
 	e.Reset()
 	e.StartPacket(h)
 	if h.Type == protocol.CallWithFDs {
 		e.Uint32(uint32(len(files)))
 	}
-	if body != nil {
-		body.EncodeXDR(e)
+	if enc != nil {
+		enc(e)
 	}
 	pkt, err := e.FinishPacket()
 	if err != nil {
@@ -723,10 +750,10 @@ func (c *Conn) failIO(err error) { c.fail(c.readFailed(err)) }
 const ownedReply = 32 << 10
 
 // finish turns a reply packet into the call's result.
-func (c *Conn) finish(r reply, ret protocol.Value) error {
+func (c *Conn) finish(r reply, dec func(*protocol.Decoder) error) error {
 	body := (*r.pkt)[r.off:]
-	if r.h.Status == protocol.StatusOK && ret != nil && len(body) >= ownedReply {
-		if err := protocol.DecodeOwned(body, ret); err != nil {
+	if r.h.Status == protocol.StatusOK && dec != nil && len(body) >= ownedReply {
+		if err := protocol.DecodeOwnedWith(body, dec); err != nil {
 			return fmt.Errorf("%w: %s: reply: %w", ErrProtocol, procName(r.h.Program, r.h.Procedure), err)
 		}
 		return nil
@@ -734,13 +761,13 @@ func (c *Conn) finish(r reply, ret protocol.Value) error {
 	defer putPacket(r.pkt)
 	switch r.h.Status {
 	case protocol.StatusOK:
-		if ret == nil {
+		if dec == nil {
 			if len(body) != 0 {
 				return fmt.Errorf("%w: %s: %d unexpected bytes in a reply that has no body", ErrProtocol, procName(r.h.Program, r.h.Procedure), len(body))
 			}
 			return nil
 		}
-		if err := protocol.Decode(body, ret); err != nil {
+		if err := protocol.DecodeWith(body, dec); err != nil {
 			return fmt.Errorf("%w: %s: reply: %w", ErrProtocol, procName(r.h.Program, r.h.Procedure), err)
 		}
 		return nil
@@ -771,7 +798,7 @@ func (c *Conn) answerPings() {
 
 func (c *Conn) sendKeepalive(p keepalive.Procedure) {
 	h := protocol.Header{Program: keepalive.Program, Version: keepalive.ProtocolVersion, Procedure: int32(p), Type: protocol.Message}
-	_ = c.send(h, nil)
+	_ = c.send(h)
 }
 
 func (c *Conn) logPacket(dir string, h protocol.Header, size int) {

@@ -31,7 +31,7 @@ func (c *Conn) callFDs(ctx context.Context, prog, vers uint32, proc int32, args,
 		h.Type = protocol.CallWithFDs
 	}
 	var got []*os.File
-	_, err := c.roundTrip(ctx, h, args, ret, &callExtras{sendFiles: files, recvFiles: &got})
+	_, err := c.roundTrip(ctx, h, encoderOf(args), decoderOf(ret), &callExtras{sendFiles: files, recvFiles: &got})
 	if err != nil {
 		closeFiles(got)
 		return nil, err

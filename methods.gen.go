@@ -17,7 +17,7 @@ var _ = protocol.NoStream
 // ConnectOpen calls REMOTE_PROC_CONNECT_OPEN (procedure 1).
 func (c *Conn) ConnectOpen(ctx context.Context, name OptString, flags uint32) (err error) {
 	args := remote.ConnectOpenArgs{Name: name, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectOpen), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectOpen), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -25,7 +25,7 @@ func (c *Conn) ConnectOpen(ctx context.Context, name OptString, flags uint32) (e
 
 // ConnectClose calls REMOTE_PROC_CONNECT_CLOSE (procedure 2).
 func (c *Conn) ConnectClose(ctx context.Context) (err error) {
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectClose), nil, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectClose), nil, nil); err != nil {
 		return
 	}
 	return nil
@@ -34,7 +34,7 @@ func (c *Conn) ConnectClose(ctx context.Context) (err error) {
 // ConnectGetType calls REMOTE_PROC_CONNECT_GET_TYPE (procedure 3).
 func (c *Conn) ConnectGetType(ctx context.Context) (rType string, err error) {
 	var ret remote.ConnectGetTypeRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetType), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetType), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Type, nil
@@ -43,7 +43,7 @@ func (c *Conn) ConnectGetType(ctx context.Context) (rType string, err error) {
 // ConnectGetVersion calls REMOTE_PROC_CONNECT_GET_VERSION (procedure 4).
 func (c *Conn) ConnectGetVersion(ctx context.Context) (rHvVer uint64, err error) {
 	var ret remote.ConnectGetVersionRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetVersion), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetVersion), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.HvVer, nil
@@ -53,7 +53,7 @@ func (c *Conn) ConnectGetVersion(ctx context.Context) (rHvVer uint64, err error)
 func (c *Conn) ConnectGetMaxVcpus(ctx context.Context, type_ OptString) (rMaxVcpus int32, err error) {
 	args := remote.ConnectGetMaxVcpusArgs{Type: type_}
 	var ret remote.ConnectGetMaxVcpusRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetMaxVcpus), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetMaxVcpus), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.MaxVcpus, nil
@@ -62,7 +62,7 @@ func (c *Conn) ConnectGetMaxVcpus(ctx context.Context, type_ OptString) (rMaxVcp
 // NodeGetInfo calls REMOTE_PROC_NODE_GET_INFO (procedure 6).
 func (c *Conn) NodeGetInfo(ctx context.Context) (rModel [32]int8, rMemory uint64, rCpus int32, rMhz int32, rNodes int32, rSockets int32, rCores int32, rThreads int32, err error) {
 	var ret remote.NodeGetInfoRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetInfo), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetInfo), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Model, ret.Memory, ret.Cpus, ret.Mhz, ret.Nodes, ret.Sockets, ret.Cores, ret.Threads, nil
@@ -71,7 +71,7 @@ func (c *Conn) NodeGetInfo(ctx context.Context) (rModel [32]int8, rMemory uint64
 // ConnectGetCapabilities calls REMOTE_PROC_CONNECT_GET_CAPABILITIES (procedure 7).
 func (c *Conn) ConnectGetCapabilities(ctx context.Context) (rCapabilities string, err error) {
 	var ret remote.ConnectGetCapabilitiesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetCapabilities), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetCapabilities), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Capabilities, nil
@@ -80,7 +80,7 @@ func (c *Conn) ConnectGetCapabilities(ctx context.Context) (rCapabilities string
 // DomainAttachDevice calls REMOTE_PROC_DOMAIN_ATTACH_DEVICE (procedure 8).
 func (c *Conn) DomainAttachDevice(ctx context.Context, dom Domain, xml string) (err error) {
 	args := remote.DomainAttachDeviceArgs{Dom: dom, XML: xml}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainAttachDevice), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainAttachDevice), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -89,7 +89,7 @@ func (c *Conn) DomainAttachDevice(ctx context.Context, dom Domain, xml string) (
 // DomainCreate calls REMOTE_PROC_DOMAIN_CREATE (procedure 9).
 func (c *Conn) DomainCreate(ctx context.Context, dom Domain) (err error) {
 	args := remote.DomainCreateArgs{Dom: dom}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCreate), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCreate), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -99,7 +99,7 @@ func (c *Conn) DomainCreate(ctx context.Context, dom Domain) (err error) {
 func (c *Conn) DomainCreateXML(ctx context.Context, xmlDesc string, flags DomainCreateFlags) (rDom Domain, err error) {
 	args := remote.DomainCreateXMLArgs{XMLDesc: xmlDesc, Flags: uint32(flags)}
 	var ret remote.DomainCreateXMLRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCreateXML), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCreateXML), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Dom, nil
@@ -109,7 +109,7 @@ func (c *Conn) DomainCreateXML(ctx context.Context, xmlDesc string, flags Domain
 func (c *Conn) DomainDefineXML(ctx context.Context, xml string) (rDom Domain, err error) {
 	args := remote.DomainDefineXMLArgs{XML: xml}
 	var ret remote.DomainDefineXMLRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainDefineXML), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainDefineXML), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Dom, nil
@@ -118,7 +118,7 @@ func (c *Conn) DomainDefineXML(ctx context.Context, xml string) (rDom Domain, er
 // DomainDestroy calls REMOTE_PROC_DOMAIN_DESTROY (procedure 12).
 func (c *Conn) DomainDestroy(ctx context.Context, dom Domain) (err error) {
 	args := remote.DomainDestroyArgs{Dom: dom}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainDestroy), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainDestroy), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -127,7 +127,7 @@ func (c *Conn) DomainDestroy(ctx context.Context, dom Domain) (err error) {
 // DomainDetachDevice calls REMOTE_PROC_DOMAIN_DETACH_DEVICE (procedure 13).
 func (c *Conn) DomainDetachDevice(ctx context.Context, dom Domain, xml string) (err error) {
 	args := remote.DomainDetachDeviceArgs{Dom: dom, XML: xml}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainDetachDevice), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainDetachDevice), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -137,7 +137,7 @@ func (c *Conn) DomainDetachDevice(ctx context.Context, dom Domain, xml string) (
 func (c *Conn) DomainGetXMLDesc(ctx context.Context, dom Domain, flags DomainXMLFlags) (rXML string, err error) {
 	args := remote.DomainGetXMLDescArgs{Dom: dom, Flags: uint32(flags)}
 	var ret remote.DomainGetXMLDescRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetXMLDesc), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetXMLDesc), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.XML, nil
@@ -147,7 +147,7 @@ func (c *Conn) DomainGetXMLDesc(ctx context.Context, dom Domain, flags DomainXML
 func (c *Conn) DomainGetAutostart(ctx context.Context, dom Domain) (rAutostart int32, err error) {
 	args := remote.DomainGetAutostartArgs{Dom: dom}
 	var ret remote.DomainGetAutostartRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetAutostart), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetAutostart), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Autostart, nil
@@ -157,7 +157,7 @@ func (c *Conn) DomainGetAutostart(ctx context.Context, dom Domain) (rAutostart i
 func (c *Conn) DomainGetInfo(ctx context.Context, dom Domain) (rState uint8, rMaxMem uint64, rMemory uint64, rNrVirtCpu uint16, rCpuTime uint64, err error) {
 	args := remote.DomainGetInfoArgs{Dom: dom}
 	var ret remote.DomainGetInfoRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetInfo), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetInfo), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.State, ret.MaxMem, ret.Memory, ret.NrVirtCpu, ret.CpuTime, nil
@@ -167,7 +167,7 @@ func (c *Conn) DomainGetInfo(ctx context.Context, dom Domain) (rState uint8, rMa
 func (c *Conn) DomainGetMaxMemory(ctx context.Context, dom Domain) (rMemory uint64, err error) {
 	args := remote.DomainGetMaxMemoryArgs{Dom: dom}
 	var ret remote.DomainGetMaxMemoryRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetMaxMemory), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetMaxMemory), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Memory, nil
@@ -177,7 +177,7 @@ func (c *Conn) DomainGetMaxMemory(ctx context.Context, dom Domain) (rMemory uint
 func (c *Conn) DomainGetMaxVcpus(ctx context.Context, dom Domain) (rNum int32, err error) {
 	args := remote.DomainGetMaxVcpusArgs{Dom: dom}
 	var ret remote.DomainGetMaxVcpusRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetMaxVcpus), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetMaxVcpus), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Num, nil
@@ -187,7 +187,7 @@ func (c *Conn) DomainGetMaxVcpus(ctx context.Context, dom Domain) (rNum int32, e
 func (c *Conn) DomainGetOsType(ctx context.Context, dom Domain) (rType string, err error) {
 	args := remote.DomainGetOsTypeArgs{Dom: dom}
 	var ret remote.DomainGetOsTypeRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetOsType), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetOsType), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Type, nil
@@ -197,7 +197,7 @@ func (c *Conn) DomainGetOsType(ctx context.Context, dom Domain) (rType string, e
 func (c *Conn) DomainGetVcpus(ctx context.Context, dom Domain, maxinfo int32, maplen int32) (rInfo []VcpuInfo, rCpumaps []byte, err error) {
 	args := remote.DomainGetVcpusArgs{Dom: dom, Maxinfo: maxinfo, Maplen: maplen}
 	var ret remote.DomainGetVcpusRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetVcpus), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetVcpus), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Info, ret.Cpumaps, nil
@@ -207,7 +207,7 @@ func (c *Conn) DomainGetVcpus(ctx context.Context, dom Domain, maxinfo int32, ma
 func (c *Conn) ConnectListDefinedDomains(ctx context.Context, maxnames int32) (rNames []string, err error) {
 	args := remote.ConnectListDefinedDomainsArgs{Maxnames: maxnames}
 	var ret remote.ConnectListDefinedDomainsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListDefinedDomains), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListDefinedDomains), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Names, nil
@@ -217,7 +217,7 @@ func (c *Conn) ConnectListDefinedDomains(ctx context.Context, maxnames int32) (r
 func (c *Conn) DomainLookupByID(ctx context.Context, id int32) (rDom Domain, err error) {
 	args := remote.DomainLookupByIDArgs{ID: id}
 	var ret remote.DomainLookupByIDRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainLookupByID), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainLookupByID), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Dom, nil
@@ -227,7 +227,7 @@ func (c *Conn) DomainLookupByID(ctx context.Context, id int32) (rDom Domain, err
 func (c *Conn) DomainLookupByName(ctx context.Context, name string) (rDom Domain, err error) {
 	args := remote.DomainLookupByNameArgs{Name: name}
 	var ret remote.DomainLookupByNameRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainLookupByName), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainLookupByName), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Dom, nil
@@ -237,7 +237,7 @@ func (c *Conn) DomainLookupByName(ctx context.Context, name string) (rDom Domain
 func (c *Conn) DomainLookupByUUID(ctx context.Context, uuid UUID) (rDom Domain, err error) {
 	args := remote.DomainLookupByUUIDArgs{UUID: uuid}
 	var ret remote.DomainLookupByUUIDRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainLookupByUUID), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainLookupByUUID), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Dom, nil
@@ -246,7 +246,7 @@ func (c *Conn) DomainLookupByUUID(ctx context.Context, uuid UUID) (rDom Domain, 
 // ConnectNumOfDefinedDomains calls REMOTE_PROC_CONNECT_NUM_OF_DEFINED_DOMAINS (procedure 25).
 func (c *Conn) ConnectNumOfDefinedDomains(ctx context.Context) (rNum int32, err error) {
 	var ret remote.ConnectNumOfDefinedDomainsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNumOfDefinedDomains), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNumOfDefinedDomains), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Num, nil
@@ -255,7 +255,7 @@ func (c *Conn) ConnectNumOfDefinedDomains(ctx context.Context) (rNum int32, err 
 // DomainPinVcpu calls REMOTE_PROC_DOMAIN_PIN_VCPU (procedure 26).
 func (c *Conn) DomainPinVcpu(ctx context.Context, dom Domain, vcpu uint32, cpumap []byte) (err error) {
 	args := remote.DomainPinVcpuArgs{Dom: dom, Vcpu: vcpu, Cpumap: cpumap}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainPinVcpu), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainPinVcpu), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -264,7 +264,7 @@ func (c *Conn) DomainPinVcpu(ctx context.Context, dom Domain, vcpu uint32, cpuma
 // DomainReboot calls REMOTE_PROC_DOMAIN_REBOOT (procedure 27).
 func (c *Conn) DomainReboot(ctx context.Context, dom Domain, flags DomainRebootFlagValues) (err error) {
 	args := remote.DomainRebootArgs{Dom: dom, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainReboot), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainReboot), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -273,7 +273,7 @@ func (c *Conn) DomainReboot(ctx context.Context, dom Domain, flags DomainRebootF
 // DomainResume calls REMOTE_PROC_DOMAIN_RESUME (procedure 28).
 func (c *Conn) DomainResume(ctx context.Context, dom Domain) (err error) {
 	args := remote.DomainResumeArgs{Dom: dom}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainResume), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainResume), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -282,7 +282,7 @@ func (c *Conn) DomainResume(ctx context.Context, dom Domain) (err error) {
 // DomainSetAutostart calls REMOTE_PROC_DOMAIN_SET_AUTOSTART (procedure 29).
 func (c *Conn) DomainSetAutostart(ctx context.Context, dom Domain, autostart int32) (err error) {
 	args := remote.DomainSetAutostartArgs{Dom: dom, Autostart: autostart}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetAutostart), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetAutostart), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -291,7 +291,7 @@ func (c *Conn) DomainSetAutostart(ctx context.Context, dom Domain, autostart int
 // DomainSetMaxMemory calls REMOTE_PROC_DOMAIN_SET_MAX_MEMORY (procedure 30).
 func (c *Conn) DomainSetMaxMemory(ctx context.Context, dom Domain, memory uint64) (err error) {
 	args := remote.DomainSetMaxMemoryArgs{Dom: dom, Memory: memory}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetMaxMemory), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetMaxMemory), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -300,7 +300,7 @@ func (c *Conn) DomainSetMaxMemory(ctx context.Context, dom Domain, memory uint64
 // DomainSetMemory calls REMOTE_PROC_DOMAIN_SET_MEMORY (procedure 31).
 func (c *Conn) DomainSetMemory(ctx context.Context, dom Domain, memory uint64) (err error) {
 	args := remote.DomainSetMemoryArgs{Dom: dom, Memory: memory}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetMemory), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetMemory), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -309,7 +309,7 @@ func (c *Conn) DomainSetMemory(ctx context.Context, dom Domain, memory uint64) (
 // DomainSetVcpus calls REMOTE_PROC_DOMAIN_SET_VCPUS (procedure 32).
 func (c *Conn) DomainSetVcpus(ctx context.Context, dom Domain, nvcpus uint32) (err error) {
 	args := remote.DomainSetVcpusArgs{Dom: dom, Nvcpus: nvcpus}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetVcpus), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetVcpus), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -318,7 +318,7 @@ func (c *Conn) DomainSetVcpus(ctx context.Context, dom Domain, nvcpus uint32) (e
 // DomainShutdown calls REMOTE_PROC_DOMAIN_SHUTDOWN (procedure 33).
 func (c *Conn) DomainShutdown(ctx context.Context, dom Domain) (err error) {
 	args := remote.DomainShutdownArgs{Dom: dom}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainShutdown), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainShutdown), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -327,7 +327,7 @@ func (c *Conn) DomainShutdown(ctx context.Context, dom Domain) (err error) {
 // DomainSuspend calls REMOTE_PROC_DOMAIN_SUSPEND (procedure 34).
 func (c *Conn) DomainSuspend(ctx context.Context, dom Domain) (err error) {
 	args := remote.DomainSuspendArgs{Dom: dom}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSuspend), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSuspend), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -336,7 +336,7 @@ func (c *Conn) DomainSuspend(ctx context.Context, dom Domain) (err error) {
 // DomainUndefine calls REMOTE_PROC_DOMAIN_UNDEFINE (procedure 35).
 func (c *Conn) DomainUndefine(ctx context.Context, dom Domain) (err error) {
 	args := remote.DomainUndefineArgs{Dom: dom}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainUndefine), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainUndefine), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -346,7 +346,7 @@ func (c *Conn) DomainUndefine(ctx context.Context, dom Domain) (err error) {
 func (c *Conn) ConnectListDefinedNetworks(ctx context.Context, maxnames int32) (rNames []string, err error) {
 	args := remote.ConnectListDefinedNetworksArgs{Maxnames: maxnames}
 	var ret remote.ConnectListDefinedNetworksRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListDefinedNetworks), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListDefinedNetworks), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Names, nil
@@ -356,7 +356,7 @@ func (c *Conn) ConnectListDefinedNetworks(ctx context.Context, maxnames int32) (
 func (c *Conn) ConnectListDomains(ctx context.Context, maxids int32) (rIDs []int32, err error) {
 	args := remote.ConnectListDomainsArgs{Maxids: maxids}
 	var ret remote.ConnectListDomainsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListDomains), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListDomains), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.IDs, nil
@@ -366,7 +366,7 @@ func (c *Conn) ConnectListDomains(ctx context.Context, maxids int32) (rIDs []int
 func (c *Conn) ConnectListNetworks(ctx context.Context, maxnames int32) (rNames []string, err error) {
 	args := remote.ConnectListNetworksArgs{Maxnames: maxnames}
 	var ret remote.ConnectListNetworksRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListNetworks), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListNetworks), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Names, nil
@@ -375,7 +375,7 @@ func (c *Conn) ConnectListNetworks(ctx context.Context, maxnames int32) (rNames 
 // NetworkCreate calls REMOTE_PROC_NETWORK_CREATE (procedure 39).
 func (c *Conn) NetworkCreate(ctx context.Context, net Network) (err error) {
 	args := remote.NetworkCreateArgs{Net: net}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkCreate), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkCreate), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -385,7 +385,7 @@ func (c *Conn) NetworkCreate(ctx context.Context, net Network) (err error) {
 func (c *Conn) NetworkCreateXML(ctx context.Context, xml string) (rNet Network, err error) {
 	args := remote.NetworkCreateXMLArgs{XML: xml}
 	var ret remote.NetworkCreateXMLRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkCreateXML), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkCreateXML), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Net, nil
@@ -395,7 +395,7 @@ func (c *Conn) NetworkCreateXML(ctx context.Context, xml string) (rNet Network, 
 func (c *Conn) NetworkDefineXML(ctx context.Context, xml string) (rNet Network, err error) {
 	args := remote.NetworkDefineXMLArgs{XML: xml}
 	var ret remote.NetworkDefineXMLRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkDefineXML), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkDefineXML), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Net, nil
@@ -404,7 +404,7 @@ func (c *Conn) NetworkDefineXML(ctx context.Context, xml string) (rNet Network, 
 // NetworkDestroy calls REMOTE_PROC_NETWORK_DESTROY (procedure 42).
 func (c *Conn) NetworkDestroy(ctx context.Context, net Network) (err error) {
 	args := remote.NetworkDestroyArgs{Net: net}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkDestroy), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkDestroy), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -414,7 +414,7 @@ func (c *Conn) NetworkDestroy(ctx context.Context, net Network) (err error) {
 func (c *Conn) NetworkGetXMLDesc(ctx context.Context, net Network, flags NetworkXMLFlags) (rXML string, err error) {
 	args := remote.NetworkGetXMLDescArgs{Net: net, Flags: uint32(flags)}
 	var ret remote.NetworkGetXMLDescRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkGetXMLDesc), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkGetXMLDesc), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.XML, nil
@@ -424,7 +424,7 @@ func (c *Conn) NetworkGetXMLDesc(ctx context.Context, net Network, flags Network
 func (c *Conn) NetworkGetAutostart(ctx context.Context, net Network) (rAutostart int32, err error) {
 	args := remote.NetworkGetAutostartArgs{Net: net}
 	var ret remote.NetworkGetAutostartRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkGetAutostart), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkGetAutostart), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Autostart, nil
@@ -434,7 +434,7 @@ func (c *Conn) NetworkGetAutostart(ctx context.Context, net Network) (rAutostart
 func (c *Conn) NetworkGetBridgeName(ctx context.Context, net Network) (rName string, err error) {
 	args := remote.NetworkGetBridgeNameArgs{Net: net}
 	var ret remote.NetworkGetBridgeNameRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkGetBridgeName), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkGetBridgeName), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Name, nil
@@ -444,7 +444,7 @@ func (c *Conn) NetworkGetBridgeName(ctx context.Context, net Network) (rName str
 func (c *Conn) NetworkLookupByName(ctx context.Context, name string) (rNet Network, err error) {
 	args := remote.NetworkLookupByNameArgs{Name: name}
 	var ret remote.NetworkLookupByNameRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkLookupByName), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkLookupByName), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Net, nil
@@ -454,7 +454,7 @@ func (c *Conn) NetworkLookupByName(ctx context.Context, name string) (rNet Netwo
 func (c *Conn) NetworkLookupByUUID(ctx context.Context, uuid UUID) (rNet Network, err error) {
 	args := remote.NetworkLookupByUUIDArgs{UUID: uuid}
 	var ret remote.NetworkLookupByUUIDRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkLookupByUUID), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkLookupByUUID), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Net, nil
@@ -463,7 +463,7 @@ func (c *Conn) NetworkLookupByUUID(ctx context.Context, uuid UUID) (rNet Network
 // NetworkSetAutostart calls REMOTE_PROC_NETWORK_SET_AUTOSTART (procedure 48).
 func (c *Conn) NetworkSetAutostart(ctx context.Context, net Network, autostart int32) (err error) {
 	args := remote.NetworkSetAutostartArgs{Net: net, Autostart: autostart}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkSetAutostart), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkSetAutostart), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -472,7 +472,7 @@ func (c *Conn) NetworkSetAutostart(ctx context.Context, net Network, autostart i
 // NetworkUndefine calls REMOTE_PROC_NETWORK_UNDEFINE (procedure 49).
 func (c *Conn) NetworkUndefine(ctx context.Context, net Network) (err error) {
 	args := remote.NetworkUndefineArgs{Net: net}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkUndefine), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkUndefine), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -481,7 +481,7 @@ func (c *Conn) NetworkUndefine(ctx context.Context, net Network) (err error) {
 // ConnectNumOfDefinedNetworks calls REMOTE_PROC_CONNECT_NUM_OF_DEFINED_NETWORKS (procedure 50).
 func (c *Conn) ConnectNumOfDefinedNetworks(ctx context.Context) (rNum int32, err error) {
 	var ret remote.ConnectNumOfDefinedNetworksRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNumOfDefinedNetworks), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNumOfDefinedNetworks), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Num, nil
@@ -490,7 +490,7 @@ func (c *Conn) ConnectNumOfDefinedNetworks(ctx context.Context) (rNum int32, err
 // ConnectNumOfDomains calls REMOTE_PROC_CONNECT_NUM_OF_DOMAINS (procedure 51).
 func (c *Conn) ConnectNumOfDomains(ctx context.Context) (rNum int32, err error) {
 	var ret remote.ConnectNumOfDomainsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNumOfDomains), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNumOfDomains), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Num, nil
@@ -499,7 +499,7 @@ func (c *Conn) ConnectNumOfDomains(ctx context.Context) (rNum int32, err error) 
 // ConnectNumOfNetworks calls REMOTE_PROC_CONNECT_NUM_OF_NETWORKS (procedure 52).
 func (c *Conn) ConnectNumOfNetworks(ctx context.Context) (rNum int32, err error) {
 	var ret remote.ConnectNumOfNetworksRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNumOfNetworks), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNumOfNetworks), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Num, nil
@@ -508,7 +508,7 @@ func (c *Conn) ConnectNumOfNetworks(ctx context.Context) (rNum int32, err error)
 // DomainCoreDump calls REMOTE_PROC_DOMAIN_CORE_DUMP (procedure 53).
 func (c *Conn) DomainCoreDump(ctx context.Context, dom Domain, to string, flags DomainCoreDumpFlags) (err error) {
 	args := remote.DomainCoreDumpArgs{Dom: dom, To: to, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCoreDump), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCoreDump), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -517,7 +517,7 @@ func (c *Conn) DomainCoreDump(ctx context.Context, dom Domain, to string, flags 
 // DomainRestore calls REMOTE_PROC_DOMAIN_RESTORE (procedure 54).
 func (c *Conn) DomainRestore(ctx context.Context, from string) (err error) {
 	args := remote.DomainRestoreArgs{From: from}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainRestore), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainRestore), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -526,7 +526,7 @@ func (c *Conn) DomainRestore(ctx context.Context, from string) (err error) {
 // DomainSave calls REMOTE_PROC_DOMAIN_SAVE (procedure 55).
 func (c *Conn) DomainSave(ctx context.Context, dom Domain, to string) (err error) {
 	args := remote.DomainSaveArgs{Dom: dom, To: to}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSave), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSave), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -536,7 +536,7 @@ func (c *Conn) DomainSave(ctx context.Context, dom Domain, to string) (err error
 func (c *Conn) DomainGetSchedulerType(ctx context.Context, dom Domain) (rType string, rNparams int32, err error) {
 	args := remote.DomainGetSchedulerTypeArgs{Dom: dom}
 	var ret remote.DomainGetSchedulerTypeRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetSchedulerType), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetSchedulerType), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Type, ret.Nparams, nil
@@ -546,7 +546,7 @@ func (c *Conn) DomainGetSchedulerType(ctx context.Context, dom Domain) (rType st
 func (c *Conn) DomainGetSchedulerParameters(ctx context.Context, dom Domain, nparams int32) (rParams []TypedParam, err error) {
 	args := remote.DomainGetSchedulerParametersArgs{Dom: dom, Nparams: nparams}
 	var ret remote.DomainGetSchedulerParametersRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetSchedulerParameters), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetSchedulerParameters), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Params, nil
@@ -555,7 +555,7 @@ func (c *Conn) DomainGetSchedulerParameters(ctx context.Context, dom Domain, npa
 // DomainSetSchedulerParameters calls REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS (procedure 58).
 func (c *Conn) DomainSetSchedulerParameters(ctx context.Context, dom Domain, params []TypedParam) (err error) {
 	args := remote.DomainSetSchedulerParametersArgs{Dom: dom, Params: params}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetSchedulerParameters), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetSchedulerParameters), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -564,7 +564,7 @@ func (c *Conn) DomainSetSchedulerParameters(ctx context.Context, dom Domain, par
 // ConnectGetHostname calls REMOTE_PROC_CONNECT_GET_HOSTNAME (procedure 59).
 func (c *Conn) ConnectGetHostname(ctx context.Context) (rHostname string, err error) {
 	var ret remote.ConnectGetHostnameRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetHostname), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetHostname), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Hostname, nil
@@ -574,7 +574,7 @@ func (c *Conn) ConnectGetHostname(ctx context.Context) (rHostname string, err er
 func (c *Conn) ConnectSupportsFeature(ctx context.Context, feature int32) (rSupported int32, err error) {
 	args := remote.ConnectSupportsFeatureArgs{Feature: feature}
 	var ret remote.ConnectSupportsFeatureRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectSupportsFeature), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectSupportsFeature), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Supported, nil
@@ -584,7 +584,7 @@ func (c *Conn) ConnectSupportsFeature(ctx context.Context, feature int32) (rSupp
 func (c *Conn) DomainMigratePrepare(ctx context.Context, uriIn OptString, flags uint64, dname OptString, resource uint64) (rCookie []byte, rURIOut OptString, err error) {
 	args := remote.DomainMigratePrepareArgs{URIIn: uriIn, Flags: flags, Dname: dname, Resource: resource}
 	var ret remote.DomainMigratePrepareRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigratePrepare), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigratePrepare), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Cookie, ret.URIOut, nil
@@ -593,7 +593,7 @@ func (c *Conn) DomainMigratePrepare(ctx context.Context, uriIn OptString, flags 
 // DomainMigratePerform calls REMOTE_PROC_DOMAIN_MIGRATE_PERFORM (procedure 62).
 func (c *Conn) DomainMigratePerform(ctx context.Context, dom Domain, cookie []byte, uri string, flags uint64, dname OptString, resource uint64) (err error) {
 	args := remote.DomainMigratePerformArgs{Dom: dom, Cookie: cookie, URI: uri, Flags: flags, Dname: dname, Resource: resource}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigratePerform), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigratePerform), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -603,7 +603,7 @@ func (c *Conn) DomainMigratePerform(ctx context.Context, dom Domain, cookie []by
 func (c *Conn) DomainMigrateFinish(ctx context.Context, dname string, cookie []byte, uri string, flags uint64) (rDdom Domain, err error) {
 	args := remote.DomainMigrateFinishArgs{Dname: dname, Cookie: cookie, URI: uri, Flags: flags}
 	var ret remote.DomainMigrateFinishRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateFinish), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateFinish), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Ddom, nil
@@ -613,7 +613,7 @@ func (c *Conn) DomainMigrateFinish(ctx context.Context, dname string, cookie []b
 func (c *Conn) DomainBlockStats(ctx context.Context, dom Domain, path string) (rRdReq int64, rRdBytes int64, rWrReq int64, rWrBytes int64, rErrs int64, err error) {
 	args := remote.DomainBlockStatsArgs{Dom: dom, Path: path}
 	var ret remote.DomainBlockStatsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBlockStats), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBlockStats), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.RdReq, ret.RdBytes, ret.WrReq, ret.WrBytes, ret.Errs, nil
@@ -623,7 +623,7 @@ func (c *Conn) DomainBlockStats(ctx context.Context, dom Domain, path string) (r
 func (c *Conn) DomainInterfaceStats(ctx context.Context, dom Domain, device string) (rRxBytes int64, rRxPackets int64, rRxErrs int64, rRxDrop int64, rTxBytes int64, rTxPackets int64, rTxErrs int64, rTxDrop int64, err error) {
 	args := remote.DomainInterfaceStatsArgs{Dom: dom, Device: device}
 	var ret remote.DomainInterfaceStatsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainInterfaceStats), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainInterfaceStats), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.RxBytes, ret.RxPackets, ret.RxErrs, ret.RxDrop, ret.TxBytes, ret.TxPackets, ret.TxErrs, ret.TxDrop, nil
@@ -632,7 +632,7 @@ func (c *Conn) DomainInterfaceStats(ctx context.Context, dom Domain, device stri
 // AuthList calls REMOTE_PROC_AUTH_LIST (procedure 66).
 func (c *Conn) AuthList(ctx context.Context) (rTypes []AuthType, err error) {
 	var ret remote.AuthListRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcAuthList), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcAuthList), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Types, nil
@@ -641,7 +641,7 @@ func (c *Conn) AuthList(ctx context.Context) (rTypes []AuthType, err error) {
 // AuthSASLInit calls REMOTE_PROC_AUTH_SASL_INIT (procedure 67).
 func (c *Conn) AuthSASLInit(ctx context.Context) (rMechlist string, err error) {
 	var ret remote.AuthSASLInitRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcAuthSASLInit), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcAuthSASLInit), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Mechlist, nil
@@ -651,7 +651,7 @@ func (c *Conn) AuthSASLInit(ctx context.Context) (rMechlist string, err error) {
 func (c *Conn) AuthSASLStart(ctx context.Context, mech string, nil_ int32, data []int8) (rComplete int32, rNil int32, rData []int8, err error) {
 	args := remote.AuthSASLStartArgs{Mech: mech, Nil: nil_, Data: data}
 	var ret remote.AuthSASLStartRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcAuthSASLStart), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcAuthSASLStart), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Complete, ret.Nil, ret.Data, nil
@@ -661,7 +661,7 @@ func (c *Conn) AuthSASLStart(ctx context.Context, mech string, nil_ int32, data 
 func (c *Conn) AuthSASLStep(ctx context.Context, nil_ int32, data []int8) (rComplete int32, rNil int32, rData []int8, err error) {
 	args := remote.AuthSASLStepArgs{Nil: nil_, Data: data}
 	var ret remote.AuthSASLStepRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcAuthSASLStep), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcAuthSASLStep), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Complete, ret.Nil, ret.Data, nil
@@ -670,7 +670,7 @@ func (c *Conn) AuthSASLStep(ctx context.Context, nil_ int32, data []int8) (rComp
 // AuthPolkit calls REMOTE_PROC_AUTH_POLKIT (procedure 70).
 func (c *Conn) AuthPolkit(ctx context.Context) (rComplete int32, err error) {
 	var ret remote.AuthPolkitRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcAuthPolkit), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcAuthPolkit), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Complete, nil
@@ -679,7 +679,7 @@ func (c *Conn) AuthPolkit(ctx context.Context) (rComplete int32, err error) {
 // ConnectNumOfStoragePools calls REMOTE_PROC_CONNECT_NUM_OF_STORAGE_POOLS (procedure 71).
 func (c *Conn) ConnectNumOfStoragePools(ctx context.Context) (rNum int32, err error) {
 	var ret remote.ConnectNumOfStoragePoolsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNumOfStoragePools), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNumOfStoragePools), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Num, nil
@@ -689,7 +689,7 @@ func (c *Conn) ConnectNumOfStoragePools(ctx context.Context) (rNum int32, err er
 func (c *Conn) ConnectListStoragePools(ctx context.Context, maxnames int32) (rNames []string, err error) {
 	args := remote.ConnectListStoragePoolsArgs{Maxnames: maxnames}
 	var ret remote.ConnectListStoragePoolsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListStoragePools), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListStoragePools), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Names, nil
@@ -698,7 +698,7 @@ func (c *Conn) ConnectListStoragePools(ctx context.Context, maxnames int32) (rNa
 // ConnectNumOfDefinedStoragePools calls REMOTE_PROC_CONNECT_NUM_OF_DEFINED_STORAGE_POOLS (procedure 73).
 func (c *Conn) ConnectNumOfDefinedStoragePools(ctx context.Context) (rNum int32, err error) {
 	var ret remote.ConnectNumOfDefinedStoragePoolsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNumOfDefinedStoragePools), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNumOfDefinedStoragePools), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Num, nil
@@ -708,7 +708,7 @@ func (c *Conn) ConnectNumOfDefinedStoragePools(ctx context.Context) (rNum int32,
 func (c *Conn) ConnectListDefinedStoragePools(ctx context.Context, maxnames int32) (rNames []string, err error) {
 	args := remote.ConnectListDefinedStoragePoolsArgs{Maxnames: maxnames}
 	var ret remote.ConnectListDefinedStoragePoolsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListDefinedStoragePools), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListDefinedStoragePools), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Names, nil
@@ -718,7 +718,7 @@ func (c *Conn) ConnectListDefinedStoragePools(ctx context.Context, maxnames int3
 func (c *Conn) ConnectFindStoragePoolSources(ctx context.Context, type_ string, srcSpec OptString, flags uint32) (rXML string, err error) {
 	args := remote.ConnectFindStoragePoolSourcesArgs{Type: type_, SrcSpec: srcSpec, Flags: flags}
 	var ret remote.ConnectFindStoragePoolSourcesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectFindStoragePoolSources), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectFindStoragePoolSources), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.XML, nil
@@ -728,7 +728,7 @@ func (c *Conn) ConnectFindStoragePoolSources(ctx context.Context, type_ string, 
 func (c *Conn) StoragePoolCreateXML(ctx context.Context, xml string, flags StoragePoolCreateFlags) (rPool StoragePool, err error) {
 	args := remote.StoragePoolCreateXMLArgs{XML: xml, Flags: uint32(flags)}
 	var ret remote.StoragePoolCreateXMLRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolCreateXML), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolCreateXML), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Pool, nil
@@ -738,7 +738,7 @@ func (c *Conn) StoragePoolCreateXML(ctx context.Context, xml string, flags Stora
 func (c *Conn) StoragePoolDefineXML(ctx context.Context, xml string, flags StoragePoolDefineFlags) (rPool StoragePool, err error) {
 	args := remote.StoragePoolDefineXMLArgs{XML: xml, Flags: uint32(flags)}
 	var ret remote.StoragePoolDefineXMLRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolDefineXML), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolDefineXML), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Pool, nil
@@ -747,7 +747,7 @@ func (c *Conn) StoragePoolDefineXML(ctx context.Context, xml string, flags Stora
 // StoragePoolCreate calls REMOTE_PROC_STORAGE_POOL_CREATE (procedure 78).
 func (c *Conn) StoragePoolCreate(ctx context.Context, pool StoragePool, flags StoragePoolCreateFlags) (err error) {
 	args := remote.StoragePoolCreateArgs{Pool: pool, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolCreate), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolCreate), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -756,7 +756,7 @@ func (c *Conn) StoragePoolCreate(ctx context.Context, pool StoragePool, flags St
 // StoragePoolBuild calls REMOTE_PROC_STORAGE_POOL_BUILD (procedure 79).
 func (c *Conn) StoragePoolBuild(ctx context.Context, pool StoragePool, flags StoragePoolBuildFlags) (err error) {
 	args := remote.StoragePoolBuildArgs{Pool: pool, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolBuild), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolBuild), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -765,7 +765,7 @@ func (c *Conn) StoragePoolBuild(ctx context.Context, pool StoragePool, flags Sto
 // StoragePoolDestroy calls REMOTE_PROC_STORAGE_POOL_DESTROY (procedure 80).
 func (c *Conn) StoragePoolDestroy(ctx context.Context, pool StoragePool) (err error) {
 	args := remote.StoragePoolDestroyArgs{Pool: pool}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolDestroy), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolDestroy), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -774,7 +774,7 @@ func (c *Conn) StoragePoolDestroy(ctx context.Context, pool StoragePool) (err er
 // StoragePoolDelete calls REMOTE_PROC_STORAGE_POOL_DELETE (procedure 81).
 func (c *Conn) StoragePoolDelete(ctx context.Context, pool StoragePool, flags StoragePoolDeleteFlags) (err error) {
 	args := remote.StoragePoolDeleteArgs{Pool: pool, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolDelete), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolDelete), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -783,7 +783,7 @@ func (c *Conn) StoragePoolDelete(ctx context.Context, pool StoragePool, flags St
 // StoragePoolUndefine calls REMOTE_PROC_STORAGE_POOL_UNDEFINE (procedure 82).
 func (c *Conn) StoragePoolUndefine(ctx context.Context, pool StoragePool) (err error) {
 	args := remote.StoragePoolUndefineArgs{Pool: pool}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolUndefine), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolUndefine), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -792,7 +792,7 @@ func (c *Conn) StoragePoolUndefine(ctx context.Context, pool StoragePool) (err e
 // StoragePoolRefresh calls REMOTE_PROC_STORAGE_POOL_REFRESH (procedure 83).
 func (c *Conn) StoragePoolRefresh(ctx context.Context, pool StoragePool, flags uint32) (err error) {
 	args := remote.StoragePoolRefreshArgs{Pool: pool, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolRefresh), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolRefresh), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -802,7 +802,7 @@ func (c *Conn) StoragePoolRefresh(ctx context.Context, pool StoragePool, flags u
 func (c *Conn) StoragePoolLookupByName(ctx context.Context, name string) (rPool StoragePool, err error) {
 	args := remote.StoragePoolLookupByNameArgs{Name: name}
 	var ret remote.StoragePoolLookupByNameRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolLookupByName), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolLookupByName), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Pool, nil
@@ -812,7 +812,7 @@ func (c *Conn) StoragePoolLookupByName(ctx context.Context, name string) (rPool 
 func (c *Conn) StoragePoolLookupByUUID(ctx context.Context, uuid UUID) (rPool StoragePool, err error) {
 	args := remote.StoragePoolLookupByUUIDArgs{UUID: uuid}
 	var ret remote.StoragePoolLookupByUUIDRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolLookupByUUID), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolLookupByUUID), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Pool, nil
@@ -822,7 +822,7 @@ func (c *Conn) StoragePoolLookupByUUID(ctx context.Context, uuid UUID) (rPool St
 func (c *Conn) StoragePoolLookupByVolume(ctx context.Context, vol StorageVol) (rPool StoragePool, err error) {
 	args := remote.StoragePoolLookupByVolumeArgs{Vol: vol}
 	var ret remote.StoragePoolLookupByVolumeRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolLookupByVolume), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolLookupByVolume), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Pool, nil
@@ -832,7 +832,7 @@ func (c *Conn) StoragePoolLookupByVolume(ctx context.Context, vol StorageVol) (r
 func (c *Conn) StoragePoolGetInfo(ctx context.Context, pool StoragePool) (rState uint8, rCapacity uint64, rAllocation uint64, rAvailable uint64, err error) {
 	args := remote.StoragePoolGetInfoArgs{Pool: pool}
 	var ret remote.StoragePoolGetInfoRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolGetInfo), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolGetInfo), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.State, ret.Capacity, ret.Allocation, ret.Available, nil
@@ -842,7 +842,7 @@ func (c *Conn) StoragePoolGetInfo(ctx context.Context, pool StoragePool) (rState
 func (c *Conn) StoragePoolGetXMLDesc(ctx context.Context, pool StoragePool, flags StorageXMLFlags) (rXML string, err error) {
 	args := remote.StoragePoolGetXMLDescArgs{Pool: pool, Flags: uint32(flags)}
 	var ret remote.StoragePoolGetXMLDescRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolGetXMLDesc), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolGetXMLDesc), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.XML, nil
@@ -852,7 +852,7 @@ func (c *Conn) StoragePoolGetXMLDesc(ctx context.Context, pool StoragePool, flag
 func (c *Conn) StoragePoolGetAutostart(ctx context.Context, pool StoragePool) (rAutostart int32, err error) {
 	args := remote.StoragePoolGetAutostartArgs{Pool: pool}
 	var ret remote.StoragePoolGetAutostartRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolGetAutostart), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolGetAutostart), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Autostart, nil
@@ -861,7 +861,7 @@ func (c *Conn) StoragePoolGetAutostart(ctx context.Context, pool StoragePool) (r
 // StoragePoolSetAutostart calls REMOTE_PROC_STORAGE_POOL_SET_AUTOSTART (procedure 90).
 func (c *Conn) StoragePoolSetAutostart(ctx context.Context, pool StoragePool, autostart int32) (err error) {
 	args := remote.StoragePoolSetAutostartArgs{Pool: pool, Autostart: autostart}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolSetAutostart), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolSetAutostart), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -871,7 +871,7 @@ func (c *Conn) StoragePoolSetAutostart(ctx context.Context, pool StoragePool, au
 func (c *Conn) StoragePoolNumOfVolumes(ctx context.Context, pool StoragePool) (rNum int32, err error) {
 	args := remote.StoragePoolNumOfVolumesArgs{Pool: pool}
 	var ret remote.StoragePoolNumOfVolumesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolNumOfVolumes), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolNumOfVolumes), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Num, nil
@@ -881,7 +881,7 @@ func (c *Conn) StoragePoolNumOfVolumes(ctx context.Context, pool StoragePool) (r
 func (c *Conn) StoragePoolListVolumes(ctx context.Context, pool StoragePool, maxnames int32) (rNames []string, err error) {
 	args := remote.StoragePoolListVolumesArgs{Pool: pool, Maxnames: maxnames}
 	var ret remote.StoragePoolListVolumesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolListVolumes), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolListVolumes), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Names, nil
@@ -891,7 +891,7 @@ func (c *Conn) StoragePoolListVolumes(ctx context.Context, pool StoragePool, max
 func (c *Conn) StorageVolCreateXML(ctx context.Context, pool StoragePool, xml string, flags StorageVolCreateFlags) (rVol StorageVol, err error) {
 	args := remote.StorageVolCreateXMLArgs{Pool: pool, XML: xml, Flags: uint32(flags)}
 	var ret remote.StorageVolCreateXMLRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolCreateXML), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolCreateXML), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Vol, nil
@@ -900,7 +900,7 @@ func (c *Conn) StorageVolCreateXML(ctx context.Context, pool StoragePool, xml st
 // StorageVolDelete calls REMOTE_PROC_STORAGE_VOL_DELETE (procedure 94).
 func (c *Conn) StorageVolDelete(ctx context.Context, vol StorageVol, flags StorageVolDeleteFlags) (err error) {
 	args := remote.StorageVolDeleteArgs{Vol: vol, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolDelete), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolDelete), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -910,7 +910,7 @@ func (c *Conn) StorageVolDelete(ctx context.Context, vol StorageVol, flags Stora
 func (c *Conn) StorageVolLookupByName(ctx context.Context, pool StoragePool, name string) (rVol StorageVol, err error) {
 	args := remote.StorageVolLookupByNameArgs{Pool: pool, Name: name}
 	var ret remote.StorageVolLookupByNameRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolLookupByName), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolLookupByName), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Vol, nil
@@ -920,7 +920,7 @@ func (c *Conn) StorageVolLookupByName(ctx context.Context, pool StoragePool, nam
 func (c *Conn) StorageVolLookupByKey(ctx context.Context, key string) (rVol StorageVol, err error) {
 	args := remote.StorageVolLookupByKeyArgs{Key: key}
 	var ret remote.StorageVolLookupByKeyRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolLookupByKey), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolLookupByKey), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Vol, nil
@@ -930,7 +930,7 @@ func (c *Conn) StorageVolLookupByKey(ctx context.Context, key string) (rVol Stor
 func (c *Conn) StorageVolLookupByPath(ctx context.Context, path string) (rVol StorageVol, err error) {
 	args := remote.StorageVolLookupByPathArgs{Path: path}
 	var ret remote.StorageVolLookupByPathRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolLookupByPath), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolLookupByPath), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Vol, nil
@@ -940,7 +940,7 @@ func (c *Conn) StorageVolLookupByPath(ctx context.Context, path string) (rVol St
 func (c *Conn) StorageVolGetInfo(ctx context.Context, vol StorageVol) (rType int8, rCapacity uint64, rAllocation uint64, err error) {
 	args := remote.StorageVolGetInfoArgs{Vol: vol}
 	var ret remote.StorageVolGetInfoRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolGetInfo), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolGetInfo), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Type, ret.Capacity, ret.Allocation, nil
@@ -950,7 +950,7 @@ func (c *Conn) StorageVolGetInfo(ctx context.Context, vol StorageVol) (rType int
 func (c *Conn) StorageVolGetXMLDesc(ctx context.Context, vol StorageVol, flags uint32) (rXML string, err error) {
 	args := remote.StorageVolGetXMLDescArgs{Vol: vol, Flags: flags}
 	var ret remote.StorageVolGetXMLDescRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolGetXMLDesc), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolGetXMLDesc), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.XML, nil
@@ -960,7 +960,7 @@ func (c *Conn) StorageVolGetXMLDesc(ctx context.Context, vol StorageVol, flags u
 func (c *Conn) StorageVolGetPath(ctx context.Context, vol StorageVol) (rName string, err error) {
 	args := remote.StorageVolGetPathArgs{Vol: vol}
 	var ret remote.StorageVolGetPathRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolGetPath), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolGetPath), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Name, nil
@@ -970,7 +970,7 @@ func (c *Conn) StorageVolGetPath(ctx context.Context, vol StorageVol) (rName str
 func (c *Conn) NodeGetCellsFreeMemory(ctx context.Context, startCell int32, maxcells int32) (rCells []uint64, err error) {
 	args := remote.NodeGetCellsFreeMemoryArgs{StartCell: startCell, Maxcells: maxcells}
 	var ret remote.NodeGetCellsFreeMemoryRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetCellsFreeMemory), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetCellsFreeMemory), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Cells, nil
@@ -979,7 +979,7 @@ func (c *Conn) NodeGetCellsFreeMemory(ctx context.Context, startCell int32, maxc
 // NodeGetFreeMemory calls REMOTE_PROC_NODE_GET_FREE_MEMORY (procedure 102).
 func (c *Conn) NodeGetFreeMemory(ctx context.Context) (rFreeMem uint64, err error) {
 	var ret remote.NodeGetFreeMemoryRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetFreeMemory), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetFreeMemory), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.FreeMem, nil
@@ -989,7 +989,7 @@ func (c *Conn) NodeGetFreeMemory(ctx context.Context) (rFreeMem uint64, err erro
 func (c *Conn) DomainBlockPeek(ctx context.Context, dom Domain, path string, offset uint64, size uint32, flags uint32) (rBuffer []byte, err error) {
 	args := remote.DomainBlockPeekArgs{Dom: dom, Path: path, Offset: offset, Size: size, Flags: flags}
 	var ret remote.DomainBlockPeekRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBlockPeek), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBlockPeek), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Buffer, nil
@@ -999,7 +999,7 @@ func (c *Conn) DomainBlockPeek(ctx context.Context, dom Domain, path string, off
 func (c *Conn) DomainMemoryPeek(ctx context.Context, dom Domain, offset uint64, size uint32, flags uint32) (rBuffer []byte, err error) {
 	args := remote.DomainMemoryPeekArgs{Dom: dom, Offset: offset, Size: size, Flags: flags}
 	var ret remote.DomainMemoryPeekRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMemoryPeek), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMemoryPeek), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Buffer, nil
@@ -1008,7 +1008,7 @@ func (c *Conn) DomainMemoryPeek(ctx context.Context, dom Domain, offset uint64, 
 // ConnectDomainEventRegister calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER (procedure 105).
 func (c *Conn) ConnectDomainEventRegister(ctx context.Context) (rCbRegistered int32, err error) {
 	var ret remote.ConnectDomainEventRegisterRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainEventRegister), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainEventRegister), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.CbRegistered, nil
@@ -1017,7 +1017,7 @@ func (c *Conn) ConnectDomainEventRegister(ctx context.Context) (rCbRegistered in
 // ConnectDomainEventDeregister calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER (procedure 106).
 func (c *Conn) ConnectDomainEventDeregister(ctx context.Context) (rCbRegistered int32, err error) {
 	var ret remote.ConnectDomainEventDeregisterRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainEventDeregister), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainEventDeregister), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.CbRegistered, nil
@@ -1027,7 +1027,7 @@ func (c *Conn) ConnectDomainEventDeregister(ctx context.Context) (rCbRegistered 
 func (c *Conn) DomainMigratePrepare2(ctx context.Context, uriIn OptString, flags uint64, dname OptString, resource uint64, domXML string) (rCookie []byte, rURIOut OptString, err error) {
 	args := remote.DomainMigratePrepare2Args{URIIn: uriIn, Flags: flags, Dname: dname, Resource: resource, DomXML: domXML}
 	var ret remote.DomainMigratePrepare2Ret
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigratePrepare2), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigratePrepare2), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Cookie, ret.URIOut, nil
@@ -1037,7 +1037,7 @@ func (c *Conn) DomainMigratePrepare2(ctx context.Context, uriIn OptString, flags
 func (c *Conn) DomainMigrateFinish2(ctx context.Context, dname string, cookie []byte, uri string, flags uint64, retcode int32) (rDdom Domain, err error) {
 	args := remote.DomainMigrateFinish2Args{Dname: dname, Cookie: cookie, URI: uri, Flags: flags, Retcode: retcode}
 	var ret remote.DomainMigrateFinish2Ret
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateFinish2), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateFinish2), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Ddom, nil
@@ -1046,7 +1046,7 @@ func (c *Conn) DomainMigrateFinish2(ctx context.Context, dname string, cookie []
 // ConnectGetURI calls REMOTE_PROC_CONNECT_GET_URI (procedure 110).
 func (c *Conn) ConnectGetURI(ctx context.Context) (rURI string, err error) {
 	var ret remote.ConnectGetURIRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetURI), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetURI), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.URI, nil
@@ -1056,7 +1056,7 @@ func (c *Conn) ConnectGetURI(ctx context.Context) (rURI string, err error) {
 func (c *Conn) NodeNumOfDevices(ctx context.Context, cap_ OptString, flags uint32) (rNum int32, err error) {
 	args := remote.NodeNumOfDevicesArgs{Cap: cap_, Flags: flags}
 	var ret remote.NodeNumOfDevicesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeNumOfDevices), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeNumOfDevices), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Num, nil
@@ -1066,7 +1066,7 @@ func (c *Conn) NodeNumOfDevices(ctx context.Context, cap_ OptString, flags uint3
 func (c *Conn) NodeListDevices(ctx context.Context, cap_ OptString, maxnames int32, flags uint32) (rNames []string, err error) {
 	args := remote.NodeListDevicesArgs{Cap: cap_, Maxnames: maxnames, Flags: flags}
 	var ret remote.NodeListDevicesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeListDevices), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeListDevices), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Names, nil
@@ -1076,7 +1076,7 @@ func (c *Conn) NodeListDevices(ctx context.Context, cap_ OptString, maxnames int
 func (c *Conn) NodeDeviceLookupByName(ctx context.Context, name string) (rDev NodeDevice, err error) {
 	args := remote.NodeDeviceLookupByNameArgs{Name: name}
 	var ret remote.NodeDeviceLookupByNameRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceLookupByName), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceLookupByName), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Dev, nil
@@ -1086,7 +1086,7 @@ func (c *Conn) NodeDeviceLookupByName(ctx context.Context, name string) (rDev No
 func (c *Conn) NodeDeviceGetXMLDesc(ctx context.Context, name string, flags uint32) (rXML string, err error) {
 	args := remote.NodeDeviceGetXMLDescArgs{Name: name, Flags: flags}
 	var ret remote.NodeDeviceGetXMLDescRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceGetXMLDesc), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceGetXMLDesc), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.XML, nil
@@ -1096,7 +1096,7 @@ func (c *Conn) NodeDeviceGetXMLDesc(ctx context.Context, name string, flags uint
 func (c *Conn) NodeDeviceGetParent(ctx context.Context, name string) (rParentName OptString, err error) {
 	args := remote.NodeDeviceGetParentArgs{Name: name}
 	var ret remote.NodeDeviceGetParentRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceGetParent), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceGetParent), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.ParentName, nil
@@ -1106,7 +1106,7 @@ func (c *Conn) NodeDeviceGetParent(ctx context.Context, name string) (rParentNam
 func (c *Conn) NodeDeviceNumOfCaps(ctx context.Context, name string) (rNum int32, err error) {
 	args := remote.NodeDeviceNumOfCapsArgs{Name: name}
 	var ret remote.NodeDeviceNumOfCapsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceNumOfCaps), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceNumOfCaps), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Num, nil
@@ -1116,7 +1116,7 @@ func (c *Conn) NodeDeviceNumOfCaps(ctx context.Context, name string) (rNum int32
 func (c *Conn) NodeDeviceListCaps(ctx context.Context, name string, maxnames int32) (rNames []string, err error) {
 	args := remote.NodeDeviceListCapsArgs{Name: name, Maxnames: maxnames}
 	var ret remote.NodeDeviceListCapsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceListCaps), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceListCaps), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Names, nil
@@ -1125,7 +1125,7 @@ func (c *Conn) NodeDeviceListCaps(ctx context.Context, name string, maxnames int
 // NodeDeviceDettach calls REMOTE_PROC_NODE_DEVICE_DETTACH (procedure 118).
 func (c *Conn) NodeDeviceDettach(ctx context.Context, name string) (err error) {
 	args := remote.NodeDeviceDettachArgs{Name: name}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceDettach), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceDettach), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1134,7 +1134,7 @@ func (c *Conn) NodeDeviceDettach(ctx context.Context, name string) (err error) {
 // NodeDeviceReAttach calls REMOTE_PROC_NODE_DEVICE_RE_ATTACH (procedure 119).
 func (c *Conn) NodeDeviceReAttach(ctx context.Context, name string) (err error) {
 	args := remote.NodeDeviceReAttachArgs{Name: name}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceReAttach), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceReAttach), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1143,7 +1143,7 @@ func (c *Conn) NodeDeviceReAttach(ctx context.Context, name string) (err error) 
 // NodeDeviceReset calls REMOTE_PROC_NODE_DEVICE_RESET (procedure 120).
 func (c *Conn) NodeDeviceReset(ctx context.Context, name string) (err error) {
 	args := remote.NodeDeviceResetArgs{Name: name}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceReset), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceReset), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1153,7 +1153,7 @@ func (c *Conn) NodeDeviceReset(ctx context.Context, name string) (err error) {
 func (c *Conn) DomainGetSecurityLabel(ctx context.Context, dom Domain) (rLabel []int8, rEnforcing int32, err error) {
 	args := remote.DomainGetSecurityLabelArgs{Dom: dom}
 	var ret remote.DomainGetSecurityLabelRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetSecurityLabel), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetSecurityLabel), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Label, ret.Enforcing, nil
@@ -1162,7 +1162,7 @@ func (c *Conn) DomainGetSecurityLabel(ctx context.Context, dom Domain) (rLabel [
 // NodeGetSecurityModel calls REMOTE_PROC_NODE_GET_SECURITY_MODEL (procedure 122).
 func (c *Conn) NodeGetSecurityModel(ctx context.Context) (rModel []int8, rDoi []int8, err error) {
 	var ret remote.NodeGetSecurityModelRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetSecurityModel), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetSecurityModel), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Model, ret.Doi, nil
@@ -1172,7 +1172,7 @@ func (c *Conn) NodeGetSecurityModel(ctx context.Context) (rModel []int8, rDoi []
 func (c *Conn) NodeDeviceCreateXML(ctx context.Context, xmlDesc string, flags NodeDeviceCreateXMLFlags) (rDev NodeDevice, err error) {
 	args := remote.NodeDeviceCreateXMLArgs{XMLDesc: xmlDesc, Flags: uint32(flags)}
 	var ret remote.NodeDeviceCreateXMLRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceCreateXML), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceCreateXML), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Dev, nil
@@ -1181,7 +1181,7 @@ func (c *Conn) NodeDeviceCreateXML(ctx context.Context, xmlDesc string, flags No
 // NodeDeviceDestroy calls REMOTE_PROC_NODE_DEVICE_DESTROY (procedure 124).
 func (c *Conn) NodeDeviceDestroy(ctx context.Context, name string) (err error) {
 	args := remote.NodeDeviceDestroyArgs{Name: name}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceDestroy), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceDestroy), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1191,7 +1191,7 @@ func (c *Conn) NodeDeviceDestroy(ctx context.Context, name string) (err error) {
 func (c *Conn) StorageVolCreateXMLFrom(ctx context.Context, pool StoragePool, xml string, clonevol StorageVol, flags StorageVolCreateFlags) (rVol StorageVol, err error) {
 	args := remote.StorageVolCreateXMLFromArgs{Pool: pool, XML: xml, Clonevol: clonevol, Flags: uint32(flags)}
 	var ret remote.StorageVolCreateXMLFromRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolCreateXMLFrom), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolCreateXMLFrom), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Vol, nil
@@ -1200,7 +1200,7 @@ func (c *Conn) StorageVolCreateXMLFrom(ctx context.Context, pool StoragePool, xm
 // ConnectNumOfInterfaces calls REMOTE_PROC_CONNECT_NUM_OF_INTERFACES (procedure 126).
 func (c *Conn) ConnectNumOfInterfaces(ctx context.Context) (rNum int32, err error) {
 	var ret remote.ConnectNumOfInterfacesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNumOfInterfaces), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNumOfInterfaces), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Num, nil
@@ -1210,7 +1210,7 @@ func (c *Conn) ConnectNumOfInterfaces(ctx context.Context) (rNum int32, err erro
 func (c *Conn) ConnectListInterfaces(ctx context.Context, maxnames int32) (rNames []string, err error) {
 	args := remote.ConnectListInterfacesArgs{Maxnames: maxnames}
 	var ret remote.ConnectListInterfacesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListInterfaces), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListInterfaces), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Names, nil
@@ -1220,7 +1220,7 @@ func (c *Conn) ConnectListInterfaces(ctx context.Context, maxnames int32) (rName
 func (c *Conn) InterfaceLookupByName(ctx context.Context, name string) (rIface Interface, err error) {
 	args := remote.InterfaceLookupByNameArgs{Name: name}
 	var ret remote.InterfaceLookupByNameRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceLookupByName), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceLookupByName), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Iface, nil
@@ -1230,7 +1230,7 @@ func (c *Conn) InterfaceLookupByName(ctx context.Context, name string) (rIface I
 func (c *Conn) InterfaceLookupByMACString(ctx context.Context, mac string) (rIface Interface, err error) {
 	args := remote.InterfaceLookupByMACStringArgs{MAC: mac}
 	var ret remote.InterfaceLookupByMACStringRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceLookupByMACString), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceLookupByMACString), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Iface, nil
@@ -1240,7 +1240,7 @@ func (c *Conn) InterfaceLookupByMACString(ctx context.Context, mac string) (rIfa
 func (c *Conn) InterfaceGetXMLDesc(ctx context.Context, iface Interface, flags InterfaceXMLFlags) (rXML string, err error) {
 	args := remote.InterfaceGetXMLDescArgs{Iface: iface, Flags: uint32(flags)}
 	var ret remote.InterfaceGetXMLDescRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceGetXMLDesc), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceGetXMLDesc), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.XML, nil
@@ -1250,7 +1250,7 @@ func (c *Conn) InterfaceGetXMLDesc(ctx context.Context, iface Interface, flags I
 func (c *Conn) InterfaceDefineXML(ctx context.Context, xml string, flags InterfaceDefineFlags) (rIface Interface, err error) {
 	args := remote.InterfaceDefineXMLArgs{XML: xml, Flags: uint32(flags)}
 	var ret remote.InterfaceDefineXMLRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceDefineXML), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceDefineXML), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Iface, nil
@@ -1259,7 +1259,7 @@ func (c *Conn) InterfaceDefineXML(ctx context.Context, xml string, flags Interfa
 // InterfaceUndefine calls REMOTE_PROC_INTERFACE_UNDEFINE (procedure 132).
 func (c *Conn) InterfaceUndefine(ctx context.Context, iface Interface) (err error) {
 	args := remote.InterfaceUndefineArgs{Iface: iface}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceUndefine), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceUndefine), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1268,7 +1268,7 @@ func (c *Conn) InterfaceUndefine(ctx context.Context, iface Interface) (err erro
 // InterfaceCreate calls REMOTE_PROC_INTERFACE_CREATE (procedure 133).
 func (c *Conn) InterfaceCreate(ctx context.Context, iface Interface, flags uint32) (err error) {
 	args := remote.InterfaceCreateArgs{Iface: iface, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceCreate), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceCreate), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1277,7 +1277,7 @@ func (c *Conn) InterfaceCreate(ctx context.Context, iface Interface, flags uint3
 // InterfaceDestroy calls REMOTE_PROC_INTERFACE_DESTROY (procedure 134).
 func (c *Conn) InterfaceDestroy(ctx context.Context, iface Interface, flags uint32) (err error) {
 	args := remote.InterfaceDestroyArgs{Iface: iface, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceDestroy), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceDestroy), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1287,7 +1287,7 @@ func (c *Conn) InterfaceDestroy(ctx context.Context, iface Interface, flags uint
 func (c *Conn) ConnectDomainXMLFromNative(ctx context.Context, nativeFormat string, nativeConfig string, flags uint32) (rDomainXml string, err error) {
 	args := remote.ConnectDomainXMLFromNativeArgs{NativeFormat: nativeFormat, NativeConfig: nativeConfig, Flags: flags}
 	var ret remote.ConnectDomainXMLFromNativeRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainXMLFromNative), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainXMLFromNative), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.DomainXml, nil
@@ -1297,7 +1297,7 @@ func (c *Conn) ConnectDomainXMLFromNative(ctx context.Context, nativeFormat stri
 func (c *Conn) ConnectDomainXMLToNative(ctx context.Context, nativeFormat string, domainXml string, flags uint32) (rNativeConfig string, err error) {
 	args := remote.ConnectDomainXMLToNativeArgs{NativeFormat: nativeFormat, DomainXml: domainXml, Flags: flags}
 	var ret remote.ConnectDomainXMLToNativeRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainXMLToNative), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainXMLToNative), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.NativeConfig, nil
@@ -1306,7 +1306,7 @@ func (c *Conn) ConnectDomainXMLToNative(ctx context.Context, nativeFormat string
 // ConnectNumOfDefinedInterfaces calls REMOTE_PROC_CONNECT_NUM_OF_DEFINED_INTERFACES (procedure 137).
 func (c *Conn) ConnectNumOfDefinedInterfaces(ctx context.Context) (rNum int32, err error) {
 	var ret remote.ConnectNumOfDefinedInterfacesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNumOfDefinedInterfaces), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNumOfDefinedInterfaces), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Num, nil
@@ -1316,7 +1316,7 @@ func (c *Conn) ConnectNumOfDefinedInterfaces(ctx context.Context) (rNum int32, e
 func (c *Conn) ConnectListDefinedInterfaces(ctx context.Context, maxnames int32) (rNames []string, err error) {
 	args := remote.ConnectListDefinedInterfacesArgs{Maxnames: maxnames}
 	var ret remote.ConnectListDefinedInterfacesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListDefinedInterfaces), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListDefinedInterfaces), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Names, nil
@@ -1325,7 +1325,7 @@ func (c *Conn) ConnectListDefinedInterfaces(ctx context.Context, maxnames int32)
 // ConnectNumOfSecrets calls REMOTE_PROC_CONNECT_NUM_OF_SECRETS (procedure 139).
 func (c *Conn) ConnectNumOfSecrets(ctx context.Context) (rNum int32, err error) {
 	var ret remote.ConnectNumOfSecretsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNumOfSecrets), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNumOfSecrets), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Num, nil
@@ -1335,7 +1335,7 @@ func (c *Conn) ConnectNumOfSecrets(ctx context.Context) (rNum int32, err error) 
 func (c *Conn) ConnectListSecrets(ctx context.Context, maxuuids int32) (rUUIDs []string, err error) {
 	args := remote.ConnectListSecretsArgs{Maxuuids: maxuuids}
 	var ret remote.ConnectListSecretsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListSecrets), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListSecrets), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.UUIDs, nil
@@ -1345,7 +1345,7 @@ func (c *Conn) ConnectListSecrets(ctx context.Context, maxuuids int32) (rUUIDs [
 func (c *Conn) SecretLookupByUUID(ctx context.Context, uuid UUID) (rSecret Secret, err error) {
 	args := remote.SecretLookupByUUIDArgs{UUID: uuid}
 	var ret remote.SecretLookupByUUIDRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcSecretLookupByUUID), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcSecretLookupByUUID), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Secret, nil
@@ -1355,7 +1355,7 @@ func (c *Conn) SecretLookupByUUID(ctx context.Context, uuid UUID) (rSecret Secre
 func (c *Conn) SecretDefineXML(ctx context.Context, xml string, flags SecretDefineFlags) (rSecret Secret, err error) {
 	args := remote.SecretDefineXMLArgs{XML: xml, Flags: uint32(flags)}
 	var ret remote.SecretDefineXMLRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcSecretDefineXML), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcSecretDefineXML), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Secret, nil
@@ -1365,7 +1365,7 @@ func (c *Conn) SecretDefineXML(ctx context.Context, xml string, flags SecretDefi
 func (c *Conn) SecretGetXMLDesc(ctx context.Context, secret Secret, flags uint32) (rXML string, err error) {
 	args := remote.SecretGetXMLDescArgs{Secret: secret, Flags: flags}
 	var ret remote.SecretGetXMLDescRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcSecretGetXMLDesc), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcSecretGetXMLDesc), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.XML, nil
@@ -1374,7 +1374,7 @@ func (c *Conn) SecretGetXMLDesc(ctx context.Context, secret Secret, flags uint32
 // SecretSetValue calls REMOTE_PROC_SECRET_SET_VALUE (procedure 144).
 func (c *Conn) SecretSetValue(ctx context.Context, secret Secret, value []byte, flags uint32) (err error) {
 	args := remote.SecretSetValueArgs{Secret: secret, Value: value, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcSecretSetValue), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcSecretSetValue), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1384,7 +1384,7 @@ func (c *Conn) SecretSetValue(ctx context.Context, secret Secret, value []byte, 
 func (c *Conn) SecretGetValue(ctx context.Context, secret Secret, flags uint32) (rValue []byte, err error) {
 	args := remote.SecretGetValueArgs{Secret: secret, Flags: flags}
 	var ret remote.SecretGetValueRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcSecretGetValue), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcSecretGetValue), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Value, nil
@@ -1393,7 +1393,7 @@ func (c *Conn) SecretGetValue(ctx context.Context, secret Secret, flags uint32) 
 // SecretUndefine calls REMOTE_PROC_SECRET_UNDEFINE (procedure 146).
 func (c *Conn) SecretUndefine(ctx context.Context, secret Secret) (err error) {
 	args := remote.SecretUndefineArgs{Secret: secret}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcSecretUndefine), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcSecretUndefine), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1403,7 +1403,7 @@ func (c *Conn) SecretUndefine(ctx context.Context, secret Secret) (err error) {
 func (c *Conn) SecretLookupByUsage(ctx context.Context, usageType int32, usageID string) (rSecret Secret, err error) {
 	args := remote.SecretLookupByUsageArgs{UsageType: usageType, UsageID: usageID}
 	var ret remote.SecretLookupByUsageRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcSecretLookupByUsage), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcSecretLookupByUsage), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Secret, nil
@@ -1423,7 +1423,7 @@ func (c *Conn) DomainMigratePrepareTunnel(ctx context.Context, flags uint64, dna
 // ConnectIsSecure calls REMOTE_PROC_CONNECT_IS_SECURE (procedure 149).
 func (c *Conn) ConnectIsSecure(ctx context.Context) (rSecure int32, err error) {
 	var ret remote.ConnectIsSecureRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectIsSecure), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectIsSecure), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Secure, nil
@@ -1433,7 +1433,7 @@ func (c *Conn) ConnectIsSecure(ctx context.Context) (rSecure int32, err error) {
 func (c *Conn) DomainIsActive(ctx context.Context, dom Domain) (rActive int32, err error) {
 	args := remote.DomainIsActiveArgs{Dom: dom}
 	var ret remote.DomainIsActiveRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainIsActive), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainIsActive), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Active, nil
@@ -1443,7 +1443,7 @@ func (c *Conn) DomainIsActive(ctx context.Context, dom Domain) (rActive int32, e
 func (c *Conn) DomainIsPersistent(ctx context.Context, dom Domain) (rPersistent int32, err error) {
 	args := remote.DomainIsPersistentArgs{Dom: dom}
 	var ret remote.DomainIsPersistentRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainIsPersistent), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainIsPersistent), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Persistent, nil
@@ -1453,7 +1453,7 @@ func (c *Conn) DomainIsPersistent(ctx context.Context, dom Domain) (rPersistent 
 func (c *Conn) NetworkIsActive(ctx context.Context, net Network) (rActive int32, err error) {
 	args := remote.NetworkIsActiveArgs{Net: net}
 	var ret remote.NetworkIsActiveRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkIsActive), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkIsActive), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Active, nil
@@ -1463,7 +1463,7 @@ func (c *Conn) NetworkIsActive(ctx context.Context, net Network) (rActive int32,
 func (c *Conn) NetworkIsPersistent(ctx context.Context, net Network) (rPersistent int32, err error) {
 	args := remote.NetworkIsPersistentArgs{Net: net}
 	var ret remote.NetworkIsPersistentRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkIsPersistent), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkIsPersistent), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Persistent, nil
@@ -1473,7 +1473,7 @@ func (c *Conn) NetworkIsPersistent(ctx context.Context, net Network) (rPersisten
 func (c *Conn) StoragePoolIsActive(ctx context.Context, pool StoragePool) (rActive int32, err error) {
 	args := remote.StoragePoolIsActiveArgs{Pool: pool}
 	var ret remote.StoragePoolIsActiveRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolIsActive), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolIsActive), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Active, nil
@@ -1483,7 +1483,7 @@ func (c *Conn) StoragePoolIsActive(ctx context.Context, pool StoragePool) (rActi
 func (c *Conn) StoragePoolIsPersistent(ctx context.Context, pool StoragePool) (rPersistent int32, err error) {
 	args := remote.StoragePoolIsPersistentArgs{Pool: pool}
 	var ret remote.StoragePoolIsPersistentRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolIsPersistent), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolIsPersistent), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Persistent, nil
@@ -1493,7 +1493,7 @@ func (c *Conn) StoragePoolIsPersistent(ctx context.Context, pool StoragePool) (r
 func (c *Conn) InterfaceIsActive(ctx context.Context, iface Interface) (rActive int32, err error) {
 	args := remote.InterfaceIsActiveArgs{Iface: iface}
 	var ret remote.InterfaceIsActiveRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceIsActive), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceIsActive), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Active, nil
@@ -1502,7 +1502,7 @@ func (c *Conn) InterfaceIsActive(ctx context.Context, iface Interface) (rActive 
 // ConnectGetLibVersion calls REMOTE_PROC_CONNECT_GET_LIB_VERSION (procedure 157).
 func (c *Conn) ConnectGetLibVersion(ctx context.Context) (rLibVer uint64, err error) {
 	var ret remote.ConnectGetLibVersionRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetLibVersion), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetLibVersion), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.LibVer, nil
@@ -1512,7 +1512,7 @@ func (c *Conn) ConnectGetLibVersion(ctx context.Context) (rLibVer uint64, err er
 func (c *Conn) ConnectCompareCPU(ctx context.Context, xml string, flags ConnectCompareCPUFlags) (rResult int32, err error) {
 	args := remote.ConnectCompareCPUArgs{XML: xml, Flags: uint32(flags)}
 	var ret remote.ConnectCompareCPURet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectCompareCPU), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectCompareCPU), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Result, nil
@@ -1522,7 +1522,7 @@ func (c *Conn) ConnectCompareCPU(ctx context.Context, xml string, flags ConnectC
 func (c *Conn) DomainMemoryStats(ctx context.Context, dom Domain, maxStats uint32, flags uint32) (rStats []DomainMemoryStat, err error) {
 	args := remote.DomainMemoryStatsArgs{Dom: dom, MaxStats: maxStats, Flags: flags}
 	var ret remote.DomainMemoryStatsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMemoryStats), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMemoryStats), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Stats, nil
@@ -1531,7 +1531,7 @@ func (c *Conn) DomainMemoryStats(ctx context.Context, dom Domain, maxStats uint3
 // DomainAttachDeviceFlags calls REMOTE_PROC_DOMAIN_ATTACH_DEVICE_FLAGS (procedure 160).
 func (c *Conn) DomainAttachDeviceFlags(ctx context.Context, dom Domain, xml string, flags DomainDeviceModifyFlags) (err error) {
 	args := remote.DomainAttachDeviceFlagsArgs{Dom: dom, XML: xml, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainAttachDeviceFlags), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainAttachDeviceFlags), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1540,7 +1540,7 @@ func (c *Conn) DomainAttachDeviceFlags(ctx context.Context, dom Domain, xml stri
 // DomainDetachDeviceFlags calls REMOTE_PROC_DOMAIN_DETACH_DEVICE_FLAGS (procedure 161).
 func (c *Conn) DomainDetachDeviceFlags(ctx context.Context, dom Domain, xml string, flags DomainDeviceModifyFlags) (err error) {
 	args := remote.DomainDetachDeviceFlagsArgs{Dom: dom, XML: xml, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainDetachDeviceFlags), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainDetachDeviceFlags), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1550,7 +1550,7 @@ func (c *Conn) DomainDetachDeviceFlags(ctx context.Context, dom Domain, xml stri
 func (c *Conn) ConnectBaselineCPU(ctx context.Context, xmlCPUs []string, flags ConnectBaselineCPUFlags) (rCPU string, err error) {
 	args := remote.ConnectBaselineCPUArgs{XmlCPUs: xmlCPUs, Flags: uint32(flags)}
 	var ret remote.ConnectBaselineCPURet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectBaselineCPU), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectBaselineCPU), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.CPU, nil
@@ -1560,7 +1560,7 @@ func (c *Conn) ConnectBaselineCPU(ctx context.Context, xmlCPUs []string, flags C
 func (c *Conn) DomainGetJobInfo(ctx context.Context, dom Domain) (rType int32, rTimeElapsed uint64, rTimeRemaining uint64, rDataTotal uint64, rDataProcessed uint64, rDataRemaining uint64, rMemTotal uint64, rMemProcessed uint64, rMemRemaining uint64, rFileTotal uint64, rFileProcessed uint64, rFileRemaining uint64, err error) {
 	args := remote.DomainGetJobInfoArgs{Dom: dom}
 	var ret remote.DomainGetJobInfoRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetJobInfo), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetJobInfo), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Type, ret.TimeElapsed, ret.TimeRemaining, ret.DataTotal, ret.DataProcessed, ret.DataRemaining, ret.MemTotal, ret.MemProcessed, ret.MemRemaining, ret.FileTotal, ret.FileProcessed, ret.FileRemaining, nil
@@ -1569,7 +1569,7 @@ func (c *Conn) DomainGetJobInfo(ctx context.Context, dom Domain) (rType int32, r
 // DomainAbortJob calls REMOTE_PROC_DOMAIN_ABORT_JOB (procedure 164).
 func (c *Conn) DomainAbortJob(ctx context.Context, dom Domain) (err error) {
 	args := remote.DomainAbortJobArgs{Dom: dom}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainAbortJob), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainAbortJob), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1578,7 +1578,7 @@ func (c *Conn) DomainAbortJob(ctx context.Context, dom Domain) (err error) {
 // StorageVolWipe calls REMOTE_PROC_STORAGE_VOL_WIPE (procedure 165).
 func (c *Conn) StorageVolWipe(ctx context.Context, vol StorageVol, flags uint32) (err error) {
 	args := remote.StorageVolWipeArgs{Vol: vol, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolWipe), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolWipe), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1587,7 +1587,7 @@ func (c *Conn) StorageVolWipe(ctx context.Context, vol StorageVol, flags uint32)
 // DomainMigrateSetMaxDowntime calls REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_DOWNTIME (procedure 166).
 func (c *Conn) DomainMigrateSetMaxDowntime(ctx context.Context, dom Domain, downtime uint64, flags uint32) (err error) {
 	args := remote.DomainMigrateSetMaxDowntimeArgs{Dom: dom, Downtime: downtime, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateSetMaxDowntime), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateSetMaxDowntime), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1596,7 +1596,7 @@ func (c *Conn) DomainMigrateSetMaxDowntime(ctx context.Context, dom Domain, down
 // ConnectDomainEventRegisterAny calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY (procedure 167).
 func (c *Conn) ConnectDomainEventRegisterAny(ctx context.Context, eventID DomainEventID) (err error) {
 	args := remote.ConnectDomainEventRegisterAnyArgs{EventID: int32(eventID)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainEventRegisterAny), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainEventRegisterAny), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1605,7 +1605,7 @@ func (c *Conn) ConnectDomainEventRegisterAny(ctx context.Context, eventID Domain
 // ConnectDomainEventDeregisterAny calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY (procedure 168).
 func (c *Conn) ConnectDomainEventDeregisterAny(ctx context.Context, eventID DomainEventID) (err error) {
 	args := remote.ConnectDomainEventDeregisterAnyArgs{EventID: int32(eventID)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainEventDeregisterAny), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainEventDeregisterAny), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1614,7 +1614,7 @@ func (c *Conn) ConnectDomainEventDeregisterAny(ctx context.Context, eventID Doma
 // DomainUpdateDeviceFlags calls REMOTE_PROC_DOMAIN_UPDATE_DEVICE_FLAGS (procedure 174).
 func (c *Conn) DomainUpdateDeviceFlags(ctx context.Context, dom Domain, xml string, flags DomainDeviceModifyFlags) (err error) {
 	args := remote.DomainUpdateDeviceFlagsArgs{Dom: dom, XML: xml, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainUpdateDeviceFlags), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainUpdateDeviceFlags), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1624,7 +1624,7 @@ func (c *Conn) DomainUpdateDeviceFlags(ctx context.Context, dom Domain, xml stri
 func (c *Conn) NwfilterLookupByName(ctx context.Context, name string) (rNwfilter Nwfilter, err error) {
 	args := remote.NwfilterLookupByNameArgs{Name: name}
 	var ret remote.NwfilterLookupByNameRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNwfilterLookupByName), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNwfilterLookupByName), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Nwfilter, nil
@@ -1634,7 +1634,7 @@ func (c *Conn) NwfilterLookupByName(ctx context.Context, name string) (rNwfilter
 func (c *Conn) NwfilterLookupByUUID(ctx context.Context, uuid UUID) (rNwfilter Nwfilter, err error) {
 	args := remote.NwfilterLookupByUUIDArgs{UUID: uuid}
 	var ret remote.NwfilterLookupByUUIDRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNwfilterLookupByUUID), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNwfilterLookupByUUID), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Nwfilter, nil
@@ -1644,7 +1644,7 @@ func (c *Conn) NwfilterLookupByUUID(ctx context.Context, uuid UUID) (rNwfilter N
 func (c *Conn) NwfilterGetXMLDesc(ctx context.Context, nwfilter Nwfilter, flags uint32) (rXML string, err error) {
 	args := remote.NwfilterGetXMLDescArgs{Nwfilter: nwfilter, Flags: flags}
 	var ret remote.NwfilterGetXMLDescRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNwfilterGetXMLDesc), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNwfilterGetXMLDesc), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.XML, nil
@@ -1653,7 +1653,7 @@ func (c *Conn) NwfilterGetXMLDesc(ctx context.Context, nwfilter Nwfilter, flags 
 // ConnectNumOfNwfilters calls REMOTE_PROC_CONNECT_NUM_OF_NWFILTERS (procedure 178).
 func (c *Conn) ConnectNumOfNwfilters(ctx context.Context) (rNum int32, err error) {
 	var ret remote.ConnectNumOfNwfiltersRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNumOfNwfilters), nil, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNumOfNwfilters), nil, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Num, nil
@@ -1663,7 +1663,7 @@ func (c *Conn) ConnectNumOfNwfilters(ctx context.Context) (rNum int32, err error
 func (c *Conn) ConnectListNwfilters(ctx context.Context, maxnames int32) (rNames []string, err error) {
 	args := remote.ConnectListNwfiltersArgs{Maxnames: maxnames}
 	var ret remote.ConnectListNwfiltersRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListNwfilters), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListNwfilters), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Names, nil
@@ -1673,7 +1673,7 @@ func (c *Conn) ConnectListNwfilters(ctx context.Context, maxnames int32) (rNames
 func (c *Conn) NwfilterDefineXML(ctx context.Context, xml string) (rNwfilter Nwfilter, err error) {
 	args := remote.NwfilterDefineXMLArgs{XML: xml}
 	var ret remote.NwfilterDefineXMLRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNwfilterDefineXML), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNwfilterDefineXML), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Nwfilter, nil
@@ -1682,7 +1682,7 @@ func (c *Conn) NwfilterDefineXML(ctx context.Context, xml string) (rNwfilter Nwf
 // NwfilterUndefine calls REMOTE_PROC_NWFILTER_UNDEFINE (procedure 181).
 func (c *Conn) NwfilterUndefine(ctx context.Context, nwfilter Nwfilter) (err error) {
 	args := remote.NwfilterUndefineArgs{Nwfilter: nwfilter}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNwfilterUndefine), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNwfilterUndefine), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1691,7 +1691,7 @@ func (c *Conn) NwfilterUndefine(ctx context.Context, nwfilter Nwfilter) (err err
 // DomainManagedSave calls REMOTE_PROC_DOMAIN_MANAGED_SAVE (procedure 182).
 func (c *Conn) DomainManagedSave(ctx context.Context, dom Domain, flags DomainSaveRestoreFlags) (err error) {
 	args := remote.DomainManagedSaveArgs{Dom: dom, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainManagedSave), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainManagedSave), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1701,7 +1701,7 @@ func (c *Conn) DomainManagedSave(ctx context.Context, dom Domain, flags DomainSa
 func (c *Conn) DomainHasManagedSaveImage(ctx context.Context, dom Domain, flags uint32) (rResult int32, err error) {
 	args := remote.DomainHasManagedSaveImageArgs{Dom: dom, Flags: flags}
 	var ret remote.DomainHasManagedSaveImageRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainHasManagedSaveImage), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainHasManagedSaveImage), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Result, nil
@@ -1710,7 +1710,7 @@ func (c *Conn) DomainHasManagedSaveImage(ctx context.Context, dom Domain, flags 
 // DomainManagedSaveRemove calls REMOTE_PROC_DOMAIN_MANAGED_SAVE_REMOVE (procedure 184).
 func (c *Conn) DomainManagedSaveRemove(ctx context.Context, dom Domain, flags uint32) (err error) {
 	args := remote.DomainManagedSaveRemoveArgs{Dom: dom, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainManagedSaveRemove), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainManagedSaveRemove), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1720,7 +1720,7 @@ func (c *Conn) DomainManagedSaveRemove(ctx context.Context, dom Domain, flags ui
 func (c *Conn) DomainSnapshotCreateXML(ctx context.Context, dom Domain, xmlDesc string, flags DomainSnapshotCreateFlags) (rSnap DomainSnapshot, err error) {
 	args := remote.DomainSnapshotCreateXMLArgs{Dom: dom, XMLDesc: xmlDesc, Flags: uint32(flags)}
 	var ret remote.DomainSnapshotCreateXMLRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotCreateXML), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotCreateXML), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Snap, nil
@@ -1730,7 +1730,7 @@ func (c *Conn) DomainSnapshotCreateXML(ctx context.Context, dom Domain, xmlDesc 
 func (c *Conn) DomainSnapshotGetXMLDesc(ctx context.Context, snap DomainSnapshot, flags DomainSnapshotXMLFlags) (rXML string, err error) {
 	args := remote.DomainSnapshotGetXMLDescArgs{Snap: snap, Flags: uint32(flags)}
 	var ret remote.DomainSnapshotGetXMLDescRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotGetXMLDesc), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotGetXMLDesc), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.XML, nil
@@ -1740,7 +1740,7 @@ func (c *Conn) DomainSnapshotGetXMLDesc(ctx context.Context, snap DomainSnapshot
 func (c *Conn) DomainSnapshotNum(ctx context.Context, dom Domain, flags uint32) (rNum int32, err error) {
 	args := remote.DomainSnapshotNumArgs{Dom: dom, Flags: flags}
 	var ret remote.DomainSnapshotNumRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotNum), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotNum), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Num, nil
@@ -1750,7 +1750,7 @@ func (c *Conn) DomainSnapshotNum(ctx context.Context, dom Domain, flags uint32) 
 func (c *Conn) DomainSnapshotListNames(ctx context.Context, dom Domain, maxnames int32, flags uint32) (rNames []string, err error) {
 	args := remote.DomainSnapshotListNamesArgs{Dom: dom, Maxnames: maxnames, Flags: flags}
 	var ret remote.DomainSnapshotListNamesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotListNames), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotListNames), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Names, nil
@@ -1760,7 +1760,7 @@ func (c *Conn) DomainSnapshotListNames(ctx context.Context, dom Domain, maxnames
 func (c *Conn) DomainSnapshotLookupByName(ctx context.Context, dom Domain, name string, flags uint32) (rSnap DomainSnapshot, err error) {
 	args := remote.DomainSnapshotLookupByNameArgs{Dom: dom, Name: name, Flags: flags}
 	var ret remote.DomainSnapshotLookupByNameRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotLookupByName), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotLookupByName), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Snap, nil
@@ -1770,7 +1770,7 @@ func (c *Conn) DomainSnapshotLookupByName(ctx context.Context, dom Domain, name 
 func (c *Conn) DomainHasCurrentSnapshot(ctx context.Context, dom Domain, flags uint32) (rResult int32, err error) {
 	args := remote.DomainHasCurrentSnapshotArgs{Dom: dom, Flags: flags}
 	var ret remote.DomainHasCurrentSnapshotRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainHasCurrentSnapshot), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainHasCurrentSnapshot), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Result, nil
@@ -1780,7 +1780,7 @@ func (c *Conn) DomainHasCurrentSnapshot(ctx context.Context, dom Domain, flags u
 func (c *Conn) DomainSnapshotCurrent(ctx context.Context, dom Domain, flags uint32) (rSnap DomainSnapshot, err error) {
 	args := remote.DomainSnapshotCurrentArgs{Dom: dom, Flags: flags}
 	var ret remote.DomainSnapshotCurrentRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotCurrent), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotCurrent), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Snap, nil
@@ -1789,7 +1789,7 @@ func (c *Conn) DomainSnapshotCurrent(ctx context.Context, dom Domain, flags uint
 // DomainRevertToSnapshot calls REMOTE_PROC_DOMAIN_REVERT_TO_SNAPSHOT (procedure 192).
 func (c *Conn) DomainRevertToSnapshot(ctx context.Context, snap DomainSnapshot, flags DomainSnapshotRevertFlags) (err error) {
 	args := remote.DomainRevertToSnapshotArgs{Snap: snap, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainRevertToSnapshot), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainRevertToSnapshot), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1798,7 +1798,7 @@ func (c *Conn) DomainRevertToSnapshot(ctx context.Context, snap DomainSnapshot, 
 // DomainSnapshotDelete calls REMOTE_PROC_DOMAIN_SNAPSHOT_DELETE (procedure 193).
 func (c *Conn) DomainSnapshotDelete(ctx context.Context, snap DomainSnapshot, flags DomainSnapshotDeleteFlags) (err error) {
 	args := remote.DomainSnapshotDeleteArgs{Snap: snap, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotDelete), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotDelete), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1808,7 +1808,7 @@ func (c *Conn) DomainSnapshotDelete(ctx context.Context, snap DomainSnapshot, fl
 func (c *Conn) DomainGetBlockInfo(ctx context.Context, dom Domain, path string, flags uint32) (rAllocation uint64, rCapacity uint64, rPhysical uint64, err error) {
 	args := remote.DomainGetBlockInfoArgs{Dom: dom, Path: path, Flags: flags}
 	var ret remote.DomainGetBlockInfoRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetBlockInfo), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetBlockInfo), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Allocation, ret.Capacity, ret.Physical, nil
@@ -1818,7 +1818,7 @@ func (c *Conn) DomainGetBlockInfo(ctx context.Context, dom Domain, path string, 
 func (c *Conn) DomainCreateWithFlags(ctx context.Context, dom Domain, flags DomainCreateFlags) (rDom Domain, err error) {
 	args := remote.DomainCreateWithFlagsArgs{Dom: dom, Flags: uint32(flags)}
 	var ret remote.DomainCreateWithFlagsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCreateWithFlags), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCreateWithFlags), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Dom, nil
@@ -1827,7 +1827,7 @@ func (c *Conn) DomainCreateWithFlags(ctx context.Context, dom Domain, flags Doma
 // DomainSetMemoryParameters calls REMOTE_PROC_DOMAIN_SET_MEMORY_PARAMETERS (procedure 197).
 func (c *Conn) DomainSetMemoryParameters(ctx context.Context, dom Domain, params []TypedParam, flags DomainModificationImpact) (err error) {
 	args := remote.DomainSetMemoryParametersArgs{Dom: dom, Params: params, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetMemoryParameters), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetMemoryParameters), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1845,7 +1845,7 @@ func (c *Conn) DomainGetMemoryParameters(ctx context.Context, dom Domain, nparam
 	}
 	args.Flags |= okay
 	var ret remote.DomainGetMemoryParametersRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetMemoryParameters), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetMemoryParameters), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Params, ret.Nparams, nil
@@ -1854,7 +1854,7 @@ func (c *Conn) DomainGetMemoryParameters(ctx context.Context, dom Domain, nparam
 // DomainSetVcpusFlags calls REMOTE_PROC_DOMAIN_SET_VCPUS_FLAGS (procedure 199).
 func (c *Conn) DomainSetVcpusFlags(ctx context.Context, dom Domain, nvcpus uint32, flags DomainVcpuFlags) (err error) {
 	args := remote.DomainSetVcpusFlagsArgs{Dom: dom, Nvcpus: nvcpus, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetVcpusFlags), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetVcpusFlags), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1864,7 +1864,7 @@ func (c *Conn) DomainSetVcpusFlags(ctx context.Context, dom Domain, nvcpus uint3
 func (c *Conn) DomainGetVcpusFlags(ctx context.Context, dom Domain, flags DomainVcpuFlags) (rNum int32, err error) {
 	args := remote.DomainGetVcpusFlagsArgs{Dom: dom, Flags: uint32(flags)}
 	var ret remote.DomainGetVcpusFlagsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetVcpusFlags), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetVcpusFlags), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Num, nil
@@ -1885,7 +1885,7 @@ func (c *Conn) DomainOpenConsole(ctx context.Context, dom Domain, devName OptStr
 func (c *Conn) DomainIsUpdated(ctx context.Context, dom Domain) (rUpdated int32, err error) {
 	args := remote.DomainIsUpdatedArgs{Dom: dom}
 	var ret remote.DomainIsUpdatedRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainIsUpdated), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainIsUpdated), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Updated, nil
@@ -1895,7 +1895,7 @@ func (c *Conn) DomainIsUpdated(ctx context.Context, dom Domain) (rUpdated int32,
 func (c *Conn) ConnectGetSysinfo(ctx context.Context, flags uint32) (rSysinfo string, err error) {
 	args := remote.ConnectGetSysinfoArgs{Flags: flags}
 	var ret remote.ConnectGetSysinfoRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetSysinfo), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetSysinfo), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Sysinfo, nil
@@ -1904,7 +1904,7 @@ func (c *Conn) ConnectGetSysinfo(ctx context.Context, flags uint32) (rSysinfo st
 // DomainSetMemoryFlags calls REMOTE_PROC_DOMAIN_SET_MEMORY_FLAGS (procedure 204).
 func (c *Conn) DomainSetMemoryFlags(ctx context.Context, dom Domain, memory uint64, flags DomainMemoryModFlags) (err error) {
 	args := remote.DomainSetMemoryFlagsArgs{Dom: dom, Memory: memory, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetMemoryFlags), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetMemoryFlags), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1913,7 +1913,7 @@ func (c *Conn) DomainSetMemoryFlags(ctx context.Context, dom Domain, memory uint
 // DomainSetBlkioParameters calls REMOTE_PROC_DOMAIN_SET_BLKIO_PARAMETERS (procedure 205).
 func (c *Conn) DomainSetBlkioParameters(ctx context.Context, dom Domain, params []TypedParam, flags DomainModificationImpact) (err error) {
 	args := remote.DomainSetBlkioParametersArgs{Dom: dom, Params: params, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetBlkioParameters), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetBlkioParameters), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1931,7 +1931,7 @@ func (c *Conn) DomainGetBlkioParameters(ctx context.Context, dom Domain, nparams
 	}
 	args.Flags |= okay
 	var ret remote.DomainGetBlkioParametersRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetBlkioParameters), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetBlkioParameters), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Params, ret.Nparams, nil
@@ -1940,7 +1940,7 @@ func (c *Conn) DomainGetBlkioParameters(ctx context.Context, dom Domain, nparams
 // DomainMigrateSetMaxSpeed calls REMOTE_PROC_DOMAIN_MIGRATE_SET_MAX_SPEED (procedure 207).
 func (c *Conn) DomainMigrateSetMaxSpeed(ctx context.Context, dom Domain, bandwidth uint64, flags uint32) (err error) {
 	args := remote.DomainMigrateSetMaxSpeedArgs{Dom: dom, Bandwidth: bandwidth, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateSetMaxSpeed), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateSetMaxSpeed), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1973,7 +1973,7 @@ func (c *Conn) StorageVolDownload(ctx context.Context, vol StorageVol, offset ui
 // DomainInjectNmi calls REMOTE_PROC_DOMAIN_INJECT_NMI (procedure 210).
 func (c *Conn) DomainInjectNmi(ctx context.Context, dom Domain, flags uint32) (err error) {
 	args := remote.DomainInjectNmiArgs{Dom: dom, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainInjectNmi), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainInjectNmi), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -1995,7 +1995,7 @@ func (c *Conn) DomainScreenshot(ctx context.Context, dom Domain, screen uint32, 
 func (c *Conn) DomainGetState(ctx context.Context, dom Domain, flags uint32) (rState DomainState, rReason int32, err error) {
 	args := remote.DomainGetStateArgs{Dom: dom, Flags: flags}
 	var ret remote.DomainGetStateRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetState), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetState), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return DomainState(ret.State), ret.Reason, nil
@@ -2005,7 +2005,7 @@ func (c *Conn) DomainGetState(ctx context.Context, dom Domain, flags uint32) (rS
 func (c *Conn) DomainMigrateBegin3(ctx context.Context, dom Domain, xmlin OptString, flags uint64, dname OptString, resource uint64) (rCookieOut []byte, rXML string, err error) {
 	args := remote.DomainMigrateBegin3Args{Dom: dom, Xmlin: xmlin, Flags: flags, Dname: dname, Resource: resource}
 	var ret remote.DomainMigrateBegin3Ret
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateBegin3), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateBegin3), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.CookieOut, ret.XML, nil
@@ -2015,7 +2015,7 @@ func (c *Conn) DomainMigrateBegin3(ctx context.Context, dom Domain, xmlin OptStr
 func (c *Conn) DomainMigratePrepare3(ctx context.Context, cookieIn []byte, uriIn OptString, flags uint64, dname OptString, resource uint64, domXML string) (rCookieOut []byte, rURIOut OptString, err error) {
 	args := remote.DomainMigratePrepare3Args{CookieIn: cookieIn, URIIn: uriIn, Flags: flags, Dname: dname, Resource: resource, DomXML: domXML}
 	var ret remote.DomainMigratePrepare3Ret
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigratePrepare3), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigratePrepare3), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.CookieOut, ret.URIOut, nil
@@ -2037,7 +2037,7 @@ func (c *Conn) DomainMigratePrepareTunnel3(ctx context.Context, cookieIn []byte,
 func (c *Conn) DomainMigratePerform3(ctx context.Context, dom Domain, xmlin OptString, cookieIn []byte, dconnuri OptString, uri OptString, flags uint64, dname OptString, resource uint64) (rCookieOut []byte, err error) {
 	args := remote.DomainMigratePerform3Args{Dom: dom, Xmlin: xmlin, CookieIn: cookieIn, Dconnuri: dconnuri, URI: uri, Flags: flags, Dname: dname, Resource: resource}
 	var ret remote.DomainMigratePerform3Ret
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigratePerform3), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigratePerform3), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.CookieOut, nil
@@ -2047,7 +2047,7 @@ func (c *Conn) DomainMigratePerform3(ctx context.Context, dom Domain, xmlin OptS
 func (c *Conn) DomainMigrateFinish3(ctx context.Context, dname string, cookieIn []byte, dconnuri OptString, uri OptString, flags uint64, cancelled int32) (rDom Domain, rCookieOut []byte, err error) {
 	args := remote.DomainMigrateFinish3Args{Dname: dname, CookieIn: cookieIn, Dconnuri: dconnuri, URI: uri, Flags: flags, Cancelled: cancelled}
 	var ret remote.DomainMigrateFinish3Ret
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateFinish3), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateFinish3), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Dom, ret.CookieOut, nil
@@ -2056,7 +2056,7 @@ func (c *Conn) DomainMigrateFinish3(ctx context.Context, dname string, cookieIn 
 // DomainMigrateConfirm3 calls REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3 (procedure 218).
 func (c *Conn) DomainMigrateConfirm3(ctx context.Context, dom Domain, cookieIn []byte, flags uint64, cancelled int32) (err error) {
 	args := remote.DomainMigrateConfirm3Args{Dom: dom, CookieIn: cookieIn, Flags: flags, Cancelled: cancelled}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateConfirm3), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateConfirm3), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2065,7 +2065,7 @@ func (c *Conn) DomainMigrateConfirm3(ctx context.Context, dom Domain, cookieIn [
 // DomainSetSchedulerParametersFlags calls REMOTE_PROC_DOMAIN_SET_SCHEDULER_PARAMETERS_FLAGS (procedure 219).
 func (c *Conn) DomainSetSchedulerParametersFlags(ctx context.Context, dom Domain, params []TypedParam, flags DomainModificationImpact) (err error) {
 	args := remote.DomainSetSchedulerParametersFlagsArgs{Dom: dom, Params: params, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetSchedulerParametersFlags), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetSchedulerParametersFlags), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2074,7 +2074,7 @@ func (c *Conn) DomainSetSchedulerParametersFlags(ctx context.Context, dom Domain
 // InterfaceChangeBegin calls REMOTE_PROC_INTERFACE_CHANGE_BEGIN (procedure 220).
 func (c *Conn) InterfaceChangeBegin(ctx context.Context, flags uint32) (err error) {
 	args := remote.InterfaceChangeBeginArgs{Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceChangeBegin), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceChangeBegin), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2083,7 +2083,7 @@ func (c *Conn) InterfaceChangeBegin(ctx context.Context, flags uint32) (err erro
 // InterfaceChangeCommit calls REMOTE_PROC_INTERFACE_CHANGE_COMMIT (procedure 221).
 func (c *Conn) InterfaceChangeCommit(ctx context.Context, flags uint32) (err error) {
 	args := remote.InterfaceChangeCommitArgs{Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceChangeCommit), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceChangeCommit), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2092,7 +2092,7 @@ func (c *Conn) InterfaceChangeCommit(ctx context.Context, flags uint32) (err err
 // InterfaceChangeRollback calls REMOTE_PROC_INTERFACE_CHANGE_ROLLBACK (procedure 222).
 func (c *Conn) InterfaceChangeRollback(ctx context.Context, flags uint32) (err error) {
 	args := remote.InterfaceChangeRollbackArgs{Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceChangeRollback), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcInterfaceChangeRollback), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2110,7 +2110,7 @@ func (c *Conn) DomainGetSchedulerParametersFlags(ctx context.Context, dom Domain
 	}
 	args.Flags |= okay
 	var ret remote.DomainGetSchedulerParametersFlagsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetSchedulerParametersFlags), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetSchedulerParametersFlags), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Params, nil
@@ -2119,7 +2119,7 @@ func (c *Conn) DomainGetSchedulerParametersFlags(ctx context.Context, dom Domain
 // DomainPinVcpuFlags calls REMOTE_PROC_DOMAIN_PIN_VCPU_FLAGS (procedure 225).
 func (c *Conn) DomainPinVcpuFlags(ctx context.Context, dom Domain, vcpu uint32, cpumap []byte, flags DomainModificationImpact) (err error) {
 	args := remote.DomainPinVcpuFlagsArgs{Dom: dom, Vcpu: vcpu, Cpumap: cpumap, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainPinVcpuFlags), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainPinVcpuFlags), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2128,7 +2128,7 @@ func (c *Conn) DomainPinVcpuFlags(ctx context.Context, dom Domain, vcpu uint32, 
 // DomainSendKey calls REMOTE_PROC_DOMAIN_SEND_KEY (procedure 226).
 func (c *Conn) DomainSendKey(ctx context.Context, dom Domain, codeset uint32, holdtime uint32, keycodes []uint32, flags uint32) (err error) {
 	args := remote.DomainSendKeyArgs{Dom: dom, Codeset: codeset, Holdtime: holdtime, Keycodes: keycodes, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSendKey), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSendKey), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2138,7 +2138,7 @@ func (c *Conn) DomainSendKey(ctx context.Context, dom Domain, codeset uint32, ho
 func (c *Conn) NodeGetCPUStats(ctx context.Context, cpuNum int32, nparams int32, flags uint32) (rParams []NodeGetCPUStats, rNparams int32, err error) {
 	args := remote.NodeGetCPUStatsArgs{CpuNum: cpuNum, Nparams: nparams, Flags: flags}
 	var ret remote.NodeGetCPUStatsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetCPUStats), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetCPUStats), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Params, ret.Nparams, nil
@@ -2148,7 +2148,7 @@ func (c *Conn) NodeGetCPUStats(ctx context.Context, cpuNum int32, nparams int32,
 func (c *Conn) NodeGetMemoryStats(ctx context.Context, nparams int32, cellNum int32, flags uint32) (rParams []NodeGetMemoryStats, rNparams int32, err error) {
 	args := remote.NodeGetMemoryStatsArgs{Nparams: nparams, CellNum: cellNum, Flags: flags}
 	var ret remote.NodeGetMemoryStatsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetMemoryStats), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetMemoryStats), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Params, ret.Nparams, nil
@@ -2158,7 +2158,7 @@ func (c *Conn) NodeGetMemoryStats(ctx context.Context, nparams int32, cellNum in
 func (c *Conn) DomainGetControlInfo(ctx context.Context, dom Domain, flags uint32) (rState uint32, rDetails uint32, rStateTime uint64, err error) {
 	args := remote.DomainGetControlInfoArgs{Dom: dom, Flags: flags}
 	var ret remote.DomainGetControlInfoRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetControlInfo), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetControlInfo), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.State, ret.Details, ret.StateTime, nil
@@ -2168,7 +2168,7 @@ func (c *Conn) DomainGetControlInfo(ctx context.Context, dom Domain, flags uint3
 func (c *Conn) DomainGetVcpuPinInfo(ctx context.Context, dom Domain, ncpumaps int32, maplen int32, flags DomainModificationImpact) (rCpumaps []byte, rNum int32, err error) {
 	args := remote.DomainGetVcpuPinInfoArgs{Dom: dom, Ncpumaps: ncpumaps, Maplen: maplen, Flags: uint32(flags)}
 	var ret remote.DomainGetVcpuPinInfoRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetVcpuPinInfo), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetVcpuPinInfo), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Cpumaps, ret.Num, nil
@@ -2177,7 +2177,7 @@ func (c *Conn) DomainGetVcpuPinInfo(ctx context.Context, dom Domain, ncpumaps in
 // DomainUndefineFlags calls REMOTE_PROC_DOMAIN_UNDEFINE_FLAGS (procedure 231).
 func (c *Conn) DomainUndefineFlags(ctx context.Context, dom Domain, flags DomainUndefineFlagsValues) (err error) {
 	args := remote.DomainUndefineFlagsArgs{Dom: dom, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainUndefineFlags), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainUndefineFlags), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2186,7 +2186,7 @@ func (c *Conn) DomainUndefineFlags(ctx context.Context, dom Domain, flags Domain
 // DomainSaveFlags calls REMOTE_PROC_DOMAIN_SAVE_FLAGS (procedure 232).
 func (c *Conn) DomainSaveFlags(ctx context.Context, dom Domain, to string, dxml OptString, flags DomainSaveRestoreFlags) (err error) {
 	args := remote.DomainSaveFlagsArgs{Dom: dom, To: to, Dxml: dxml, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSaveFlags), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSaveFlags), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2195,7 +2195,7 @@ func (c *Conn) DomainSaveFlags(ctx context.Context, dom Domain, to string, dxml 
 // DomainRestoreFlags calls REMOTE_PROC_DOMAIN_RESTORE_FLAGS (procedure 233).
 func (c *Conn) DomainRestoreFlags(ctx context.Context, from string, dxml OptString, flags DomainSaveRestoreFlags) (err error) {
 	args := remote.DomainRestoreFlagsArgs{From: from, Dxml: dxml, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainRestoreFlags), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainRestoreFlags), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2204,7 +2204,7 @@ func (c *Conn) DomainRestoreFlags(ctx context.Context, from string, dxml OptStri
 // DomainDestroyFlags calls REMOTE_PROC_DOMAIN_DESTROY_FLAGS (procedure 234).
 func (c *Conn) DomainDestroyFlags(ctx context.Context, dom Domain, flags DomainDestroyFlagsValues) (err error) {
 	args := remote.DomainDestroyFlagsArgs{Dom: dom, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainDestroyFlags), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainDestroyFlags), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2214,7 +2214,7 @@ func (c *Conn) DomainDestroyFlags(ctx context.Context, dom Domain, flags DomainD
 func (c *Conn) DomainSaveImageGetXMLDesc(ctx context.Context, file string, flags DomainSaveImageXMLFlags) (rXML string, err error) {
 	args := remote.DomainSaveImageGetXMLDescArgs{File: file, Flags: uint32(flags)}
 	var ret remote.DomainSaveImageGetXMLDescRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSaveImageGetXMLDesc), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSaveImageGetXMLDesc), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.XML, nil
@@ -2223,7 +2223,7 @@ func (c *Conn) DomainSaveImageGetXMLDesc(ctx context.Context, file string, flags
 // DomainSaveImageDefineXML calls REMOTE_PROC_DOMAIN_SAVE_IMAGE_DEFINE_XML (procedure 236).
 func (c *Conn) DomainSaveImageDefineXML(ctx context.Context, file string, dxml string, flags DomainSaveRestoreFlags) (err error) {
 	args := remote.DomainSaveImageDefineXMLArgs{File: file, Dxml: dxml, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSaveImageDefineXML), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSaveImageDefineXML), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2232,7 +2232,7 @@ func (c *Conn) DomainSaveImageDefineXML(ctx context.Context, file string, dxml s
 // DomainBlockJobAbort calls REMOTE_PROC_DOMAIN_BLOCK_JOB_ABORT (procedure 237).
 func (c *Conn) DomainBlockJobAbort(ctx context.Context, dom Domain, path string, flags DomainBlockJobAbortFlags) (err error) {
 	args := remote.DomainBlockJobAbortArgs{Dom: dom, Path: path, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBlockJobAbort), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBlockJobAbort), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2242,7 +2242,7 @@ func (c *Conn) DomainBlockJobAbort(ctx context.Context, dom Domain, path string,
 func (c *Conn) DomainGetBlockJobInfo(ctx context.Context, dom Domain, path string, flags uint32) (rFound int32, rType int32, rBandwidth uint64, rCur uint64, rEnd uint64, err error) {
 	args := remote.DomainGetBlockJobInfoArgs{Dom: dom, Path: path, Flags: flags}
 	var ret remote.DomainGetBlockJobInfoRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetBlockJobInfo), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetBlockJobInfo), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Found, ret.Type, ret.Bandwidth, ret.Cur, ret.End, nil
@@ -2251,7 +2251,7 @@ func (c *Conn) DomainGetBlockJobInfo(ctx context.Context, dom Domain, path strin
 // DomainBlockJobSetSpeed calls REMOTE_PROC_DOMAIN_BLOCK_JOB_SET_SPEED (procedure 239).
 func (c *Conn) DomainBlockJobSetSpeed(ctx context.Context, dom Domain, path string, bandwidth uint64, flags DomainBlockJobSetSpeedFlags) (err error) {
 	args := remote.DomainBlockJobSetSpeedArgs{Dom: dom, Path: path, Bandwidth: bandwidth, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBlockJobSetSpeed), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBlockJobSetSpeed), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2260,7 +2260,7 @@ func (c *Conn) DomainBlockJobSetSpeed(ctx context.Context, dom Domain, path stri
 // DomainBlockPull calls REMOTE_PROC_DOMAIN_BLOCK_PULL (procedure 240).
 func (c *Conn) DomainBlockPull(ctx context.Context, dom Domain, path string, bandwidth uint64, flags DomainBlockPullFlags) (err error) {
 	args := remote.DomainBlockPullArgs{Dom: dom, Path: path, Bandwidth: bandwidth, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBlockPull), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBlockPull), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2270,7 +2270,7 @@ func (c *Conn) DomainBlockPull(ctx context.Context, dom Domain, path string, ban
 func (c *Conn) DomainMigrateGetMaxSpeed(ctx context.Context, dom Domain, flags uint32) (rBandwidth uint64, err error) {
 	args := remote.DomainMigrateGetMaxSpeedArgs{Dom: dom, Flags: flags}
 	var ret remote.DomainMigrateGetMaxSpeedRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateGetMaxSpeed), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateGetMaxSpeed), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Bandwidth, nil
@@ -2288,7 +2288,7 @@ func (c *Conn) DomainBlockStatsFlags(ctx context.Context, dom Domain, path strin
 	}
 	args.Flags |= okay
 	var ret remote.DomainBlockStatsFlagsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBlockStatsFlags), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBlockStatsFlags), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Params, ret.Nparams, nil
@@ -2298,7 +2298,7 @@ func (c *Conn) DomainBlockStatsFlags(ctx context.Context, dom Domain, path strin
 func (c *Conn) DomainSnapshotGetParent(ctx context.Context, snap DomainSnapshot, flags uint32) (rSnap DomainSnapshot, err error) {
 	args := remote.DomainSnapshotGetParentArgs{Snap: snap, Flags: flags}
 	var ret remote.DomainSnapshotGetParentRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotGetParent), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotGetParent), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Snap, nil
@@ -2307,7 +2307,7 @@ func (c *Conn) DomainSnapshotGetParent(ctx context.Context, snap DomainSnapshot,
 // DomainReset calls REMOTE_PROC_DOMAIN_RESET (procedure 245).
 func (c *Conn) DomainReset(ctx context.Context, dom Domain, flags uint32) (err error) {
 	args := remote.DomainResetArgs{Dom: dom, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainReset), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainReset), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2317,7 +2317,7 @@ func (c *Conn) DomainReset(ctx context.Context, dom Domain, flags uint32) (err e
 func (c *Conn) DomainSnapshotNumChildren(ctx context.Context, snap DomainSnapshot, flags uint32) (rNum int32, err error) {
 	args := remote.DomainSnapshotNumChildrenArgs{Snap: snap, Flags: flags}
 	var ret remote.DomainSnapshotNumChildrenRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotNumChildren), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotNumChildren), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Num, nil
@@ -2327,7 +2327,7 @@ func (c *Conn) DomainSnapshotNumChildren(ctx context.Context, snap DomainSnapsho
 func (c *Conn) DomainSnapshotListChildrenNames(ctx context.Context, snap DomainSnapshot, maxnames int32, flags uint32) (rNames []string, err error) {
 	args := remote.DomainSnapshotListChildrenNamesArgs{Snap: snap, Maxnames: maxnames, Flags: flags}
 	var ret remote.DomainSnapshotListChildrenNamesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotListChildrenNames), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotListChildrenNames), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Names, nil
@@ -2336,7 +2336,7 @@ func (c *Conn) DomainSnapshotListChildrenNames(ctx context.Context, snap DomainS
 // DomainOpenGraphics calls REMOTE_PROC_DOMAIN_OPEN_GRAPHICS (procedure 249).
 func (c *Conn) DomainOpenGraphics(ctx context.Context, dom Domain, idx uint32, flags DomainOpenGraphicsFlags) (err error) {
 	args := remote.DomainOpenGraphicsArgs{Dom: dom, Idx: idx, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainOpenGraphics), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainOpenGraphics), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2345,7 +2345,7 @@ func (c *Conn) DomainOpenGraphics(ctx context.Context, dom Domain, idx uint32, f
 // NodeSuspendForDuration calls REMOTE_PROC_NODE_SUSPEND_FOR_DURATION (procedure 250).
 func (c *Conn) NodeSuspendForDuration(ctx context.Context, target uint32, duration uint64, flags uint32) (err error) {
 	args := remote.NodeSuspendForDurationArgs{Target: target, Duration: duration, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeSuspendForDuration), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeSuspendForDuration), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2354,7 +2354,7 @@ func (c *Conn) NodeSuspendForDuration(ctx context.Context, target uint32, durati
 // DomainBlockResize calls REMOTE_PROC_DOMAIN_BLOCK_RESIZE (procedure 251).
 func (c *Conn) DomainBlockResize(ctx context.Context, dom Domain, disk string, size uint64, flags DomainBlockResizeFlags) (err error) {
 	args := remote.DomainBlockResizeArgs{Dom: dom, Disk: disk, Size: size, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBlockResize), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBlockResize), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2363,7 +2363,7 @@ func (c *Conn) DomainBlockResize(ctx context.Context, dom Domain, disk string, s
 // DomainSetBlockIOTune calls REMOTE_PROC_DOMAIN_SET_BLOCK_IO_TUNE (procedure 252).
 func (c *Conn) DomainSetBlockIOTune(ctx context.Context, dom Domain, disk string, params []TypedParam, flags DomainModificationImpact) (err error) {
 	args := remote.DomainSetBlockIOTuneArgs{Dom: dom, Disk: disk, Params: params, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetBlockIOTune), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetBlockIOTune), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2381,7 +2381,7 @@ func (c *Conn) DomainGetBlockIOTune(ctx context.Context, dom Domain, disk OptStr
 	}
 	args.Flags |= okay
 	var ret remote.DomainGetBlockIOTuneRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetBlockIOTune), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetBlockIOTune), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Params, ret.Nparams, nil
@@ -2390,7 +2390,7 @@ func (c *Conn) DomainGetBlockIOTune(ctx context.Context, dom Domain, disk OptStr
 // DomainSetNUMAParameters calls REMOTE_PROC_DOMAIN_SET_NUMA_PARAMETERS (procedure 254).
 func (c *Conn) DomainSetNUMAParameters(ctx context.Context, dom Domain, params []TypedParam, flags DomainModificationImpact) (err error) {
 	args := remote.DomainSetNUMAParametersArgs{Dom: dom, Params: params, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetNUMAParameters), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetNUMAParameters), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2408,7 +2408,7 @@ func (c *Conn) DomainGetNUMAParameters(ctx context.Context, dom Domain, nparams 
 	}
 	args.Flags |= okay
 	var ret remote.DomainGetNUMAParametersRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetNUMAParameters), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetNUMAParameters), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Params, ret.Nparams, nil
@@ -2417,7 +2417,7 @@ func (c *Conn) DomainGetNUMAParameters(ctx context.Context, dom Domain, nparams 
 // DomainSetInterfaceParameters calls REMOTE_PROC_DOMAIN_SET_INTERFACE_PARAMETERS (procedure 256).
 func (c *Conn) DomainSetInterfaceParameters(ctx context.Context, dom Domain, device string, params []TypedParam, flags DomainModificationImpact) (err error) {
 	args := remote.DomainSetInterfaceParametersArgs{Dom: dom, Device: device, Params: params, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetInterfaceParameters), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetInterfaceParameters), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2435,7 +2435,7 @@ func (c *Conn) DomainGetInterfaceParameters(ctx context.Context, dom Domain, dev
 	}
 	args.Flags |= okay
 	var ret remote.DomainGetInterfaceParametersRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetInterfaceParameters), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetInterfaceParameters), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Params, ret.Nparams, nil
@@ -2444,7 +2444,7 @@ func (c *Conn) DomainGetInterfaceParameters(ctx context.Context, dom Domain, dev
 // DomainShutdownFlags calls REMOTE_PROC_DOMAIN_SHUTDOWN_FLAGS (procedure 258).
 func (c *Conn) DomainShutdownFlags(ctx context.Context, dom Domain, flags DomainShutdownFlagValues) (err error) {
 	args := remote.DomainShutdownFlagsArgs{Dom: dom, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainShutdownFlags), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainShutdownFlags), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2453,7 +2453,7 @@ func (c *Conn) DomainShutdownFlags(ctx context.Context, dom Domain, flags Domain
 // StorageVolWipePattern calls REMOTE_PROC_STORAGE_VOL_WIPE_PATTERN (procedure 259).
 func (c *Conn) StorageVolWipePattern(ctx context.Context, vol StorageVol, algorithm uint32, flags uint32) (err error) {
 	args := remote.StorageVolWipePatternArgs{Vol: vol, Algorithm: algorithm, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolWipePattern), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolWipePattern), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2462,7 +2462,7 @@ func (c *Conn) StorageVolWipePattern(ctx context.Context, vol StorageVol, algori
 // StorageVolResize calls REMOTE_PROC_STORAGE_VOL_RESIZE (procedure 260).
 func (c *Conn) StorageVolResize(ctx context.Context, vol StorageVol, capacity uint64, flags StorageVolResizeFlags) (err error) {
 	args := remote.StorageVolResizeArgs{Vol: vol, Capacity: capacity, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolResize), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolResize), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2471,7 +2471,7 @@ func (c *Conn) StorageVolResize(ctx context.Context, vol StorageVol, capacity ui
 // DomainPmSuspendForDuration calls REMOTE_PROC_DOMAIN_PM_SUSPEND_FOR_DURATION (procedure 261).
 func (c *Conn) DomainPmSuspendForDuration(ctx context.Context, dom Domain, target uint32, duration uint64, flags uint32) (err error) {
 	args := remote.DomainPmSuspendForDurationArgs{Dom: dom, Target: target, Duration: duration, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainPmSuspendForDuration), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainPmSuspendForDuration), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2489,7 +2489,7 @@ func (c *Conn) DomainGetCPUStats(ctx context.Context, dom Domain, nparams uint32
 	}
 	args.Flags |= okay
 	var ret remote.DomainGetCPUStatsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetCPUStats), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetCPUStats), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Params, ret.Nparams, nil
@@ -2499,7 +2499,7 @@ func (c *Conn) DomainGetCPUStats(ctx context.Context, dom Domain, nparams uint32
 func (c *Conn) DomainGetDiskErrors(ctx context.Context, dom Domain, maxerrors uint32, flags uint32) (rErrors []DomainDiskError, rNerrors int32, err error) {
 	args := remote.DomainGetDiskErrorsArgs{Dom: dom, Maxerrors: maxerrors, Flags: flags}
 	var ret remote.DomainGetDiskErrorsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetDiskErrors), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetDiskErrors), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Errors, ret.Nerrors, nil
@@ -2508,7 +2508,7 @@ func (c *Conn) DomainGetDiskErrors(ctx context.Context, dom Domain, maxerrors ui
 // DomainSetMetadata calls REMOTE_PROC_DOMAIN_SET_METADATA (procedure 264).
 func (c *Conn) DomainSetMetadata(ctx context.Context, dom Domain, type_ int32, metadata OptString, key OptString, uri OptString, flags DomainModificationImpact) (err error) {
 	args := remote.DomainSetMetadataArgs{Dom: dom, Type: type_, Metadata: metadata, Key: key, URI: uri, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetMetadata), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetMetadata), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2518,7 +2518,7 @@ func (c *Conn) DomainSetMetadata(ctx context.Context, dom Domain, type_ int32, m
 func (c *Conn) DomainGetMetadata(ctx context.Context, dom Domain, type_ int32, uri OptString, flags DomainModificationImpact) (rMetadata string, err error) {
 	args := remote.DomainGetMetadataArgs{Dom: dom, Type: type_, URI: uri, Flags: uint32(flags)}
 	var ret remote.DomainGetMetadataRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetMetadata), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetMetadata), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Metadata, nil
@@ -2527,7 +2527,7 @@ func (c *Conn) DomainGetMetadata(ctx context.Context, dom Domain, type_ int32, u
 // DomainBlockRebase calls REMOTE_PROC_DOMAIN_BLOCK_REBASE (procedure 266).
 func (c *Conn) DomainBlockRebase(ctx context.Context, dom Domain, path string, base OptString, bandwidth uint64, flags DomainBlockRebaseFlags) (err error) {
 	args := remote.DomainBlockRebaseArgs{Dom: dom, Path: path, Base: base, Bandwidth: bandwidth, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBlockRebase), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBlockRebase), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2536,7 +2536,7 @@ func (c *Conn) DomainBlockRebase(ctx context.Context, dom Domain, path string, b
 // DomainPmWakeup calls REMOTE_PROC_DOMAIN_PM_WAKEUP (procedure 267).
 func (c *Conn) DomainPmWakeup(ctx context.Context, dom Domain, flags uint32) (err error) {
 	args := remote.DomainPmWakeupArgs{Dom: dom, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainPmWakeup), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainPmWakeup), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2546,7 +2546,7 @@ func (c *Conn) DomainPmWakeup(ctx context.Context, dom Domain, flags uint32) (er
 func (c *Conn) DomainSnapshotIsCurrent(ctx context.Context, snap DomainSnapshot, flags uint32) (rCurrent int32, err error) {
 	args := remote.DomainSnapshotIsCurrentArgs{Snap: snap, Flags: flags}
 	var ret remote.DomainSnapshotIsCurrentRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotIsCurrent), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotIsCurrent), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Current, nil
@@ -2556,7 +2556,7 @@ func (c *Conn) DomainSnapshotIsCurrent(ctx context.Context, snap DomainSnapshot,
 func (c *Conn) DomainSnapshotHasMetadata(ctx context.Context, snap DomainSnapshot, flags uint32) (rMetadata int32, err error) {
 	args := remote.DomainSnapshotHasMetadataArgs{Snap: snap, Flags: flags}
 	var ret remote.DomainSnapshotHasMetadataRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotHasMetadata), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotHasMetadata), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Metadata, nil
@@ -2566,7 +2566,7 @@ func (c *Conn) DomainSnapshotHasMetadata(ctx context.Context, snap DomainSnapsho
 func (c *Conn) ConnectListAllDomains(ctx context.Context, needResults int32, flags ConnectListAllDomainsFlags) (rDomains []Domain, rRet uint32, err error) {
 	args := remote.ConnectListAllDomainsArgs{NeedResults: needResults, Flags: uint32(flags)}
 	var ret remote.ConnectListAllDomainsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListAllDomains), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListAllDomains), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Domains, ret.Ret, nil
@@ -2576,7 +2576,7 @@ func (c *Conn) ConnectListAllDomains(ctx context.Context, needResults int32, fla
 func (c *Conn) DomainListAllSnapshots(ctx context.Context, dom Domain, needResults int32, flags DomainSnapshotListFlags) (rSnapshots []DomainSnapshot, rRet int32, err error) {
 	args := remote.DomainListAllSnapshotsArgs{Dom: dom, NeedResults: needResults, Flags: uint32(flags)}
 	var ret remote.DomainListAllSnapshotsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainListAllSnapshots), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainListAllSnapshots), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Snapshots, ret.Ret, nil
@@ -2586,7 +2586,7 @@ func (c *Conn) DomainListAllSnapshots(ctx context.Context, dom Domain, needResul
 func (c *Conn) DomainSnapshotListAllChildren(ctx context.Context, snapshot DomainSnapshot, needResults int32, flags DomainSnapshotListFlags) (rSnapshots []DomainSnapshot, rRet int32, err error) {
 	args := remote.DomainSnapshotListAllChildrenArgs{Snapshot: snapshot, NeedResults: needResults, Flags: uint32(flags)}
 	var ret remote.DomainSnapshotListAllChildrenRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotListAllChildren), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSnapshotListAllChildren), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Snapshots, ret.Ret, nil
@@ -2596,7 +2596,7 @@ func (c *Conn) DomainSnapshotListAllChildren(ctx context.Context, snapshot Domai
 func (c *Conn) DomainGetHostname(ctx context.Context, dom Domain, flags DomainGetHostnameFlags) (rHostname string, err error) {
 	args := remote.DomainGetHostnameArgs{Dom: dom, Flags: uint32(flags)}
 	var ret remote.DomainGetHostnameRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetHostname), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetHostname), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Hostname, nil
@@ -2606,7 +2606,7 @@ func (c *Conn) DomainGetHostname(ctx context.Context, dom Domain, flags DomainGe
 func (c *Conn) DomainGetSecurityLabelList(ctx context.Context, dom Domain) (rLabels []DomainGetSecurityLabelRet, rRet int32, err error) {
 	args := remote.DomainGetSecurityLabelListArgs{Dom: dom}
 	var ret remote.DomainGetSecurityLabelListRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetSecurityLabelList), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetSecurityLabelList), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Labels, ret.Ret, nil
@@ -2615,7 +2615,7 @@ func (c *Conn) DomainGetSecurityLabelList(ctx context.Context, dom Domain) (rLab
 // DomainPinEmulator calls REMOTE_PROC_DOMAIN_PIN_EMULATOR (procedure 279).
 func (c *Conn) DomainPinEmulator(ctx context.Context, dom Domain, cpumap []byte, flags DomainModificationImpact) (err error) {
 	args := remote.DomainPinEmulatorArgs{Dom: dom, Cpumap: cpumap, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainPinEmulator), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainPinEmulator), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2625,7 +2625,7 @@ func (c *Conn) DomainPinEmulator(ctx context.Context, dom Domain, cpumap []byte,
 func (c *Conn) DomainGetEmulatorPinInfo(ctx context.Context, dom Domain, maplen int32, flags DomainModificationImpact) (rCpumaps []byte, rRet int32, err error) {
 	args := remote.DomainGetEmulatorPinInfoArgs{Dom: dom, Maplen: maplen, Flags: uint32(flags)}
 	var ret remote.DomainGetEmulatorPinInfoRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetEmulatorPinInfo), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetEmulatorPinInfo), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Cpumaps, ret.Ret, nil
@@ -2635,7 +2635,7 @@ func (c *Conn) DomainGetEmulatorPinInfo(ctx context.Context, dom Domain, maplen 
 func (c *Conn) ConnectListAllStoragePools(ctx context.Context, needResults int32, flags ConnectListAllStoragePoolsFlags) (rPools []StoragePool, rRet uint32, err error) {
 	args := remote.ConnectListAllStoragePoolsArgs{NeedResults: needResults, Flags: uint32(flags)}
 	var ret remote.ConnectListAllStoragePoolsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListAllStoragePools), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListAllStoragePools), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Pools, ret.Ret, nil
@@ -2645,7 +2645,7 @@ func (c *Conn) ConnectListAllStoragePools(ctx context.Context, needResults int32
 func (c *Conn) StoragePoolListAllVolumes(ctx context.Context, pool StoragePool, needResults int32, flags uint32) (rVols []StorageVol, rRet uint32, err error) {
 	args := remote.StoragePoolListAllVolumesArgs{Pool: pool, NeedResults: needResults, Flags: flags}
 	var ret remote.StoragePoolListAllVolumesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolListAllVolumes), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolListAllVolumes), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Vols, ret.Ret, nil
@@ -2655,7 +2655,7 @@ func (c *Conn) StoragePoolListAllVolumes(ctx context.Context, pool StoragePool, 
 func (c *Conn) ConnectListAllNetworks(ctx context.Context, needResults int32, flags ConnectListAllNetworksFlags) (rNets []Network, rRet uint32, err error) {
 	args := remote.ConnectListAllNetworksArgs{NeedResults: needResults, Flags: uint32(flags)}
 	var ret remote.ConnectListAllNetworksRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListAllNetworks), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListAllNetworks), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Nets, ret.Ret, nil
@@ -2665,7 +2665,7 @@ func (c *Conn) ConnectListAllNetworks(ctx context.Context, needResults int32, fl
 func (c *Conn) ConnectListAllInterfaces(ctx context.Context, needResults int32, flags ConnectListAllInterfacesFlags) (rIfaces []Interface, rRet uint32, err error) {
 	args := remote.ConnectListAllInterfacesArgs{NeedResults: needResults, Flags: uint32(flags)}
 	var ret remote.ConnectListAllInterfacesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListAllInterfaces), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListAllInterfaces), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Ifaces, ret.Ret, nil
@@ -2675,7 +2675,7 @@ func (c *Conn) ConnectListAllInterfaces(ctx context.Context, needResults int32, 
 func (c *Conn) ConnectListAllNodeDevices(ctx context.Context, needResults int32, flags ConnectListAllNodeDeviceFlags) (rDevices []NodeDevice, rRet uint32, err error) {
 	args := remote.ConnectListAllNodeDevicesArgs{NeedResults: needResults, Flags: uint32(flags)}
 	var ret remote.ConnectListAllNodeDevicesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListAllNodeDevices), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListAllNodeDevices), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Devices, ret.Ret, nil
@@ -2685,7 +2685,7 @@ func (c *Conn) ConnectListAllNodeDevices(ctx context.Context, needResults int32,
 func (c *Conn) ConnectListAllNwfilters(ctx context.Context, needResults int32, flags uint32) (rFilters []Nwfilter, rRet uint32, err error) {
 	args := remote.ConnectListAllNwfiltersArgs{NeedResults: needResults, Flags: flags}
 	var ret remote.ConnectListAllNwfiltersRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListAllNwfilters), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListAllNwfilters), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Filters, ret.Ret, nil
@@ -2695,7 +2695,7 @@ func (c *Conn) ConnectListAllNwfilters(ctx context.Context, needResults int32, f
 func (c *Conn) ConnectListAllSecrets(ctx context.Context, needResults int32, flags ConnectListAllSecretsFlags) (rSecrets []Secret, rRet uint32, err error) {
 	args := remote.ConnectListAllSecretsArgs{NeedResults: needResults, Flags: uint32(flags)}
 	var ret remote.ConnectListAllSecretsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListAllSecrets), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListAllSecrets), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Secrets, ret.Ret, nil
@@ -2704,7 +2704,7 @@ func (c *Conn) ConnectListAllSecrets(ctx context.Context, needResults int32, fla
 // NodeSetMemoryParameters calls REMOTE_PROC_NODE_SET_MEMORY_PARAMETERS (procedure 288).
 func (c *Conn) NodeSetMemoryParameters(ctx context.Context, params []TypedParam, flags uint32) (err error) {
 	args := remote.NodeSetMemoryParametersArgs{Params: params, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeSetMemoryParameters), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeSetMemoryParameters), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2722,7 +2722,7 @@ func (c *Conn) NodeGetMemoryParameters(ctx context.Context, nparams int32, flags
 	}
 	args.Flags |= okay
 	var ret remote.NodeGetMemoryParametersRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetMemoryParameters), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetMemoryParameters), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Params, ret.Nparams, nil
@@ -2731,7 +2731,7 @@ func (c *Conn) NodeGetMemoryParameters(ctx context.Context, nparams int32, flags
 // DomainBlockCommit calls REMOTE_PROC_DOMAIN_BLOCK_COMMIT (procedure 290).
 func (c *Conn) DomainBlockCommit(ctx context.Context, dom Domain, disk string, base OptString, top OptString, bandwidth uint64, flags DomainBlockCommitFlags) (err error) {
 	args := remote.DomainBlockCommitArgs{Dom: dom, Disk: disk, Base: base, Top: top, Bandwidth: bandwidth, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBlockCommit), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBlockCommit), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2747,7 +2747,7 @@ func (c *Conn) NetworkUpdate(ctx context.Context, net Network, command NetworkUp
 	if args.Command, args.Section, err = c.networkUpdateOrder(ctx, args.Command, args.Section); err != nil {
 		return
 	}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkUpdate), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkUpdate), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2757,7 +2757,7 @@ func (c *Conn) NetworkUpdate(ctx context.Context, net Network, command NetworkUp
 func (c *Conn) NodeGetCPUMap(ctx context.Context, needMap int32, needOnline int32, flags uint32) (rCpumap []byte, rOnline uint32, rRet int32, err error) {
 	args := remote.NodeGetCPUMapArgs{NeedMap: needMap, NeedOnline: needOnline, Flags: flags}
 	var ret remote.NodeGetCPUMapRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetCPUMap), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetCPUMap), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Cpumap, ret.Online, ret.Ret, nil
@@ -2766,7 +2766,7 @@ func (c *Conn) NodeGetCPUMap(ctx context.Context, needMap int32, needOnline int3
 // DomainFstrim calls REMOTE_PROC_DOMAIN_FSTRIM (procedure 294).
 func (c *Conn) DomainFstrim(ctx context.Context, dom Domain, mountPoint OptString, minimum uint64, flags uint32) (err error) {
 	args := remote.DomainFstrimArgs{Dom: dom, MountPoint: mountPoint, Minimum: minimum, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainFstrim), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainFstrim), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2775,7 +2775,7 @@ func (c *Conn) DomainFstrim(ctx context.Context, dom Domain, mountPoint OptStrin
 // DomainSendProcessSignal calls REMOTE_PROC_DOMAIN_SEND_PROCESS_SIGNAL (procedure 295).
 func (c *Conn) DomainSendProcessSignal(ctx context.Context, dom Domain, pidValue int64, signum uint32, flags uint32) (err error) {
 	args := remote.DomainSendProcessSignalArgs{Dom: dom, PidValue: pidValue, Signum: signum, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSendProcessSignal), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSendProcessSignal), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2796,7 +2796,7 @@ func (c *Conn) DomainOpenChannel(ctx context.Context, dom Domain, name OptString
 func (c *Conn) NodeDeviceLookupSCSIHostByWwn(ctx context.Context, wwnn string, wwpn string, flags uint32) (rDev NodeDevice, err error) {
 	args := remote.NodeDeviceLookupSCSIHostByWwnArgs{Wwnn: wwnn, Wwpn: wwpn, Flags: flags}
 	var ret remote.NodeDeviceLookupSCSIHostByWwnRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceLookupSCSIHostByWwn), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceLookupSCSIHostByWwn), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Dev, nil
@@ -2806,7 +2806,7 @@ func (c *Conn) NodeDeviceLookupSCSIHostByWwn(ctx context.Context, wwnn string, w
 func (c *Conn) DomainGetJobStats(ctx context.Context, dom Domain, flags DomainGetJobStatsFlags) (rType int32, rParams []TypedParam, err error) {
 	args := remote.DomainGetJobStatsArgs{Dom: dom, Flags: uint32(flags)}
 	var ret remote.DomainGetJobStatsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetJobStats), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetJobStats), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Type, ret.Params, nil
@@ -2816,7 +2816,7 @@ func (c *Conn) DomainGetJobStats(ctx context.Context, dom Domain, flags DomainGe
 func (c *Conn) DomainMigrateGetCompressionCache(ctx context.Context, dom Domain, flags uint32) (rCacheSize uint64, err error) {
 	args := remote.DomainMigrateGetCompressionCacheArgs{Dom: dom, Flags: flags}
 	var ret remote.DomainMigrateGetCompressionCacheRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateGetCompressionCache), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateGetCompressionCache), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.CacheSize, nil
@@ -2825,7 +2825,7 @@ func (c *Conn) DomainMigrateGetCompressionCache(ctx context.Context, dom Domain,
 // DomainMigrateSetCompressionCache calls REMOTE_PROC_DOMAIN_MIGRATE_SET_COMPRESSION_CACHE (procedure 300).
 func (c *Conn) DomainMigrateSetCompressionCache(ctx context.Context, dom Domain, cacheSize uint64, flags uint32) (err error) {
 	args := remote.DomainMigrateSetCompressionCacheArgs{Dom: dom, CacheSize: cacheSize, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateSetCompressionCache), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateSetCompressionCache), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2834,7 +2834,7 @@ func (c *Conn) DomainMigrateSetCompressionCache(ctx context.Context, dom Domain,
 // NodeDeviceDetachFlags calls REMOTE_PROC_NODE_DEVICE_DETACH_FLAGS (procedure 301).
 func (c *Conn) NodeDeviceDetachFlags(ctx context.Context, name string, driverName OptString, flags uint32) (err error) {
 	args := remote.NodeDeviceDetachFlagsArgs{Name: name, DriverName: driverName, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceDetachFlags), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceDetachFlags), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2844,7 +2844,7 @@ func (c *Conn) NodeDeviceDetachFlags(ctx context.Context, name string, driverNam
 func (c *Conn) DomainMigrateBegin3Params(ctx context.Context, dom Domain, params []TypedParam, flags DomainMigrateFlags) (rCookieOut []byte, rXML string, err error) {
 	args := remote.DomainMigrateBegin3ParamsArgs{Dom: dom, Params: params, Flags: uint32(flags)}
 	var ret remote.DomainMigrateBegin3ParamsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateBegin3Params), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateBegin3Params), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.CookieOut, ret.XML, nil
@@ -2854,7 +2854,7 @@ func (c *Conn) DomainMigrateBegin3Params(ctx context.Context, dom Domain, params
 func (c *Conn) DomainMigratePrepare3Params(ctx context.Context, params []TypedParam, cookieIn []byte, flags DomainMigrateFlags) (rCookieOut []byte, rURIOut OptString, err error) {
 	args := remote.DomainMigratePrepare3ParamsArgs{Params: params, CookieIn: cookieIn, Flags: uint32(flags)}
 	var ret remote.DomainMigratePrepare3ParamsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigratePrepare3Params), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigratePrepare3Params), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.CookieOut, ret.URIOut, nil
@@ -2864,7 +2864,7 @@ func (c *Conn) DomainMigratePrepare3Params(ctx context.Context, params []TypedPa
 func (c *Conn) DomainMigratePrepareTunnel3Params(ctx context.Context, params []TypedParam, cookieIn []byte, flags uint32) (rCookieOut []byte, err error) {
 	args := remote.DomainMigratePrepareTunnel3ParamsArgs{Params: params, CookieIn: cookieIn, Flags: flags}
 	var ret remote.DomainMigratePrepareTunnel3ParamsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigratePrepareTunnel3Params), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigratePrepareTunnel3Params), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.CookieOut, nil
@@ -2874,7 +2874,7 @@ func (c *Conn) DomainMigratePrepareTunnel3Params(ctx context.Context, params []T
 func (c *Conn) DomainMigratePerform3Params(ctx context.Context, dom Domain, dconnuri OptString, params []TypedParam, cookieIn []byte, flags DomainMigrateFlags) (rCookieOut []byte, err error) {
 	args := remote.DomainMigratePerform3ParamsArgs{Dom: dom, Dconnuri: dconnuri, Params: params, CookieIn: cookieIn, Flags: uint32(flags)}
 	var ret remote.DomainMigratePerform3ParamsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigratePerform3Params), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigratePerform3Params), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.CookieOut, nil
@@ -2884,7 +2884,7 @@ func (c *Conn) DomainMigratePerform3Params(ctx context.Context, dom Domain, dcon
 func (c *Conn) DomainMigrateFinish3Params(ctx context.Context, params []TypedParam, cookieIn []byte, flags DomainMigrateFlags, cancelled int32) (rDom Domain, rCookieOut []byte, err error) {
 	args := remote.DomainMigrateFinish3ParamsArgs{Params: params, CookieIn: cookieIn, Flags: uint32(flags), Cancelled: cancelled}
 	var ret remote.DomainMigrateFinish3ParamsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateFinish3Params), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateFinish3Params), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Dom, ret.CookieOut, nil
@@ -2893,7 +2893,7 @@ func (c *Conn) DomainMigrateFinish3Params(ctx context.Context, params []TypedPar
 // DomainMigrateConfirm3Params calls REMOTE_PROC_DOMAIN_MIGRATE_CONFIRM3_PARAMS (procedure 307).
 func (c *Conn) DomainMigrateConfirm3Params(ctx context.Context, dom Domain, params []TypedParam, cookieIn []byte, flags DomainMigrateFlags, cancelled int32) (err error) {
 	args := remote.DomainMigrateConfirm3ParamsArgs{Dom: dom, Params: params, CookieIn: cookieIn, Flags: uint32(flags), Cancelled: cancelled}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateConfirm3Params), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateConfirm3Params), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2902,7 +2902,7 @@ func (c *Conn) DomainMigrateConfirm3Params(ctx context.Context, dom Domain, para
 // DomainSetMemoryStatsPeriod calls REMOTE_PROC_DOMAIN_SET_MEMORY_STATS_PERIOD (procedure 308).
 func (c *Conn) DomainSetMemoryStatsPeriod(ctx context.Context, dom Domain, period int32, flags DomainMemoryModFlags) (err error) {
 	args := remote.DomainSetMemoryStatsPeriodArgs{Dom: dom, Period: period, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetMemoryStatsPeriod), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetMemoryStatsPeriod), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2934,7 +2934,7 @@ func (c *Conn) DomainCreateWithFiles(ctx context.Context, dom Domain, flags Doma
 func (c *Conn) ConnectGetCPUModelNames(ctx context.Context, arch string, needResults int32, flags uint32) (rModels []string, rRet int32, err error) {
 	args := remote.ConnectGetCPUModelNamesArgs{Arch: arch, NeedResults: needResults, Flags: flags}
 	var ret remote.ConnectGetCPUModelNamesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetCPUModelNames), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetCPUModelNames), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Models, ret.Ret, nil
@@ -2944,7 +2944,7 @@ func (c *Conn) ConnectGetCPUModelNames(ctx context.Context, arch string, needRes
 func (c *Conn) ConnectNetworkEventRegisterAny(ctx context.Context, eventID NetworkEventID, net OptNetwork) (rCallbackID int32, err error) {
 	args := remote.ConnectNetworkEventRegisterAnyArgs{EventID: int32(eventID), Net: net}
 	var ret remote.ConnectNetworkEventRegisterAnyRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNetworkEventRegisterAny), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNetworkEventRegisterAny), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.CallbackID, nil
@@ -2953,7 +2953,7 @@ func (c *Conn) ConnectNetworkEventRegisterAny(ctx context.Context, eventID Netwo
 // ConnectNetworkEventDeregisterAny calls REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY (procedure 314).
 func (c *Conn) ConnectNetworkEventDeregisterAny(ctx context.Context, callbackID int32) (err error) {
 	args := remote.ConnectNetworkEventDeregisterAnyArgs{CallbackID: callbackID}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNetworkEventDeregisterAny), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNetworkEventDeregisterAny), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2963,7 +2963,7 @@ func (c *Conn) ConnectNetworkEventDeregisterAny(ctx context.Context, callbackID 
 func (c *Conn) ConnectDomainEventCallbackRegisterAny(ctx context.Context, eventID DomainEventID, dom OptDomain) (rCallbackID int32, err error) {
 	args := remote.ConnectDomainEventCallbackRegisterAnyArgs{EventID: int32(eventID), Dom: dom}
 	var ret remote.ConnectDomainEventCallbackRegisterAnyRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainEventCallbackRegisterAny), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainEventCallbackRegisterAny), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.CallbackID, nil
@@ -2972,7 +2972,7 @@ func (c *Conn) ConnectDomainEventCallbackRegisterAny(ctx context.Context, eventI
 // ConnectDomainEventCallbackDeregisterAny calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY (procedure 317).
 func (c *Conn) ConnectDomainEventCallbackDeregisterAny(ctx context.Context, callbackID int32) (err error) {
 	args := remote.ConnectDomainEventCallbackDeregisterAnyArgs{CallbackID: callbackID}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainEventCallbackDeregisterAny), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainEventCallbackDeregisterAny), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2981,7 +2981,7 @@ func (c *Conn) ConnectDomainEventCallbackDeregisterAny(ctx context.Context, call
 // DomainCoreDumpWithFormat calls REMOTE_PROC_DOMAIN_CORE_DUMP_WITH_FORMAT (procedure 334).
 func (c *Conn) DomainCoreDumpWithFormat(ctx context.Context, dom Domain, to string, dumpformat uint32, flags DomainCoreDumpFlags) (err error) {
 	args := remote.DomainCoreDumpWithFormatArgs{Dom: dom, To: to, Dumpformat: dumpformat, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCoreDumpWithFormat), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCoreDumpWithFormat), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -2991,7 +2991,7 @@ func (c *Conn) DomainCoreDumpWithFormat(ctx context.Context, dom Domain, to stri
 func (c *Conn) DomainFsfreeze(ctx context.Context, dom Domain, mountpoints []string, flags uint32) (rFilesystems int32, err error) {
 	args := remote.DomainFsfreezeArgs{Dom: dom, Mountpoints: mountpoints, Flags: flags}
 	var ret remote.DomainFsfreezeRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainFsfreeze), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainFsfreeze), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Filesystems, nil
@@ -3001,7 +3001,7 @@ func (c *Conn) DomainFsfreeze(ctx context.Context, dom Domain, mountpoints []str
 func (c *Conn) DomainFsthaw(ctx context.Context, dom Domain, mountpoints []string, flags uint32) (rFilesystems int32, err error) {
 	args := remote.DomainFsthawArgs{Dom: dom, Mountpoints: mountpoints, Flags: flags}
 	var ret remote.DomainFsthawRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainFsthaw), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainFsthaw), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Filesystems, nil
@@ -3011,7 +3011,7 @@ func (c *Conn) DomainFsthaw(ctx context.Context, dom Domain, mountpoints []strin
 func (c *Conn) DomainGetTime(ctx context.Context, dom Domain, flags uint32) (rSeconds int64, rNseconds uint32, err error) {
 	args := remote.DomainGetTimeArgs{Dom: dom, Flags: flags}
 	var ret remote.DomainGetTimeRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetTime), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetTime), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Seconds, ret.Nseconds, nil
@@ -3020,7 +3020,7 @@ func (c *Conn) DomainGetTime(ctx context.Context, dom Domain, flags uint32) (rSe
 // DomainSetTime calls REMOTE_PROC_DOMAIN_SET_TIME (procedure 338).
 func (c *Conn) DomainSetTime(ctx context.Context, dom Domain, seconds int64, nseconds uint32, flags DomainSetTimeFlags) (err error) {
 	args := remote.DomainSetTimeArgs{Dom: dom, Seconds: seconds, Nseconds: nseconds, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetTime), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetTime), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3030,7 +3030,7 @@ func (c *Conn) DomainSetTime(ctx context.Context, dom Domain, seconds int64, nse
 func (c *Conn) NodeGetFreePages(ctx context.Context, pages []uint32, startCell int32, cellCount uint32, flags uint32) (rCounts []uint64, err error) {
 	args := remote.NodeGetFreePagesArgs{Pages: pages, StartCell: startCell, CellCount: cellCount, Flags: flags}
 	var ret remote.NodeGetFreePagesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetFreePages), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetFreePages), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Counts, nil
@@ -3040,7 +3040,7 @@ func (c *Conn) NodeGetFreePages(ctx context.Context, pages []uint32, startCell i
 func (c *Conn) NetworkGetDHCPLeases(ctx context.Context, net Network, mac OptString, needResults int32, flags uint32) (rLeases []NetworkDHCPLease, rRet uint32, err error) {
 	args := remote.NetworkGetDHCPLeasesArgs{Net: net, MAC: mac, NeedResults: needResults, Flags: flags}
 	var ret remote.NetworkGetDHCPLeasesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkGetDHCPLeases), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkGetDHCPLeases), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Leases, ret.Ret, nil
@@ -3050,7 +3050,7 @@ func (c *Conn) NetworkGetDHCPLeases(ctx context.Context, net Network, mac OptStr
 func (c *Conn) ConnectGetDomainCapabilities(ctx context.Context, emulatorbin OptString, arch OptString, machine OptString, virttype OptString, flags ConnectGetDomainCapabilitiesFlags) (rCapabilities string, err error) {
 	args := remote.ConnectGetDomainCapabilitiesArgs{Emulatorbin: emulatorbin, Arch: arch, Machine: machine, Virttype: virttype, Flags: uint32(flags)}
 	var ret remote.ConnectGetDomainCapabilitiesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetDomainCapabilities), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetDomainCapabilities), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Capabilities, nil
@@ -3070,7 +3070,7 @@ func (c *Conn) DomainOpenGraphicsFD(ctx context.Context, dom Domain, idx uint32,
 func (c *Conn) ConnectGetAllDomainStats(ctx context.Context, doms []Domain, stats uint32, flags ConnectGetAllDomainStatsFlags) (rRetStats []DomainStatsRecord, err error) {
 	args := remote.ConnectGetAllDomainStatsArgs{Doms: doms, Stats: stats, Flags: uint32(flags)}
 	var ret remote.ConnectGetAllDomainStatsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetAllDomainStats), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetAllDomainStats), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.RetStats, nil
@@ -3079,7 +3079,7 @@ func (c *Conn) ConnectGetAllDomainStats(ctx context.Context, doms []Domain, stat
 // DomainBlockCopy calls REMOTE_PROC_DOMAIN_BLOCK_COPY (procedure 345).
 func (c *Conn) DomainBlockCopy(ctx context.Context, dom Domain, path string, destxml string, params []TypedParam, flags DomainBlockCopyFlags) (err error) {
 	args := remote.DomainBlockCopyArgs{Dom: dom, Path: path, Destxml: destxml, Params: params, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBlockCopy), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBlockCopy), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3089,7 +3089,7 @@ func (c *Conn) DomainBlockCopy(ctx context.Context, dom Domain, path string, des
 func (c *Conn) NodeAllocPages(ctx context.Context, pageSizes []uint32, pageCounts []uint64, startCell int32, cellCount uint32, flags NodeAllocPagesFlags) (rRet int32, err error) {
 	args := remote.NodeAllocPagesArgs{PageSizes: pageSizes, PageCounts: pageCounts, StartCell: startCell, CellCount: cellCount, Flags: uint32(flags)}
 	var ret remote.NodeAllocPagesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeAllocPages), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeAllocPages), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Ret, nil
@@ -3099,7 +3099,7 @@ func (c *Conn) NodeAllocPages(ctx context.Context, pageSizes []uint32, pageCount
 func (c *Conn) DomainGetFsinfo(ctx context.Context, dom Domain, flags uint32) (rInfo []DomainFsinfo, rRet uint32, err error) {
 	args := remote.DomainGetFsinfoArgs{Dom: dom, Flags: flags}
 	var ret remote.DomainGetFsinfoRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetFsinfo), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetFsinfo), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Info, ret.Ret, nil
@@ -3109,7 +3109,7 @@ func (c *Conn) DomainGetFsinfo(ctx context.Context, dom Domain, flags uint32) (r
 func (c *Conn) DomainDefineXMLFlags(ctx context.Context, xml string, flags DomainDefineFlags) (rDom Domain, err error) {
 	args := remote.DomainDefineXMLFlagsArgs{XML: xml, Flags: uint32(flags)}
 	var ret remote.DomainDefineXMLFlagsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainDefineXMLFlags), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainDefineXMLFlags), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Dom, nil
@@ -3119,7 +3119,7 @@ func (c *Conn) DomainDefineXMLFlags(ctx context.Context, xml string, flags Domai
 func (c *Conn) DomainGetIothreadInfo(ctx context.Context, dom Domain, flags DomainModificationImpact) (rInfo []DomainIothreadInfo, rRet uint32, err error) {
 	args := remote.DomainGetIothreadInfoArgs{Dom: dom, Flags: uint32(flags)}
 	var ret remote.DomainGetIothreadInfoRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetIothreadInfo), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetIothreadInfo), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Info, ret.Ret, nil
@@ -3128,7 +3128,7 @@ func (c *Conn) DomainGetIothreadInfo(ctx context.Context, dom Domain, flags Doma
 // DomainPinIothread calls REMOTE_PROC_DOMAIN_PIN_IOTHREAD (procedure 352).
 func (c *Conn) DomainPinIothread(ctx context.Context, dom Domain, iothreadsID uint32, cpumap []byte, flags DomainModificationImpact) (err error) {
 	args := remote.DomainPinIothreadArgs{Dom: dom, IothreadsID: iothreadsID, Cpumap: cpumap, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainPinIothread), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainPinIothread), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3138,7 +3138,7 @@ func (c *Conn) DomainPinIothread(ctx context.Context, dom Domain, iothreadsID ui
 func (c *Conn) DomainInterfaceAddresses(ctx context.Context, dom Domain, source DomainInterfaceAddressesSource, flags uint32) (rIfaces []DomainInterface, err error) {
 	args := remote.DomainInterfaceAddressesArgs{Dom: dom, Source: uint32(source), Flags: flags}
 	var ret remote.DomainInterfaceAddressesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainInterfaceAddresses), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainInterfaceAddresses), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Ifaces, nil
@@ -3147,7 +3147,7 @@ func (c *Conn) DomainInterfaceAddresses(ctx context.Context, dom Domain, source 
 // DomainAddIothread calls REMOTE_PROC_DOMAIN_ADD_IOTHREAD (procedure 355).
 func (c *Conn) DomainAddIothread(ctx context.Context, dom Domain, iothreadID uint32, flags DomainModificationImpact) (err error) {
 	args := remote.DomainAddIothreadArgs{Dom: dom, IothreadID: iothreadID, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainAddIothread), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainAddIothread), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3156,7 +3156,7 @@ func (c *Conn) DomainAddIothread(ctx context.Context, dom Domain, iothreadID uin
 // DomainDelIothread calls REMOTE_PROC_DOMAIN_DEL_IOTHREAD (procedure 356).
 func (c *Conn) DomainDelIothread(ctx context.Context, dom Domain, iothreadID uint32, flags DomainModificationImpact) (err error) {
 	args := remote.DomainDelIothreadArgs{Dom: dom, IothreadID: iothreadID, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainDelIothread), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainDelIothread), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3165,7 +3165,7 @@ func (c *Conn) DomainDelIothread(ctx context.Context, dom Domain, iothreadID uin
 // DomainSetUserPassword calls REMOTE_PROC_DOMAIN_SET_USER_PASSWORD (procedure 357).
 func (c *Conn) DomainSetUserPassword(ctx context.Context, dom Domain, user OptString, password OptString, flags DomainSetUserPasswordFlags) (err error) {
 	args := remote.DomainSetUserPasswordArgs{Dom: dom, User: user, Password: password, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetUserPassword), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetUserPassword), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3175,7 +3175,7 @@ func (c *Conn) DomainSetUserPassword(ctx context.Context, dom Domain, user OptSt
 func (c *Conn) DomainRename(ctx context.Context, dom Domain, newName OptString, flags uint32) (rRetcode int32, err error) {
 	args := remote.DomainRenameArgs{Dom: dom, NewName: newName, Flags: flags}
 	var ret remote.DomainRenameRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainRename), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainRename), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Retcode, nil
@@ -3183,7 +3183,7 @@ func (c *Conn) DomainRename(ctx context.Context, dom Domain, newName OptString, 
 
 // ConnectRegisterCloseCallback calls REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK (procedure 360).
 func (c *Conn) ConnectRegisterCloseCallback(ctx context.Context) (err error) {
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectRegisterCloseCallback), nil, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectRegisterCloseCallback), nil, nil); err != nil {
 		return
 	}
 	return nil
@@ -3191,7 +3191,7 @@ func (c *Conn) ConnectRegisterCloseCallback(ctx context.Context) (err error) {
 
 // ConnectUnregisterCloseCallback calls REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK (procedure 361).
 func (c *Conn) ConnectUnregisterCloseCallback(ctx context.Context) (err error) {
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectUnregisterCloseCallback), nil, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectUnregisterCloseCallback), nil, nil); err != nil {
 		return
 	}
 	return nil
@@ -3200,7 +3200,7 @@ func (c *Conn) ConnectUnregisterCloseCallback(ctx context.Context) (err error) {
 // DomainMigrateStartPostCopy calls REMOTE_PROC_DOMAIN_MIGRATE_START_POST_COPY (procedure 364).
 func (c *Conn) DomainMigrateStartPostCopy(ctx context.Context, dom Domain, flags uint32) (err error) {
 	args := remote.DomainMigrateStartPostCopyArgs{Dom: dom, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateStartPostCopy), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateStartPostCopy), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3210,7 +3210,7 @@ func (c *Conn) DomainMigrateStartPostCopy(ctx context.Context, dom Domain, flags
 func (c *Conn) DomainGetPerfEvents(ctx context.Context, dom Domain, flags DomainModificationImpact) (rParams []TypedParam, err error) {
 	args := remote.DomainGetPerfEventsArgs{Dom: dom, Flags: uint32(flags)}
 	var ret remote.DomainGetPerfEventsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetPerfEvents), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetPerfEvents), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Params, nil
@@ -3219,7 +3219,7 @@ func (c *Conn) DomainGetPerfEvents(ctx context.Context, dom Domain, flags Domain
 // DomainSetPerfEvents calls REMOTE_PROC_DOMAIN_SET_PERF_EVENTS (procedure 366).
 func (c *Conn) DomainSetPerfEvents(ctx context.Context, dom Domain, params []TypedParam, flags DomainModificationImpact) (err error) {
 	args := remote.DomainSetPerfEventsArgs{Dom: dom, Params: params, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetPerfEvents), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetPerfEvents), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3229,7 +3229,7 @@ func (c *Conn) DomainSetPerfEvents(ctx context.Context, dom Domain, params []Typ
 func (c *Conn) ConnectStoragePoolEventRegisterAny(ctx context.Context, eventID StoragePoolEventID, pool OptStoragePool) (rCallbackID int32, err error) {
 	args := remote.ConnectStoragePoolEventRegisterAnyArgs{EventID: int32(eventID), Pool: pool}
 	var ret remote.ConnectStoragePoolEventRegisterAnyRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectStoragePoolEventRegisterAny), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectStoragePoolEventRegisterAny), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.CallbackID, nil
@@ -3238,7 +3238,7 @@ func (c *Conn) ConnectStoragePoolEventRegisterAny(ctx context.Context, eventID S
 // ConnectStoragePoolEventDeregisterAny calls REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY (procedure 369).
 func (c *Conn) ConnectStoragePoolEventDeregisterAny(ctx context.Context, callbackID int32) (err error) {
 	args := remote.ConnectStoragePoolEventDeregisterAnyArgs{CallbackID: callbackID}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectStoragePoolEventDeregisterAny), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectStoragePoolEventDeregisterAny), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3248,7 +3248,7 @@ func (c *Conn) ConnectStoragePoolEventDeregisterAny(ctx context.Context, callbac
 func (c *Conn) DomainGetGuestVcpus(ctx context.Context, dom Domain, flags uint32) (rParams []TypedParam, err error) {
 	args := remote.DomainGetGuestVcpusArgs{Dom: dom, Flags: flags}
 	var ret remote.DomainGetGuestVcpusRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetGuestVcpus), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetGuestVcpus), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Params, nil
@@ -3257,7 +3257,7 @@ func (c *Conn) DomainGetGuestVcpus(ctx context.Context, dom Domain, flags uint32
 // DomainSetGuestVcpus calls REMOTE_PROC_DOMAIN_SET_GUEST_VCPUS (procedure 372).
 func (c *Conn) DomainSetGuestVcpus(ctx context.Context, dom Domain, cpumap string, state int32, flags uint32) (err error) {
 	args := remote.DomainSetGuestVcpusArgs{Dom: dom, Cpumap: cpumap, State: state, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetGuestVcpus), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetGuestVcpus), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3267,7 +3267,7 @@ func (c *Conn) DomainSetGuestVcpus(ctx context.Context, dom Domain, cpumap strin
 func (c *Conn) ConnectNodeDeviceEventRegisterAny(ctx context.Context, eventID NodeDeviceEventID, dev OptNodeDevice) (rCallbackID int32, err error) {
 	args := remote.ConnectNodeDeviceEventRegisterAnyArgs{EventID: int32(eventID), Dev: dev}
 	var ret remote.ConnectNodeDeviceEventRegisterAnyRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNodeDeviceEventRegisterAny), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNodeDeviceEventRegisterAny), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.CallbackID, nil
@@ -3276,7 +3276,7 @@ func (c *Conn) ConnectNodeDeviceEventRegisterAny(ctx context.Context, eventID No
 // ConnectNodeDeviceEventDeregisterAny calls REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY (procedure 375).
 func (c *Conn) ConnectNodeDeviceEventDeregisterAny(ctx context.Context, callbackID int32) (err error) {
 	args := remote.ConnectNodeDeviceEventDeregisterAnyArgs{CallbackID: callbackID}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNodeDeviceEventDeregisterAny), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNodeDeviceEventDeregisterAny), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3286,7 +3286,7 @@ func (c *Conn) ConnectNodeDeviceEventDeregisterAny(ctx context.Context, callback
 func (c *Conn) StorageVolGetInfoFlags(ctx context.Context, vol StorageVol, flags uint32) (rType int8, rCapacity uint64, rAllocation uint64, err error) {
 	args := remote.StorageVolGetInfoFlagsArgs{Vol: vol, Flags: flags}
 	var ret remote.StorageVolGetInfoFlagsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolGetInfoFlags), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStorageVolGetInfoFlags), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Type, ret.Capacity, ret.Allocation, nil
@@ -3296,7 +3296,7 @@ func (c *Conn) StorageVolGetInfoFlags(ctx context.Context, vol StorageVol, flags
 func (c *Conn) ConnectSecretEventRegisterAny(ctx context.Context, eventID SecretEventID, secret OptSecret) (rCallbackID int32, err error) {
 	args := remote.ConnectSecretEventRegisterAnyArgs{EventID: int32(eventID), Secret: secret}
 	var ret remote.ConnectSecretEventRegisterAnyRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectSecretEventRegisterAny), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectSecretEventRegisterAny), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.CallbackID, nil
@@ -3305,7 +3305,7 @@ func (c *Conn) ConnectSecretEventRegisterAny(ctx context.Context, eventID Secret
 // ConnectSecretEventDeregisterAny calls REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY (procedure 381).
 func (c *Conn) ConnectSecretEventDeregisterAny(ctx context.Context, callbackID int32) (err error) {
 	args := remote.ConnectSecretEventDeregisterAnyArgs{CallbackID: callbackID}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectSecretEventDeregisterAny), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectSecretEventDeregisterAny), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3314,7 +3314,7 @@ func (c *Conn) ConnectSecretEventDeregisterAny(ctx context.Context, callbackID i
 // DomainSetVcpu calls REMOTE_PROC_DOMAIN_SET_VCPU (procedure 384).
 func (c *Conn) DomainSetVcpu(ctx context.Context, dom Domain, cpumap string, state int32, flags DomainModificationImpact) (err error) {
 	args := remote.DomainSetVcpuArgs{Dom: dom, Cpumap: cpumap, State: state, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetVcpu), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetVcpu), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3323,7 +3323,7 @@ func (c *Conn) DomainSetVcpu(ctx context.Context, dom Domain, cpumap string, sta
 // DomainSetBlockThreshold calls REMOTE_PROC_DOMAIN_SET_BLOCK_THRESHOLD (procedure 386).
 func (c *Conn) DomainSetBlockThreshold(ctx context.Context, dom Domain, dev string, threshold uint64, flags uint32) (err error) {
 	args := remote.DomainSetBlockThresholdArgs{Dom: dom, Dev: dev, Threshold: threshold, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetBlockThreshold), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetBlockThreshold), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3333,7 +3333,7 @@ func (c *Conn) DomainSetBlockThreshold(ctx context.Context, dom Domain, dev stri
 func (c *Conn) DomainMigrateGetMaxDowntime(ctx context.Context, dom Domain, flags uint32) (rDowntime uint64, err error) {
 	args := remote.DomainMigrateGetMaxDowntimeArgs{Dom: dom, Flags: flags}
 	var ret remote.DomainMigrateGetMaxDowntimeRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateGetMaxDowntime), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainMigrateGetMaxDowntime), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Downtime, nil
@@ -3343,7 +3343,7 @@ func (c *Conn) DomainMigrateGetMaxDowntime(ctx context.Context, dom Domain, flag
 func (c *Conn) DomainManagedSaveGetXMLDesc(ctx context.Context, dom Domain, flags DomainXMLFlags) (rXML string, err error) {
 	args := remote.DomainManagedSaveGetXMLDescArgs{Dom: dom, Flags: uint32(flags)}
 	var ret remote.DomainManagedSaveGetXMLDescRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainManagedSaveGetXMLDesc), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainManagedSaveGetXMLDesc), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.XML, nil
@@ -3352,7 +3352,7 @@ func (c *Conn) DomainManagedSaveGetXMLDesc(ctx context.Context, dom Domain, flag
 // DomainManagedSaveDefineXML calls REMOTE_PROC_DOMAIN_MANAGED_SAVE_DEFINE_XML (procedure 389).
 func (c *Conn) DomainManagedSaveDefineXML(ctx context.Context, dom Domain, dxml OptString, flags DomainSaveRestoreFlags) (err error) {
 	args := remote.DomainManagedSaveDefineXMLArgs{Dom: dom, Dxml: dxml, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainManagedSaveDefineXML), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainManagedSaveDefineXML), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3361,7 +3361,7 @@ func (c *Conn) DomainManagedSaveDefineXML(ctx context.Context, dom Domain, dxml 
 // DomainSetLifecycleAction calls REMOTE_PROC_DOMAIN_SET_LIFECYCLE_ACTION (procedure 390).
 func (c *Conn) DomainSetLifecycleAction(ctx context.Context, dom Domain, type_ uint32, action uint32, flags DomainModificationImpact) (err error) {
 	args := remote.DomainSetLifecycleActionArgs{Dom: dom, Type: type_, Action: action, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetLifecycleAction), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetLifecycleAction), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3371,7 +3371,7 @@ func (c *Conn) DomainSetLifecycleAction(ctx context.Context, dom Domain, type_ u
 func (c *Conn) StoragePoolLookupByTargetPath(ctx context.Context, path string) (rPool StoragePool, err error) {
 	args := remote.StoragePoolLookupByTargetPathArgs{Path: path}
 	var ret remote.StoragePoolLookupByTargetPathRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolLookupByTargetPath), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcStoragePoolLookupByTargetPath), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Pool, nil
@@ -3380,7 +3380,7 @@ func (c *Conn) StoragePoolLookupByTargetPath(ctx context.Context, path string) (
 // DomainDetachDeviceAlias calls REMOTE_PROC_DOMAIN_DETACH_DEVICE_ALIAS (procedure 392).
 func (c *Conn) DomainDetachDeviceAlias(ctx context.Context, dom Domain, alias string, flags DomainDeviceModifyFlags) (err error) {
 	args := remote.DomainDetachDeviceAliasArgs{Dom: dom, Alias: alias, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainDetachDeviceAlias), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainDetachDeviceAlias), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3390,7 +3390,7 @@ func (c *Conn) DomainDetachDeviceAlias(ctx context.Context, dom Domain, alias st
 func (c *Conn) ConnectCompareHypervisorCPU(ctx context.Context, emulator OptString, arch OptString, machine OptString, virttype OptString, xmlCPU string, flags ConnectCompareCPUFlags) (rResult int32, err error) {
 	args := remote.ConnectCompareHypervisorCPUArgs{Emulator: emulator, Arch: arch, Machine: machine, Virttype: virttype, XmlCPU: xmlCPU, Flags: uint32(flags)}
 	var ret remote.ConnectCompareHypervisorCPURet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectCompareHypervisorCPU), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectCompareHypervisorCPU), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Result, nil
@@ -3400,7 +3400,7 @@ func (c *Conn) ConnectCompareHypervisorCPU(ctx context.Context, emulator OptStri
 func (c *Conn) ConnectBaselineHypervisorCPU(ctx context.Context, emulator OptString, arch OptString, machine OptString, virttype OptString, xmlCPUs []string, flags ConnectBaselineCPUFlags) (rCPU string, err error) {
 	args := remote.ConnectBaselineHypervisorCPUArgs{Emulator: emulator, Arch: arch, Machine: machine, Virttype: virttype, XmlCPUs: xmlCPUs, Flags: uint32(flags)}
 	var ret remote.ConnectBaselineHypervisorCPURet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectBaselineHypervisorCPU), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectBaselineHypervisorCPU), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.CPU, nil
@@ -3410,7 +3410,7 @@ func (c *Conn) ConnectBaselineHypervisorCPU(ctx context.Context, emulator OptStr
 func (c *Conn) NodeGetSEVInfo(ctx context.Context, nparams int32, flags uint32) (rParams []TypedParam, rNparams int32, err error) {
 	args := remote.NodeGetSEVInfoArgs{Nparams: nparams, Flags: flags}
 	var ret remote.NodeGetSEVInfoRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetSEVInfo), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetSEVInfo), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Params, ret.Nparams, nil
@@ -3420,7 +3420,7 @@ func (c *Conn) NodeGetSEVInfo(ctx context.Context, nparams int32, flags uint32) 
 func (c *Conn) DomainGetLaunchSecurityInfo(ctx context.Context, dom Domain, flags uint32) (rParams []TypedParam, err error) {
 	args := remote.DomainGetLaunchSecurityInfoArgs{Dom: dom, Flags: flags}
 	var ret remote.DomainGetLaunchSecurityInfoRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetLaunchSecurityInfo), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetLaunchSecurityInfo), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Params, nil
@@ -3430,7 +3430,7 @@ func (c *Conn) DomainGetLaunchSecurityInfo(ctx context.Context, dom Domain, flag
 func (c *Conn) NwfilterBindingLookupByPortDev(ctx context.Context, name string) (rNwfilter NwfilterBinding, err error) {
 	args := remote.NwfilterBindingLookupByPortDevArgs{Name: name}
 	var ret remote.NwfilterBindingLookupByPortDevRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNwfilterBindingLookupByPortDev), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNwfilterBindingLookupByPortDev), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Nwfilter, nil
@@ -3440,7 +3440,7 @@ func (c *Conn) NwfilterBindingLookupByPortDev(ctx context.Context, name string) 
 func (c *Conn) NwfilterBindingGetXMLDesc(ctx context.Context, nwfilter NwfilterBinding, flags uint32) (rXML string, err error) {
 	args := remote.NwfilterBindingGetXMLDescArgs{Nwfilter: nwfilter, Flags: flags}
 	var ret remote.NwfilterBindingGetXMLDescRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNwfilterBindingGetXMLDesc), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNwfilterBindingGetXMLDesc), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.XML, nil
@@ -3450,7 +3450,7 @@ func (c *Conn) NwfilterBindingGetXMLDesc(ctx context.Context, nwfilter NwfilterB
 func (c *Conn) NwfilterBindingCreateXML(ctx context.Context, xml string, flags NWFilterBindingCreateFlags) (rNwfilter NwfilterBinding, err error) {
 	args := remote.NwfilterBindingCreateXMLArgs{XML: xml, Flags: uint32(flags)}
 	var ret remote.NwfilterBindingCreateXMLRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNwfilterBindingCreateXML), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNwfilterBindingCreateXML), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Nwfilter, nil
@@ -3459,7 +3459,7 @@ func (c *Conn) NwfilterBindingCreateXML(ctx context.Context, xml string, flags N
 // NwfilterBindingDelete calls REMOTE_PROC_NWFILTER_BINDING_DELETE (procedure 400).
 func (c *Conn) NwfilterBindingDelete(ctx context.Context, nwfilter NwfilterBinding) (err error) {
 	args := remote.NwfilterBindingDeleteArgs{Nwfilter: nwfilter}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNwfilterBindingDelete), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNwfilterBindingDelete), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3469,7 +3469,7 @@ func (c *Conn) NwfilterBindingDelete(ctx context.Context, nwfilter NwfilterBindi
 func (c *Conn) ConnectListAllNwfilterBindings(ctx context.Context, needResults int32, flags uint32) (rBindings []NwfilterBinding, rRet uint32, err error) {
 	args := remote.ConnectListAllNwfilterBindingsArgs{NeedResults: needResults, Flags: flags}
 	var ret remote.ConnectListAllNwfilterBindingsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListAllNwfilterBindings), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectListAllNwfilterBindings), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Bindings, ret.Ret, nil
@@ -3478,7 +3478,7 @@ func (c *Conn) ConnectListAllNwfilterBindings(ctx context.Context, needResults i
 // DomainSetIothreadParams calls REMOTE_PROC_DOMAIN_SET_IOTHREAD_PARAMS (procedure 402).
 func (c *Conn) DomainSetIothreadParams(ctx context.Context, dom Domain, iothreadID uint32, params []TypedParam, flags DomainModificationImpact) (err error) {
 	args := remote.DomainSetIothreadParamsArgs{Dom: dom, IothreadID: iothreadID, Params: params, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetIothreadParams), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetIothreadParams), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3488,7 +3488,7 @@ func (c *Conn) DomainSetIothreadParams(ctx context.Context, dom Domain, iothread
 func (c *Conn) ConnectGetStoragePoolCapabilities(ctx context.Context, flags uint32) (rCapabilities string, err error) {
 	args := remote.ConnectGetStoragePoolCapabilitiesArgs{Flags: flags}
 	var ret remote.ConnectGetStoragePoolCapabilitiesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetStoragePoolCapabilities), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectGetStoragePoolCapabilities), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Capabilities, nil
@@ -3498,7 +3498,7 @@ func (c *Conn) ConnectGetStoragePoolCapabilities(ctx context.Context, flags uint
 func (c *Conn) NetworkListAllPorts(ctx context.Context, network Network, needResults int32, flags uint32) (rPorts []NetworkPort, rRet uint32, err error) {
 	args := remote.NetworkListAllPortsArgs{Network: network, NeedResults: needResults, Flags: flags}
 	var ret remote.NetworkListAllPortsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkListAllPorts), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkListAllPorts), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Ports, ret.Ret, nil
@@ -3508,7 +3508,7 @@ func (c *Conn) NetworkListAllPorts(ctx context.Context, network Network, needRes
 func (c *Conn) NetworkPortLookupByUUID(ctx context.Context, network Network, uuid UUID) (rPort NetworkPort, err error) {
 	args := remote.NetworkPortLookupByUUIDArgs{Network: network, UUID: uuid}
 	var ret remote.NetworkPortLookupByUUIDRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkPortLookupByUUID), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkPortLookupByUUID), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Port, nil
@@ -3518,7 +3518,7 @@ func (c *Conn) NetworkPortLookupByUUID(ctx context.Context, network Network, uui
 func (c *Conn) NetworkPortCreateXML(ctx context.Context, network Network, xml string, flags NetworkPortCreateFlags) (rPort NetworkPort, err error) {
 	args := remote.NetworkPortCreateXMLArgs{Network: network, XML: xml, Flags: uint32(flags)}
 	var ret remote.NetworkPortCreateXMLRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkPortCreateXML), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkPortCreateXML), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Port, nil
@@ -3528,7 +3528,7 @@ func (c *Conn) NetworkPortCreateXML(ctx context.Context, network Network, xml st
 func (c *Conn) NetworkPortGetParameters(ctx context.Context, port NetworkPort, nparams int32, flags uint32) (rParams []TypedParam, rNparams int32, err error) {
 	args := remote.NetworkPortGetParametersArgs{Port: port, Nparams: nparams, Flags: flags}
 	var ret remote.NetworkPortGetParametersRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkPortGetParameters), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkPortGetParameters), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Params, ret.Nparams, nil
@@ -3537,7 +3537,7 @@ func (c *Conn) NetworkPortGetParameters(ctx context.Context, port NetworkPort, n
 // NetworkPortSetParameters calls REMOTE_PROC_NETWORK_PORT_SET_PARAMETERS (procedure 408).
 func (c *Conn) NetworkPortSetParameters(ctx context.Context, port NetworkPort, params []TypedParam, flags uint32) (err error) {
 	args := remote.NetworkPortSetParametersArgs{Port: port, Params: params, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkPortSetParameters), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkPortSetParameters), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3547,7 +3547,7 @@ func (c *Conn) NetworkPortSetParameters(ctx context.Context, port NetworkPort, p
 func (c *Conn) NetworkPortGetXMLDesc(ctx context.Context, port NetworkPort, flags uint32) (rXML string, err error) {
 	args := remote.NetworkPortGetXMLDescArgs{Port: port, Flags: flags}
 	var ret remote.NetworkPortGetXMLDescRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkPortGetXMLDesc), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkPortGetXMLDesc), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.XML, nil
@@ -3556,7 +3556,7 @@ func (c *Conn) NetworkPortGetXMLDesc(ctx context.Context, port NetworkPort, flag
 // NetworkPortDelete calls REMOTE_PROC_NETWORK_PORT_DELETE (procedure 410).
 func (c *Conn) NetworkPortDelete(ctx context.Context, port NetworkPort, flags uint32) (err error) {
 	args := remote.NetworkPortDeleteArgs{Port: port, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkPortDelete), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkPortDelete), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3566,7 +3566,7 @@ func (c *Conn) NetworkPortDelete(ctx context.Context, port NetworkPort, flags ui
 func (c *Conn) DomainCheckpointCreateXML(ctx context.Context, dom Domain, xmlDesc string, flags DomainCheckpointCreateFlags) (rCheckpoint DomainCheckpoint, err error) {
 	args := remote.DomainCheckpointCreateXMLArgs{Dom: dom, XMLDesc: xmlDesc, Flags: uint32(flags)}
 	var ret remote.DomainCheckpointCreateXMLRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCheckpointCreateXML), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCheckpointCreateXML), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Checkpoint, nil
@@ -3576,7 +3576,7 @@ func (c *Conn) DomainCheckpointCreateXML(ctx context.Context, dom Domain, xmlDes
 func (c *Conn) DomainCheckpointGetXMLDesc(ctx context.Context, checkpoint DomainCheckpoint, flags DomainCheckpointXMLFlags) (rXML string, err error) {
 	args := remote.DomainCheckpointGetXMLDescArgs{Checkpoint: checkpoint, Flags: uint32(flags)}
 	var ret remote.DomainCheckpointGetXMLDescRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCheckpointGetXMLDesc), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCheckpointGetXMLDesc), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.XML, nil
@@ -3586,7 +3586,7 @@ func (c *Conn) DomainCheckpointGetXMLDesc(ctx context.Context, checkpoint Domain
 func (c *Conn) DomainListAllCheckpoints(ctx context.Context, dom Domain, needResults int32, flags DomainCheckpointListFlags) (rCheckpoints []DomainCheckpoint, rRet int32, err error) {
 	args := remote.DomainListAllCheckpointsArgs{Dom: dom, NeedResults: needResults, Flags: uint32(flags)}
 	var ret remote.DomainListAllCheckpointsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainListAllCheckpoints), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainListAllCheckpoints), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Checkpoints, ret.Ret, nil
@@ -3596,7 +3596,7 @@ func (c *Conn) DomainListAllCheckpoints(ctx context.Context, dom Domain, needRes
 func (c *Conn) DomainCheckpointListAllChildren(ctx context.Context, checkpoint DomainCheckpoint, needResults int32, flags DomainCheckpointListFlags) (rCheckpoints []DomainCheckpoint, rRet int32, err error) {
 	args := remote.DomainCheckpointListAllChildrenArgs{Checkpoint: checkpoint, NeedResults: needResults, Flags: uint32(flags)}
 	var ret remote.DomainCheckpointListAllChildrenRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCheckpointListAllChildren), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCheckpointListAllChildren), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Checkpoints, ret.Ret, nil
@@ -3606,7 +3606,7 @@ func (c *Conn) DomainCheckpointListAllChildren(ctx context.Context, checkpoint D
 func (c *Conn) DomainCheckpointLookupByName(ctx context.Context, dom Domain, name string, flags uint32) (rCheckpoint DomainCheckpoint, err error) {
 	args := remote.DomainCheckpointLookupByNameArgs{Dom: dom, Name: name, Flags: flags}
 	var ret remote.DomainCheckpointLookupByNameRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCheckpointLookupByName), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCheckpointLookupByName), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Checkpoint, nil
@@ -3616,7 +3616,7 @@ func (c *Conn) DomainCheckpointLookupByName(ctx context.Context, dom Domain, nam
 func (c *Conn) DomainCheckpointGetParent(ctx context.Context, checkpoint DomainCheckpoint, flags uint32) (rParent DomainCheckpoint, err error) {
 	args := remote.DomainCheckpointGetParentArgs{Checkpoint: checkpoint, Flags: flags}
 	var ret remote.DomainCheckpointGetParentRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCheckpointGetParent), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCheckpointGetParent), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Parent, nil
@@ -3625,7 +3625,7 @@ func (c *Conn) DomainCheckpointGetParent(ctx context.Context, checkpoint DomainC
 // DomainCheckpointDelete calls REMOTE_PROC_DOMAIN_CHECKPOINT_DELETE (procedure 417).
 func (c *Conn) DomainCheckpointDelete(ctx context.Context, checkpoint DomainCheckpoint, flags DomainCheckpointDeleteFlags) (err error) {
 	args := remote.DomainCheckpointDeleteArgs{Checkpoint: checkpoint, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCheckpointDelete), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCheckpointDelete), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3635,7 +3635,7 @@ func (c *Conn) DomainCheckpointDelete(ctx context.Context, checkpoint DomainChec
 func (c *Conn) DomainGetGuestInfo(ctx context.Context, dom Domain, types uint32, flags uint32) (rParams []TypedParam, err error) {
 	args := remote.DomainGetGuestInfoArgs{Dom: dom, Types: types, Flags: flags}
 	var ret remote.DomainGetGuestInfoRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetGuestInfo), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetGuestInfo), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Params, nil
@@ -3644,7 +3644,7 @@ func (c *Conn) DomainGetGuestInfo(ctx context.Context, dom Domain, types uint32,
 // ConnectSetIdentity calls REMOTE_PROC_CONNECT_SET_IDENTITY (procedure 419).
 func (c *Conn) ConnectSetIdentity(ctx context.Context, params []TypedParam, flags uint32) (err error) {
 	args := remote.ConnectSetIdentityArgs{Params: params, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectSetIdentity), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectSetIdentity), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3654,7 +3654,7 @@ func (c *Conn) ConnectSetIdentity(ctx context.Context, params []TypedParam, flag
 func (c *Conn) DomainAgentSetResponseTimeout(ctx context.Context, dom Domain, timeout int32, flags uint32) (rResult int32, err error) {
 	args := remote.DomainAgentSetResponseTimeoutArgs{Dom: dom, Timeout: timeout, Flags: flags}
 	var ret remote.DomainAgentSetResponseTimeoutRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainAgentSetResponseTimeout), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainAgentSetResponseTimeout), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Result, nil
@@ -3663,7 +3663,7 @@ func (c *Conn) DomainAgentSetResponseTimeout(ctx context.Context, dom Domain, ti
 // DomainBackupBegin calls REMOTE_PROC_DOMAIN_BACKUP_BEGIN (procedure 421).
 func (c *Conn) DomainBackupBegin(ctx context.Context, dom Domain, backupXML string, checkpointXML OptString, flags DomainBackupBeginFlags) (err error) {
 	args := remote.DomainBackupBeginArgs{Dom: dom, BackupXML: backupXML, CheckpointXML: checkpointXML, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBackupBegin), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBackupBegin), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3673,7 +3673,7 @@ func (c *Conn) DomainBackupBegin(ctx context.Context, dom Domain, backupXML stri
 func (c *Conn) DomainBackupGetXMLDesc(ctx context.Context, dom Domain, flags uint32) (rXML string, err error) {
 	args := remote.DomainBackupGetXMLDescArgs{Dom: dom, Flags: flags}
 	var ret remote.DomainBackupGetXMLDescRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBackupGetXMLDesc), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainBackupGetXMLDesc), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.XML, nil
@@ -3683,7 +3683,7 @@ func (c *Conn) DomainBackupGetXMLDesc(ctx context.Context, dom Domain, flags uin
 func (c *Conn) DomainAuthorizedSSHKeysGet(ctx context.Context, dom Domain, user string, flags uint32) (rKeys []string, err error) {
 	args := remote.DomainAuthorizedSSHKeysGetArgs{Dom: dom, User: user, Flags: flags}
 	var ret remote.DomainAuthorizedSSHKeysGetRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainAuthorizedSSHKeysGet), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainAuthorizedSSHKeysGet), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Keys, nil
@@ -3692,7 +3692,7 @@ func (c *Conn) DomainAuthorizedSSHKeysGet(ctx context.Context, dom Domain, user 
 // DomainAuthorizedSSHKeysSet calls REMOTE_PROC_DOMAIN_AUTHORIZED_SSH_KEYS_SET (procedure 425).
 func (c *Conn) DomainAuthorizedSSHKeysSet(ctx context.Context, dom Domain, user string, keys []string, flags DomainAuthorizedSSHKeysSetFlags) (err error) {
 	args := remote.DomainAuthorizedSSHKeysSetArgs{Dom: dom, User: user, Keys: keys, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainAuthorizedSSHKeysSet), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainAuthorizedSSHKeysSet), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3702,7 +3702,7 @@ func (c *Conn) DomainAuthorizedSSHKeysSet(ctx context.Context, dom Domain, user 
 func (c *Conn) DomainGetMessages(ctx context.Context, dom Domain, flags uint32) (rMsgs []string, err error) {
 	args := remote.DomainGetMessagesArgs{Dom: dom, Flags: flags}
 	var ret remote.DomainGetMessagesRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetMessages), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetMessages), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Msgs, nil
@@ -3711,7 +3711,7 @@ func (c *Conn) DomainGetMessages(ctx context.Context, dom Domain, flags uint32) 
 // DomainStartDirtyRateCalc calls REMOTE_PROC_DOMAIN_START_DIRTY_RATE_CALC (procedure 427).
 func (c *Conn) DomainStartDirtyRateCalc(ctx context.Context, dom Domain, seconds int32, flags uint32) (err error) {
 	args := remote.DomainStartDirtyRateCalcArgs{Dom: dom, Seconds: seconds, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainStartDirtyRateCalc), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainStartDirtyRateCalc), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3721,7 +3721,7 @@ func (c *Conn) DomainStartDirtyRateCalc(ctx context.Context, dom Domain, seconds
 func (c *Conn) NodeDeviceDefineXML(ctx context.Context, xmlDesc string, flags NodeDeviceDefineXMLFlags) (rDev NodeDevice, err error) {
 	args := remote.NodeDeviceDefineXMLArgs{XMLDesc: xmlDesc, Flags: uint32(flags)}
 	var ret remote.NodeDeviceDefineXMLRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceDefineXML), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceDefineXML), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Dev, nil
@@ -3730,7 +3730,7 @@ func (c *Conn) NodeDeviceDefineXML(ctx context.Context, xmlDesc string, flags No
 // NodeDeviceUndefine calls REMOTE_PROC_NODE_DEVICE_UNDEFINE (procedure 429).
 func (c *Conn) NodeDeviceUndefine(ctx context.Context, name string, flags uint32) (err error) {
 	args := remote.NodeDeviceUndefineArgs{Name: name, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceUndefine), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceUndefine), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3739,7 +3739,7 @@ func (c *Conn) NodeDeviceUndefine(ctx context.Context, name string, flags uint32
 // NodeDeviceCreate calls REMOTE_PROC_NODE_DEVICE_CREATE (procedure 430).
 func (c *Conn) NodeDeviceCreate(ctx context.Context, name string, flags uint32) (err error) {
 	args := remote.NodeDeviceCreateArgs{Name: name, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceCreate), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceCreate), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3749,7 +3749,7 @@ func (c *Conn) NodeDeviceCreate(ctx context.Context, name string, flags uint32) 
 func (c *Conn) NwfilterDefineXMLFlags(ctx context.Context, xml string, flags NWFilterDefineFlags) (rNwfilter Nwfilter, err error) {
 	args := remote.NwfilterDefineXMLFlagsArgs{XML: xml, Flags: uint32(flags)}
 	var ret remote.NwfilterDefineXMLFlagsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNwfilterDefineXMLFlags), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNwfilterDefineXMLFlags), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Nwfilter, nil
@@ -3759,7 +3759,7 @@ func (c *Conn) NwfilterDefineXMLFlags(ctx context.Context, xml string, flags NWF
 func (c *Conn) NetworkDefineXMLFlags(ctx context.Context, xml string, flags NetworkDefineFlags) (rNet Network, err error) {
 	args := remote.NetworkDefineXMLFlagsArgs{XML: xml, Flags: uint32(flags)}
 	var ret remote.NetworkDefineXMLFlagsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkDefineXMLFlags), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkDefineXMLFlags), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Net, nil
@@ -3769,7 +3769,7 @@ func (c *Conn) NetworkDefineXMLFlags(ctx context.Context, xml string, flags Netw
 func (c *Conn) NodeDeviceGetAutostart(ctx context.Context, name string) (rAutostart int32, err error) {
 	args := remote.NodeDeviceGetAutostartArgs{Name: name}
 	var ret remote.NodeDeviceGetAutostartRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceGetAutostart), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceGetAutostart), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Autostart, nil
@@ -3778,7 +3778,7 @@ func (c *Conn) NodeDeviceGetAutostart(ctx context.Context, name string) (rAutost
 // NodeDeviceSetAutostart calls REMOTE_PROC_NODE_DEVICE_SET_AUTOSTART (procedure 434).
 func (c *Conn) NodeDeviceSetAutostart(ctx context.Context, name string, autostart int32) (err error) {
 	args := remote.NodeDeviceSetAutostartArgs{Name: name, Autostart: autostart}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceSetAutostart), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceSetAutostart), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3788,7 +3788,7 @@ func (c *Conn) NodeDeviceSetAutostart(ctx context.Context, name string, autostar
 func (c *Conn) NodeDeviceIsPersistent(ctx context.Context, name string) (rPersistent int32, err error) {
 	args := remote.NodeDeviceIsPersistentArgs{Name: name}
 	var ret remote.NodeDeviceIsPersistentRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceIsPersistent), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceIsPersistent), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Persistent, nil
@@ -3798,7 +3798,7 @@ func (c *Conn) NodeDeviceIsPersistent(ctx context.Context, name string) (rPersis
 func (c *Conn) NodeDeviceIsActive(ctx context.Context, name string) (rActive int32, err error) {
 	args := remote.NodeDeviceIsActiveArgs{Name: name}
 	var ret remote.NodeDeviceIsActiveRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceIsActive), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceIsActive), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Active, nil
@@ -3808,7 +3808,7 @@ func (c *Conn) NodeDeviceIsActive(ctx context.Context, name string) (rActive int
 func (c *Conn) NetworkCreateXMLFlags(ctx context.Context, xml string, flags NetworkCreateFlags) (rNet Network, err error) {
 	args := remote.NetworkCreateXMLFlagsArgs{XML: xml, Flags: uint32(flags)}
 	var ret remote.NetworkCreateXMLFlagsRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkCreateXMLFlags), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkCreateXMLFlags), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Net, nil
@@ -3817,7 +3817,7 @@ func (c *Conn) NetworkCreateXMLFlags(ctx context.Context, xml string, flags Netw
 // DomainSetLaunchSecurityState calls REMOTE_PROC_DOMAIN_SET_LAUNCH_SECURITY_STATE (procedure 439).
 func (c *Conn) DomainSetLaunchSecurityState(ctx context.Context, dom Domain, params []TypedParam, flags uint32) (err error) {
 	args := remote.DomainSetLaunchSecurityStateArgs{Dom: dom, Params: params, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetLaunchSecurityState), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetLaunchSecurityState), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3826,7 +3826,7 @@ func (c *Conn) DomainSetLaunchSecurityState(ctx context.Context, dom Domain, par
 // DomainSaveParams calls REMOTE_PROC_DOMAIN_SAVE_PARAMS (procedure 440).
 func (c *Conn) DomainSaveParams(ctx context.Context, dom Domain, params []TypedParam, flags DomainSaveRestoreFlags) (err error) {
 	args := remote.DomainSaveParamsArgs{Dom: dom, Params: params, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSaveParams), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSaveParams), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3835,7 +3835,7 @@ func (c *Conn) DomainSaveParams(ctx context.Context, dom Domain, params []TypedP
 // DomainRestoreParams calls REMOTE_PROC_DOMAIN_RESTORE_PARAMS (procedure 441).
 func (c *Conn) DomainRestoreParams(ctx context.Context, params []TypedParam, flags DomainSaveRestoreFlags) (err error) {
 	args := remote.DomainRestoreParamsArgs{Params: params, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainRestoreParams), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainRestoreParams), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3844,7 +3844,7 @@ func (c *Conn) DomainRestoreParams(ctx context.Context, params []TypedParam, fla
 // DomainAbortJobFlags calls REMOTE_PROC_DOMAIN_ABORT_JOB_FLAGS (procedure 442).
 func (c *Conn) DomainAbortJobFlags(ctx context.Context, dom Domain, flags DomainAbortJobFlagsValues) (err error) {
 	args := remote.DomainAbortJobFlagsArgs{Dom: dom, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainAbortJobFlags), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainAbortJobFlags), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3863,7 +3863,7 @@ func (c *Conn) DomainFDAssociate(ctx context.Context, dom Domain, name string, f
 // NetworkSetMetadata calls REMOTE_PROC_NETWORK_SET_METADATA (procedure 444).
 func (c *Conn) NetworkSetMetadata(ctx context.Context, network Network, type_ int32, metadata OptString, key OptString, uri OptString, flags NetworkUpdateFlags) (err error) {
 	args := remote.NetworkSetMetadataArgs{Network: network, Type: type_, Metadata: metadata, Key: key, URI: uri, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkSetMetadata), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkSetMetadata), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3873,7 +3873,7 @@ func (c *Conn) NetworkSetMetadata(ctx context.Context, network Network, type_ in
 func (c *Conn) NetworkGetMetadata(ctx context.Context, network Network, type_ int32, uri OptString, flags NetworkUpdateFlags) (rMetadata string, err error) {
 	args := remote.NetworkGetMetadataArgs{Network: network, Type: type_, URI: uri, Flags: uint32(flags)}
 	var ret remote.NetworkGetMetadataRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkGetMetadata), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNetworkGetMetadata), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Metadata, nil
@@ -3882,7 +3882,7 @@ func (c *Conn) NetworkGetMetadata(ctx context.Context, network Network, type_ in
 // NodeDeviceUpdate calls REMOTE_PROC_NODE_DEVICE_UPDATE (procedure 447).
 func (c *Conn) NodeDeviceUpdate(ctx context.Context, name string, xmlDesc string, flags NodeDeviceUpdateFlags) (err error) {
 	args := remote.NodeDeviceUpdateArgs{Name: name, XMLDesc: xmlDesc, Flags: uint32(flags)}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceUpdate), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeDeviceUpdate), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3891,7 +3891,7 @@ func (c *Conn) NodeDeviceUpdate(ctx context.Context, name string, xmlDesc string
 // DomainGraphicsReload calls REMOTE_PROC_DOMAIN_GRAPHICS_RELOAD (procedure 448).
 func (c *Conn) DomainGraphicsReload(ctx context.Context, dom Domain, type_ uint32, flags uint32) (err error) {
 	args := remote.DomainGraphicsReloadArgs{Dom: dom, Type: type_, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGraphicsReload), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGraphicsReload), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3901,7 +3901,7 @@ func (c *Conn) DomainGraphicsReload(ctx context.Context, dom Domain, type_ uint3
 func (c *Conn) DomainGetAutostartOnce(ctx context.Context, dom Domain) (rAutostart int32, err error) {
 	args := remote.DomainGetAutostartOnceArgs{Dom: dom}
 	var ret remote.DomainGetAutostartOnceRet
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetAutostartOnce), &args, &ret); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetAutostartOnce), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Autostart, nil
@@ -3910,7 +3910,7 @@ func (c *Conn) DomainGetAutostartOnce(ctx context.Context, dom Domain) (rAutosta
 // DomainSetAutostartOnce calls REMOTE_PROC_DOMAIN_SET_AUTOSTART_ONCE (procedure 450).
 func (c *Conn) DomainSetAutostartOnce(ctx context.Context, dom Domain, autostart int32) (err error) {
 	args := remote.DomainSetAutostartOnceArgs{Dom: dom, Autostart: autostart}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetAutostartOnce), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetAutostartOnce), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3919,7 +3919,7 @@ func (c *Conn) DomainSetAutostartOnce(ctx context.Context, dom Domain, autostart
 // DomainSetThrottleGroup calls REMOTE_PROC_DOMAIN_SET_THROTTLE_GROUP (procedure 451).
 func (c *Conn) DomainSetThrottleGroup(ctx context.Context, dom Domain, group string, params []TypedParam, flags uint32) (err error) {
 	args := remote.DomainSetThrottleGroupArgs{Dom: dom, Group: group, Params: params, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetThrottleGroup), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSetThrottleGroup), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3928,7 +3928,7 @@ func (c *Conn) DomainSetThrottleGroup(ctx context.Context, dom Domain, group str
 // DomainDelThrottleGroup calls REMOTE_PROC_DOMAIN_DEL_THROTTLE_GROUP (procedure 452).
 func (c *Conn) DomainDelThrottleGroup(ctx context.Context, dom Domain, group OptString, flags uint32) (err error) {
 	args := remote.DomainDelThrottleGroupArgs{Dom: dom, Group: group, Flags: flags}
-	if err = c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainDelThrottleGroup), &args, nil); err != nil {
+	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainDelThrottleGroup), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3938,7 +3938,7 @@ func (c *Conn) DomainDelThrottleGroup(ctx context.Context, dom Domain, group Opt
 func (c *Conn) QEMUDomainMonitorCommand(ctx context.Context, dom Domain, cmd string, flags uint32) (rResult string, err error) {
 	args := qemu.DomainMonitorCommandArgs{Dom: dom, Cmd: cmd, Flags: flags}
 	var ret qemu.DomainMonitorCommandRet
-	if err = c.call(ctx, qemu.Program, qemu.ProtocolVersion, int32(qemu.ProcDomainMonitorCommand), &args, &ret); err != nil {
+	if err = c.invoke(ctx, qemu.Program, qemu.ProtocolVersion, int32(qemu.ProcDomainMonitorCommand), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Result, nil
@@ -3948,7 +3948,7 @@ func (c *Conn) QEMUDomainMonitorCommand(ctx context.Context, dom Domain, cmd str
 func (c *Conn) QEMUDomainAttach(ctx context.Context, pidValue uint32, flags uint32) (rDom Domain, err error) {
 	args := qemu.DomainAttachArgs{PidValue: pidValue, Flags: flags}
 	var ret qemu.DomainAttachRet
-	if err = c.call(ctx, qemu.Program, qemu.ProtocolVersion, int32(qemu.ProcDomainAttach), &args, &ret); err != nil {
+	if err = c.invoke(ctx, qemu.Program, qemu.ProtocolVersion, int32(qemu.ProcDomainAttach), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Dom, nil
@@ -3958,7 +3958,7 @@ func (c *Conn) QEMUDomainAttach(ctx context.Context, pidValue uint32, flags uint
 func (c *Conn) QEMUDomainAgentCommand(ctx context.Context, dom Domain, cmd string, timeout int32, flags uint32) (rResult OptString, err error) {
 	args := qemu.DomainAgentCommandArgs{Dom: dom, Cmd: cmd, Timeout: timeout, Flags: flags}
 	var ret qemu.DomainAgentCommandRet
-	if err = c.call(ctx, qemu.Program, qemu.ProtocolVersion, int32(qemu.ProcDomainAgentCommand), &args, &ret); err != nil {
+	if err = c.invoke(ctx, qemu.Program, qemu.ProtocolVersion, int32(qemu.ProcDomainAgentCommand), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.Result, nil
@@ -3968,7 +3968,7 @@ func (c *Conn) QEMUDomainAgentCommand(ctx context.Context, dom Domain, cmd strin
 func (c *Conn) QEMUConnectDomainMonitorEventRegister(ctx context.Context, dom OptDomain, event OptString, flags ConnectDomainQemuMonitorEventRegisterFlags) (rCallbackID int32, err error) {
 	args := qemu.ConnectDomainMonitorEventRegisterArgs{Dom: dom, Event: event, Flags: uint32(flags)}
 	var ret qemu.ConnectDomainMonitorEventRegisterRet
-	if err = c.call(ctx, qemu.Program, qemu.ProtocolVersion, int32(qemu.ProcConnectDomainMonitorEventRegister), &args, &ret); err != nil {
+	if err = c.invoke(ctx, qemu.Program, qemu.ProtocolVersion, int32(qemu.ProcConnectDomainMonitorEventRegister), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
 	return ret.CallbackID, nil
@@ -3977,7 +3977,7 @@ func (c *Conn) QEMUConnectDomainMonitorEventRegister(ctx context.Context, dom Op
 // QEMUConnectDomainMonitorEventDeregister calls QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER (procedure 5).
 func (c *Conn) QEMUConnectDomainMonitorEventDeregister(ctx context.Context, callbackID int32) (err error) {
 	args := qemu.ConnectDomainMonitorEventDeregisterArgs{CallbackID: callbackID}
-	if err = c.call(ctx, qemu.Program, qemu.ProtocolVersion, int32(qemu.ProcConnectDomainMonitorEventDeregister), &args, nil); err != nil {
+	if err = c.invoke(ctx, qemu.Program, qemu.ProtocolVersion, int32(qemu.ProcConnectDomainMonitorEventDeregister), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil
@@ -3998,7 +3998,7 @@ func (c *Conn) QEMUDomainMonitorCommandWithFiles(ctx context.Context, dom Domain
 // LXCDomainOpenNamespace calls LXC_PROC_DOMAIN_OPEN_NAMESPACE (procedure 1).
 func (c *Conn) LXCDomainOpenNamespace(ctx context.Context, dom Domain, flags uint32) (err error) {
 	args := lxc.DomainOpenNamespaceArgs{Dom: dom, Flags: flags}
-	if err = c.call(ctx, lxc.Program, lxc.ProtocolVersion, int32(lxc.ProcDomainOpenNamespace), &args, nil); err != nil {
+	if err = c.invoke(ctx, lxc.Program, lxc.ProtocolVersion, int32(lxc.ProcDomainOpenNamespace), args.EncodeXDR, nil); err != nil {
 		return
 	}
 	return nil

@@ -240,7 +240,7 @@ func (c *Conn) readLoop() {
 func (c *Conn) readReply(ctx context.Context, cl *call) error {
 	stop := func() bool { return false }
 	if ctx.Done() != nil {
-		stop = context.AfterFunc(ctx, c.interruptRead)
+		stop = context.AfterFunc(ctx, c.interrupt)
 	}
 	defer stop()
 	for len(cl.reply) == 0 {

@@ -111,7 +111,7 @@ func (c *Conn) callStream(ctx context.Context, prog, vers uint32, proc int32, di
 		tw:       newTokenWaiter(),
 	}
 	h := protocol.Header{Program: prog, Version: vers, Procedure: proc, Type: protocol.Call}
-	_, err := c.roundTrip(ctx, h, args, ret, &callExtras{register: func(serial uint32) {
+	_, err := c.roundTrip(ctx, h, encoderOf(args), decoderOf(ret), &callExtras{register: func(serial uint32) {
 		s.serial = serial
 		c.streams[serial] = s
 	}})

@@ -10,41 +10,44 @@ type Value interface {
 	DecodeXDR(*Decoder) error
 }
 
-// decoderPool holds Decoders for Decode: one on the stack would escape to
-// the heap through the Value interface, an allocation per message.
-var decoderPool = sync.Pool{New: func() any { return new(Decoder) }}
-
 // Decode decodes m from body, which must hold exactly one encoded value.
 // The decoded strings share one copy of body.
-func Decode(body []byte, m Value) error {
-	d := decoderPool.Get().(*Decoder)
-	d.Reset(body)
-	err := decodeAll(d, m)
-	*d = Decoder{}
-	decoderPool.Put(d)
-	return err
-}
+func Decode(body []byte, m Value) error { return DecodeWith(body, m.DecodeXDR) }
 
 // DecodeOwned is Decode without the copy: the decoded strings point into
 // body, which the caller hands over and must never modify or reuse.
-func DecodeOwned(body []byte, m Value) error {
+func DecodeOwned(body []byte, m Value) error { return DecodeOwnedWith(body, m.DecodeXDR) }
+
+// DecodeWith is Decode with the value's decoding method given as a
+// function: a method value of a concrete type (ret.DecodeXDR) does not make
+// its receiver escape to the heap, as a Value interface does.
+func DecodeWith(body []byte, decode func(*Decoder) error) error {
+	return decodeWith(body, decode, false)
+}
+
+// DecodeOwnedWith is DecodeOwned with the decoding method given as a
+// function; see DecodeWith.
+func DecodeOwnedWith(body []byte, decode func(*Decoder) error) error {
+	return decodeWith(body, decode, true)
+}
+
+// decoderPool holds Decoders: one on the stack would escape to the heap
+// through the decode function, an allocation per message.
+var decoderPool = sync.Pool{New: func() any { return new(Decoder) }}
+
+func decodeWith(body []byte, decode func(*Decoder) error, own bool) error {
 	d := decoderPool.Get().(*Decoder)
 	d.Reset(body)
-	d.own()
-	err := decodeAll(d, m)
+	if own {
+		d.own()
+	}
+	err := decode(d)
+	if err == nil && d.Remaining() != 0 {
+		err = &DecodeError{Kind: ErrTrailingData, What: "body", Offset: d.off, Len: uint64(d.Remaining())}
+	}
 	*d = Decoder{}
 	decoderPool.Put(d)
 	return err
-}
-
-func decodeAll(d *Decoder, m Value) error {
-	if err := m.DecodeXDR(d); err != nil {
-		return err
-	}
-	if d.Remaining() != 0 {
-		return &DecodeError{Kind: ErrTrailingData, What: "body", Offset: d.off, Len: uint64(d.Remaining())}
-	}
-	return nil
 }
 
 // ProcedureInfo describes one procedure of a program, as its .x file declares it.

@@ -515,7 +515,16 @@ func (m *model) genMethod(w *emitter, p *program, pi *procInfo, name string, kno
 			w.p("if _, err = c.callFDs(ctx, %s, %s, %s, %s); err != nil {", target, argsExpr, retExpr, in)
 		}
 	default:
-		w.p("if err = c.call(ctx, %s, %s, %s); err != nil {", target, argsExpr, retExpr)
+		// Method values of the concrete structs, not protocol.Values:
+		// args and ret then stay on the stack (see Conn.invoke).
+		enc, dec := "nil", "nil"
+		if argsExpr != "nil" {
+			enc = "args.EncodeXDR"
+		}
+		if retExpr != "nil" {
+			dec = "ret.DecodeXDR"
+		}
+		w.p("if err = c.invoke(ctx, %s, %s, %s); err != nil {", target, enc, dec)
 	}
 	w.p("return")
 	w.p("}")
