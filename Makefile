@@ -74,6 +74,7 @@ cross:
 
 unit:
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run 'Allocations' .
 
 ## fuzz-short: every fuzz target for $(FUZZTIME) (make test runs it). fuzz: every
 ## target for $(LONGFUZZTIME), keeping the inputs it finds under testdata/fuzz to commit.
