@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/virtwire/virtwire/internal/rawsock"
 	"github.com/virtwire/virtwire/protocol"
 	"github.com/virtwire/virtwire/protocol/keepalive"
 	"github.com/virtwire/virtwire/protocol/lxc"
@@ -41,7 +42,7 @@ type Conn struct {
 	uri  *transport.URI // the URI given to Dial; nil for NewConn
 
 	wlock     chan struct{}                                // holds a token while a packet is written: serializes writes to nc
-	sock      *rawSocket                                   // nc's system calls, where available (socket_linux.go)
+	sock      *rawsock.Socket                              // nc's system calls, where available (internal/rawsock)
 	streamHdr [protocol.LenSize + protocol.HeaderSize]byte // writeRaw's header (guarded by wlock)
 
 	// The read side (reader.go): rd is used by the holder of the read
@@ -200,9 +201,9 @@ func newConn(ctx context.Context, nc net.Conn, o options, auth authenticator) (*
 		wlock:         make(chan struct{}, 1),
 	}
 	c.interrupt = c.interruptRead
-	if sock, ok := newRawSocket(nc); ok {
+	if sock, fdr, ok := rawSource(nc); ok {
 		c.sock = sock
-		c.rd, c.fdr = newPacketReader(sock), sock.fdr
+		c.rd, c.fdr = newPacketReader(sock), fdr
 	} else {
 		src, fdr := fdSource(nc)
 		c.rd, c.fdr = newPacketReader(src), fdr
@@ -686,7 +687,7 @@ func (c *Conn) write(ctx context.Context, h protocol.Header, pkt []byte, files [
 	off := 0
 	if c.sock != nil {
 		// What the socket takes at once needs no goroutine.
-		n, err := c.sock.tryWrite(pkt)
+		n, err := c.sock.TryWrite(pkt)
 		if err != nil || n == len(pkt) {
 			err = c.wrote(h, pkt, err)
 			putEncoder(e)

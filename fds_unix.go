@@ -6,6 +6,8 @@ import (
 	"net"
 	"os"
 	"syscall"
+
+	"github.com/virtwire/virtwire/internal/rawsock"
 )
 
 func canPassFDs(nc net.Conn) bool {
@@ -22,6 +24,26 @@ func fdSource(nc net.Conn) (interface{ Read([]byte) (int, error) }, *fdReader) {
 	}
 	r := &unixFDReader{uc: uc, oob: make([]byte, syscall.CmsgSpace(4*64))}
 	return r, &r.fdReader
+}
+
+// rawSource returns nc's raw socket where rawsock makes one, and for a
+// unix socket the fdReader that collects the descriptors passed with it.
+func rawSource(nc net.Conn) (*rawsock.Socket, *fdReader, bool) {
+	_, unix := nc.(*net.UnixConn)
+	space := 0
+	if unix {
+		space = syscall.CmsgSpace(4 * 64)
+	}
+	s, ok := rawsock.New(nc, space)
+	if !ok {
+		return nil, nil, false
+	}
+	if !unix {
+		return s, nil, true
+	}
+	fr := new(fdReader)
+	s.Control = fr.collect
+	return s, fr, true
 }
 
 // unixFDReader is an fdReader over a *net.UnixConn.

@@ -735,7 +735,7 @@ func (c *Conn) writeRaw(h protocol.Header, body []byte) error {
 	binary.BigEndian.PutUint32(hdr[24:], uint32(h.Status))
 	var err error
 	if c.sock != nil {
-		_, err = c.sock.writev(hdr[:], body)
+		_, err = c.sock.Writev(hdr[:], body)
 	} else {
 		bufs := net.Buffers{hdr[:], body}
 		_, err = bufs.WriteTo(c.nc)

@@ -12,6 +12,8 @@ import (
 	"net"
 	"strings"
 	"time"
+
+	"github.com/virtwire/virtwire/internal/rawsock"
 )
 
 // libvirt's default certificate locations.
@@ -267,7 +269,9 @@ func certAlert(err error) bool {
 // confirmation byte: the daemon checks the client certificate after the
 // handshake and sends 1 only if it accepts it; otherwise it closes.
 func tlsHandshake(ctx context.Context, raw net.Conn, tc *tls.Config, addr string) (*tls.Conn, error) {
-	conn := tls.Client(raw, tc)
+	// crypto/tls reads and writes through rawsock's system calls, as the
+	// Conn does on unix and TCP sockets (internal/rawsock says why).
+	conn := tls.Client(rawsock.Wrap(raw), tc)
 	stop := context.AfterFunc(ctx, func() { _ = raw.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	if err := conn.HandshakeContext(ctx); err != nil {

@@ -1,6 +1,6 @@
 //go:build linux && !386
 
-package virtwire
+package rawsock
 
 import (
 	"io"
@@ -10,28 +10,26 @@ import (
 	"unsafe"
 )
 
-// A rawSocket reads and writes a unix or TCP socket with raw system calls
-// (recvmsg, write, writev) inside the net package's RawConn, which still
-// parks the goroutine in the network poller when the socket is not ready
-// and honours deadlines. Go's own Read and Write enter the runtime's
-// system call path, which on every call wakes the scheduler's monitor
-// thread when the process was idle: on a sequential stream of calls that
-// is a thread wake-up per call, costing as much CPU as the call itself.
-// The socket is non-blocking, so these calls never block the thread.
-type rawSocket struct {
-	rc  syscall.RawConn
-	fdr *fdReader // unix sockets: descriptors passed with the data
-	oob []byte
+// A Socket reads and writes one unix or TCP socket with raw system calls
+// (recvmsg, writev). One goroutine may read while another writes; reads
+// must not overlap each other, nor writes each other. The socket is
+// non-blocking, so these calls never block the thread.
+type Socket struct {
+	rc syscall.RawConn
+	// Control, when set, receives the control messages (such as passed
+	// file descriptors) that arrive with the data, on sockets New was
+	// given room for them. It runs during Read.
+	Control func(oob []byte)
+	oob     []byte
 
-	// Read's arguments and results, for readFn (one reader at a time: the
-	// holder of the read token). Kept here so that no closure is made per
-	// call.
+	// Read's arguments and results, for readFn. Kept here so that no
+	// closure is made per call.
 	p      []byte
 	n      int
 	err    error
 	readFn func(fd uintptr) bool
 
-	// The same for writes (serialized by Conn.wlock).
+	// The same for writes.
 	bufs    [2][]byte
 	wn      int
 	werr    error
@@ -39,7 +37,10 @@ type rawSocket struct {
 	tryFn   func(fd uintptr) bool
 }
 
-func newRawSocket(nc net.Conn) (*rawSocket, bool) {
+// New returns a Socket for nc when nc is a *net.UnixConn or *net.TCPConn,
+// and false otherwise. On a unix socket, Read receives up to oobSpace bytes
+// of control messages with the data and hands them to Control.
+func New(nc net.Conn, oobSpace int) (*Socket, bool) {
 	var sc syscall.Conn
 	var unix bool
 	switch c := nc.(type) {
@@ -54,10 +55,9 @@ func newRawSocket(nc net.Conn) (*rawSocket, bool) {
 	if err != nil {
 		return nil, false
 	}
-	s := &rawSocket{rc: rc}
-	if unix {
-		s.fdr = new(fdReader)
-		s.oob = make([]byte, syscall.CmsgSpace(4*64))
+	s := &Socket{rc: rc}
+	if unix && oobSpace > 0 {
+		s.oob = make([]byte, oobSpace)
 	}
 	s.readFn = s.doRead
 	s.writeFn = s.doWrite
@@ -65,7 +65,9 @@ func newRawSocket(nc net.Conn) (*rawSocket, bool) {
 	return s, true
 }
 
-func (s *rawSocket) Read(p []byte) (int, error) {
+// Read reads what the socket has, at most len(p) bytes, waiting in the
+// poller until something arrives. A read of nothing is io.EOF.
+func (s *Socket) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
@@ -85,7 +87,7 @@ func (s *rawSocket) Read(p []byte) (int, error) {
 }
 
 // doRead makes one attempt; false means the socket has nothing yet.
-func (s *rawSocket) doRead(fd uintptr) bool {
+func (s *Socket) doRead(fd uintptr) bool {
 	var iov syscall.Iovec
 	iov.Base = &s.p[0]
 	iov.SetLen(len(s.p))
@@ -101,8 +103,8 @@ func (s *rawSocket) doRead(fd uintptr) bool {
 		switch e {
 		case 0:
 			s.n = int(n)
-			if msg.Controllen > 0 && s.fdr != nil {
-				s.fdr.collect(s.oob[:msg.Controllen])
+			if msg.Controllen > 0 && s.Control != nil {
+				s.Control(s.oob[:msg.Controllen])
 			}
 			return true
 		case syscall.EINTR:
@@ -115,13 +117,13 @@ func (s *rawSocket) doRead(fd uintptr) bool {
 	}
 }
 
-// Write writes all of p.
-func (s *rawSocket) Write(p []byte) (int, error) {
-	return s.writev(p, nil)
+// Write writes all of p, waiting in the poller while the socket is full.
+func (s *Socket) Write(p []byte) (int, error) {
+	return s.Writev(p, nil)
 }
 
-// writev writes a then b with as few system calls as the socket allows.
-func (s *rawSocket) writev(a, b []byte) (int, error) {
+// Writev writes a then b with as few system calls as the socket allows.
+func (s *Socket) Writev(a, b []byte) (int, error) {
 	s.bufs = [2][]byte{a, b}
 	s.wn, s.werr = 0, nil
 	err := s.rc.Write(s.writeFn)
@@ -132,10 +134,9 @@ func (s *rawSocket) writev(a, b []byte) (int, error) {
 	return s.wn, err
 }
 
-// tryWrite writes as much of p as the socket takes now, without waiting
-// for room: a call's packet almost always fits, and then its caller needs
-// no goroutine to bound the write by its context (see Conn.write).
-func (s *rawSocket) tryWrite(p []byte) (int, error) {
+// TryWrite writes as much of p as the socket takes now, without waiting
+// for room.
+func (s *Socket) TryWrite(p []byte) (int, error) {
 	s.bufs = [2][]byte{p, nil}
 	s.wn, s.werr = 0, nil
 	err := s.rc.Write(s.tryFn)
@@ -147,7 +148,7 @@ func (s *rawSocket) tryWrite(p []byte) (int, error) {
 }
 
 // doWrite writes until done or the socket is full (false: wait).
-func (s *rawSocket) doWrite(fd uintptr) bool {
+func (s *Socket) doWrite(fd uintptr) bool {
 	for {
 		var iov [2]syscall.Iovec
 		cnt := 0
