@@ -488,8 +488,9 @@ func (c *Conn) roundTrip(ctx context.Context, h protocol.Header, enc func(*proto
 	if x != nil {
 		files = x.sendFiles
 	}
+	// cl may go back to its pool below (abandon), so its mode is read now.
+	direct := cl.direct
 	if mayArrive, err := c.sendFiles(ctx, h, enc, files); err != nil {
-		direct := cl.direct
 		if mayArrive {
 			// The daemon may still get the call and answer it.
 			c.abandon(ctx, cl)
@@ -506,7 +507,7 @@ func (c *Conn) roundTrip(ctx context.Context, h protocol.Header, enc func(*proto
 	}
 
 	r, err := c.await(ctx, cl)
-	if !cl.direct {
+	if !direct {
 		c.mu.Lock()
 		c.passive--
 		c.mu.Unlock()
@@ -604,8 +605,9 @@ func (c *Conn) abandon(ctx context.Context, cl *call) error {
 		putPacket(r.pkt)
 		closeFiles(r.files)
 	}
+	err := fmt.Errorf("virtwire: %s: %w", procName(cl.prog, cl.proc), ctx.Err())
 	callPool.Put(cl)
-	return fmt.Errorf("virtwire: %s: %w", procName(cl.prog, cl.proc), ctx.Err())
+	return err
 }
 
 // send writes one packet without a body.
