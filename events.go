@@ -132,8 +132,8 @@ func (s *Subscription) Close() error {
 	return nil
 }
 
-// deliver hands ev to the reader without ever blocking. It runs on the
-// connection's reader goroutine.
+// deliver hands ev to the subscriber without ever blocking. It runs on
+// whichever goroutine holds the connection's read token (reader.go).
 func (s *Subscription) deliver(ev Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -15,8 +15,9 @@ func canPassFDs(nc net.Conn) bool {
 	return ok
 }
 
-// fdSource returns the reader the connection's reader goroutine uses: for
-// a unix socket, one that can receive file descriptors.
+// fdSource returns the reader that the holder of the connection's read
+// token uses where there is no raw socket (internal/rawsock): for a unix
+// socket, one that can receive file descriptors.
 func fdSource(nc net.Conn) (interface{ Read([]byte) (int, error) }, *fdReader) {
 	uc, ok := nc.(*net.UnixConn)
 	if !ok {
