@@ -384,6 +384,21 @@ func (c *Conn) dispatchReply(h protocol.Header, bp *[]byte, off int, files []*os
 		c.removeWaiterLocked(&cl.tokenWaiter)
 	} else if _, ok := c.abandoned[h.Serial]; ok {
 		delete(c.abandoned, h.Serial)
+		// A stream-opening call given up on (its stream released, or about
+		// to be), which the daemon accepted: the stream is open on its
+		// side, so abort it there.
+		_, gaveUp := c.closedStreams[h.Serial]
+		gaveUp = gaveUp || c.streams[h.Serial] != nil
+		c.mu.Unlock()
+		putPacket(bp)
+		closeFiles(files)
+		if gaveUp && h.Status == protocol.StatusOK {
+			c.abortLate(h)
+		}
+		return nil
+	} else if _, ended := c.closedStreams[h.Serial]; ended && h.Status == protocol.StatusError {
+		// The daemon's error for a stream already given up (an abort it
+		// could not carry out): nothing waits for it.
 		c.mu.Unlock()
 		putPacket(bp)
 		closeFiles(files)

@@ -713,6 +713,19 @@ func (s *Stream) release() {
 	signal(s.space)
 }
 
+// abortLate aborts the stream that a given-up call, answered by h, opened
+// on the daemon's side, so that the daemon stops sending its data (which
+// is dropped on arrival) or waiting for ours. It writes from a goroutine
+// of its own: the caller is reading, and a write may wait.
+func (c *Conn) abortLate(h protocol.Header) {
+	h.Type, h.Status = protocol.Stream, protocol.StatusError
+	c.aux.Add(1)
+	go func() {
+		defer c.aux.Done()
+		_ = c.writeRaw(h, nil)
+	}()
+}
+
 // maxClosedStreams bounds the serials of ended streams remembered so that
 // their late packets are dropped quietly.
 const maxClosedStreams = 1024

@@ -395,3 +395,68 @@ func TestStreamHolesAndErrors(t *testing.T) {
 		}
 	})
 }
+
+// A download whose opening call is given up on before the daemon answers
+// is aborted on the daemon's side once the daemon accepts the call late:
+// otherwise the daemon would stream the whole volume to a client that
+// drops it.
+func TestStreamOpenGivenUpIsAborted(t *testing.T) {
+	got := make(chan *fakeserver.Request, 1)
+	call := make(chan *fakeserver.Request, 1)
+	var server *fakeserver.Conn
+	srv := libVersionServer(func(c *fakeserver.Conn, req *fakeserver.Request) bool {
+		if req.Header.Procedure != int32(remote.ProcStorageVolDownload) {
+			return false
+		}
+		switch req.Header.Type {
+		case protocol.Call:
+			server = c
+			call <- req // answered once the client has given up
+		case protocol.Stream:
+			got <- req
+		}
+		return true
+	})
+	c := newFakeConn(t, srv)
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.StorageVolDownload(ctx, virtwire.StorageVol{Name: "v"}, 0, 0, 0)
+		errc <- err
+	}()
+	req := <-call
+	cancel()
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Fatalf("StorageVolDownload: %v, want context.Canceled", err)
+	}
+	// The daemon accepts the call after all and starts sending data.
+	if err := server.Reply(req, nil); err != nil {
+		t.Fatal(err)
+	}
+	h := req.Header
+	h.Type, h.Status = protocol.Stream, protocol.StatusContinue
+	if err := server.SendData(h, []byte("data nobody reads")); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case abort := <-got:
+		if abort.Header.Serial != req.Header.Serial || abort.Header.Status != protocol.StatusError || len(abort.Body) != 0 {
+			t.Fatalf("client sent %+v with %d bytes, want an abort of serial %d", abort.Header, len(abort.Body), req.Header.Serial)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the client did not abort the stream the daemon opened")
+	}
+	// What a daemon answers an abort with, the confirmation (an empty
+	// stream packet) or, when the abort failed, an error reply, is
+	// dropped: nothing waits for it.
+	if err := server.SendData(h, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := server.ReplyError(req, 1, "stream aborted"); err != nil {
+		t.Fatal(err)
+	}
+	// The Conn goes on.
+	if _, err := c.ConnectGetLibVersion(context.Background()); err != nil {
+		t.Fatalf("after the abort: %v", err)
+	}
+}
