@@ -309,13 +309,14 @@ func (c *Conn) fail(err error) {
 	})
 }
 
-// readFailed turns a read or write error into the connection's error:
-// once Close has begun, a broken socket is the expected end.
-func (c *Conn) readFailed(err error) error {
+// failIO ends the connection after a read or write error: the daemon went
+// away, or, once Close has begun, the connection is simply closing.
+func (c *Conn) failIO(err error) {
 	if c.closing.Load() {
-		return ErrConnClosed
+		c.fail(ErrConnClosed)
+		return
 	}
-	return readError(err)
+	c.fail(readError(err))
 }
 
 func readError(err error) error {
@@ -756,10 +757,6 @@ func (c *Conn) wrote(h protocol.Header, pkt []byte, err error) error {
 	}
 	return nil
 }
-
-// failIO ends the connection after a read or write error: the daemon went
-// away, or, once Close has begun, the connection is simply closing.
-func (c *Conn) failIO(err error) { c.fail(c.readFailed(err)) }
 
 // ownedReply is the body size from which a reply's strings point into its
 // packet instead of a copy: the packet then goes to the reply rather than

@@ -206,7 +206,7 @@ func (c *Conn) readLoop() {
 			bp, err := c.rd.next()
 			if err != nil {
 				if !isTimeout(err) {
-					c.fail(c.readFailed(err))
+					c.failIO(err)
 					return
 				}
 				// A caller asked for the token (or a stale deadline fired).
@@ -247,7 +247,7 @@ func (c *Conn) readReply(ctx context.Context, cl *call) error {
 		bp, err := c.rd.next()
 		if err != nil {
 			if !isTimeout(err) {
-				c.fail(c.readFailed(err))
+				c.failIO(err)
 				return c.Err()
 			}
 			_ = c.nc.SetReadDeadline(time.Time{})

@@ -452,7 +452,7 @@ func (s *Stream) readHolding() {
 				_ = c.nc.SetReadDeadline(time.Time{})
 				continue
 			}
-			c.fail(c.readFailed(err))
+			c.failIO(err)
 			return
 		}
 		if err := c.handlePacket(bp); err != nil {
