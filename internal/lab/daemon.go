@@ -1,8 +1,9 @@
 package lab
 
 import (
-	"os"
 	"testing"
+
+	"github.com/virtwire/virtwire/internal/testenv"
 )
 
 // Daemon is a throwaway libvirtd for one test, for tests that kill, freeze
@@ -51,13 +52,10 @@ func (d *Daemon) TCPURI() string {
 }
 
 // unavailable ends a test that needs something the machine lacks: a skip, or
-// a failure when CI is set (CI must never pass by skipping).
+// a failure when CI is set or VIRTWIRE_REQUIRE_LAB=1 (see internal/testenv).
 func unavailable(tb testing.TB, msg string) {
 	tb.Helper()
-	if os.Getenv("CI") != "" {
-		tb.Fatal(msg + " (CI is set, so this is a failure, not a skip)")
-	}
-	tb.Skip(msg)
+	testenv.Unavailable(tb, msg)
 }
 
 // IgnoreGoroutine names the one long-lived goroutine StartDaemon leaves

@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"syscall"
 	"testing"
 	"time"
@@ -20,12 +21,16 @@ type daemonRun struct {
 
 // StartDaemon starts a throwaway libvirtd (see Daemon) with the same script
 // and layout as the lab's, and waits until it answers. It needs root, like
-// the lab; without root it skips the test, or fails it when CI is set. The
-// daemon dies with the test process if that dies first.
+// the lab, and libvirtd; without them it skips the test, or fails it when
+// CI or VIRTWIRE_REQUIRE_LAB=1 is set. The daemon dies with the test
+// process if that dies first.
 func StartDaemon(tb testing.TB, opts ...DaemonOption) *Daemon {
 	tb.Helper()
 	if os.Geteuid() != 0 {
 		unavailable(tb, "lab.StartDaemon needs root (libvirtd in a private mount namespace); `make test` runs the tests as root")
+	}
+	if _, err := exec.LookPath("libvirtd"); err != nil {
+		unavailable(tb, "lab.StartDaemon needs libvirtd, which is not installed; `make test` installs it (make deps) and runs the tests")
 	}
 	var o daemonOptions
 	for _, opt := range opts {
