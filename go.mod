@@ -13,6 +13,7 @@ require (
 )
 
 require (
+	github.com/ulikunitz/xz v0.5.17 // indirect
 	github.com/xdg-go/stringprep v1.0.4 // indirect
 	golang.org/x/text v0.34.0 // indirect
 )
