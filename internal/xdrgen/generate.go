@@ -21,9 +21,8 @@ import (
 
 // Config says where the generator reads and writes.
 type Config struct {
-	// Source is a folder with protocol/*.x and include/*.h (the layout of
-	// ../shared/libvirt), or a libvirt source tree (src/**/*.x and
-	// include/libvirt/*.h).
+	// Source is a libvirt source tree: the .x files are read from
+	// src/remote, src/rpc and src/admin, the headers from include/libvirt.
 	Source string
 	// Out is the module root the generated files are written under.
 	Out string
@@ -38,19 +37,17 @@ var headerFiles = []string{
 	"libvirt-stream.h", "virterror.h", "libvirt-qemu.h", "libvirt-lxc.h", "libvirt-admin.h",
 }
 
-// find locates a file under the source folder in either layout.
-func find(src string, candidates ...string) (string, error) {
-	for _, c := range candidates {
-		p := filepath.Join(src, c)
-		if _, err := os.Stat(p); err == nil {
-			return p, nil
-		}
+// find locates a file of libvirt's tree.
+func find(src, rel string) (string, error) {
+	p := filepath.Join(src, rel)
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("xdrgen: %s not found in the libvirt tree %s", rel, src)
 	}
-	return "", fmt.Errorf("xdrgen: %s not found under %s", filepath.Base(candidates[0]), src)
+	return p, nil
 }
 
 func readXDR(src, name, treeDir string) (*File, error) {
-	path, err := find(src, filepath.Join("protocol", name), filepath.Join("src", treeDir, name))
+	path, err := find(src, filepath.Join("src", treeDir, name))
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +62,7 @@ func readXDR(src, name, treeDir string) (*File, error) {
 func Load(src string) (*model, map[string]*File, error) {
 	var names, contents []string
 	for _, n := range headerFiles {
-		path, err := find(src, filepath.Join("include", n), filepath.Join("include", "libvirt", n))
+		path, err := find(src, filepath.Join("include", "libvirt", n))
 		if err != nil {
 			return nil, nil, err
 		}

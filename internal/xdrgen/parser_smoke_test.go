@@ -8,8 +8,9 @@ import (
 
 func TestParseLibvirtFiles(t *testing.T) {
 	dir := sourceDir(t)
-	for _, name := range []string{"virnetprotocol.x", "virkeepaliveprotocol.x", "remote_protocol.x", "qemu_protocol.x", "lxc_protocol.x", "admin_protocol.x"} {
-		src, err := os.ReadFile(filepath.Join(dir, "protocol", name))
+	for _, rel := range []string{"rpc/virnetprotocol.x", "rpc/virkeepaliveprotocol.x", "remote/remote_protocol.x", "remote/qemu_protocol.x", "remote/lxc_protocol.x", "admin/admin_protocol.x"} {
+		name := filepath.Base(rel)
+		src, err := os.ReadFile(filepath.Join(dir, "src", rel))
 		if err != nil {
 			t.Fatal(err)
 		}

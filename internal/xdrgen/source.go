@@ -1,23 +1,19 @@
 package xdrgen
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
+
+	"github.com/virtwire/virtwire/internal/libvirtsrc"
 )
 
-// DefaultSource returns the folder holding libvirt's protocol/ and include/
-// folders: $LIBVIRT_SOURCE if set (a libvirt source tree works: its .x files
-// are found under src/ there), else ../shared/libvirt beside the module root.
-func DefaultSource() (string, error) {
-	if s := os.Getenv("LIBVIRT_SOURCE"); s != "" {
-		return s, nil
-	}
-	root, err := ModuleRoot()
-	if err != nil {
-		return "", err
-	}
-	return filepath.Join(root, "..", "shared", "libvirt"), nil
+// DefaultSource returns the libvirt source tree the generator reads:
+// $LIBVIRT_SOURCE if set, else the pinned release that internal/libvirtsrc
+// fetches and caches.
+func DefaultSource(ctx context.Context) (string, error) {
+	return libvirtsrc.Dir(ctx)
 }
 
 // ModuleRoot walks up from the working directory to the folder with go.mod.

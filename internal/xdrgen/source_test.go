@@ -1,20 +1,14 @@
 package xdrgen
 
 import (
-	"os"
 	"testing"
+
+	"github.com/virtwire/virtwire/internal/libvirtsrc"
 )
 
-// sourceDir returns the libvirt source folder the tests read: $LIBVIRT_SOURCE,
-// else ../shared/libvirt beside the module root.
+// sourceDir returns the libvirt source tree the tests read (see
+// libvirtsrc.Require: fetched once, or a skip outside CI when offline).
 func sourceDir(t testing.TB) string {
 	t.Helper()
-	dir, err := DefaultSource()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(dir); err != nil {
-		t.Fatalf("libvirt source folder: %v (set LIBVIRT_SOURCE)", err)
-	}
-	return dir
+	return libvirtsrc.Require(t)
 }
