@@ -50,7 +50,7 @@ func validate(t *testing.T, schema string, docs map[string][]byte) {
 		}
 		files = append(files, p)
 	}
-	verdict := relaxNG(t, filepath.Join(libvirtSource(t), "schemas", schema), files)
+	verdict := relaxNG(t, schemaPath(t, schema), files)
 	for _, p := range files {
 		if !verdict[p] {
 			data, _ := os.ReadFile(p)
