@@ -10,7 +10,7 @@ PLATFORMS := linux/amd64 linux/arm64 linux/arm linux/386 linux/riscv64 linux/s39
              linux/ppc64le darwin/arm64 freebsd/amd64 windows/amd64
 
 .PHONY: test check fmt-check vet staticcheck generate generate-check cross unit fuzz-short fuzz \
-        deps lab-up lab-down demo soak bench
+        deps libvirt-source lab-up lab-down demo soak bench
 
 # The lab command (internal/lab/cmd/lab): up, down, env, status, uri NAME.
 LAB := $(GO) run ./internal/lab/cmd/lab
@@ -18,7 +18,7 @@ LAB := $(GO) run ./internal/lab/cmd/lab
 ## test: what CI runs (.ci/run): the Debian packages, then a private libvirt lab
 ## around every check, the unit and integration tests and the fuzz targets. The
 ## lab is stopped whatever happens (scripts/lab-run.sh traps EXIT).
-test: deps
+test: deps libvirt-source
 	@scripts/lab-run.sh $(MAKE) --no-print-directory check unit fuzz-short
 
 ## demo: the lab, its endpoints, and examples/quickstart on the test driver over unix
@@ -32,6 +32,11 @@ demo: deps
 ## BENCH_ROUNDS=n sets the rounds (default 6).
 bench: deps
 	@scripts/bench.sh
+
+## libvirt-source: fetch, verify and cache libvirt's pinned release source, which
+## go generate and the tests read (internal/libvirtsrc; LIBVIRT_SOURCE overrides it).
+libvirt-source:
+	@echo "libvirt source: $$($(GO) run ./internal/libvirtsrc/cmd/libvirtsrc)"
 
 ## deps: install what the lab needs from Debian's packages (root; quiet when
 ## nothing is missing).
