@@ -75,18 +75,9 @@ func (d *Daemon) startOrFail(keepPorts bool) {
 // Its socket file stays behind, refusing connections, until Restart.
 func (d *Daemon) Kill() {
 	d.tb.Helper()
-	p := d.run.d.proc
-	ns := p.mountNS()
 	ctx, cancel := context.WithTimeout(context.Background(), daemonTimeout)
 	defer cancel()
-	err := p.signal(syscall.SIGKILL)
-	if err == nil {
-		err = p.waitGone(ctx)
-	}
-	if err == nil {
-		err = sweepNamespace(ctx, ns)
-	}
-	if err != nil {
+	if err := d.run.d.proc.crash(ctx); err != nil {
 		d.tb.Fatalf("killing the throwaway daemon: %v", err)
 	}
 }

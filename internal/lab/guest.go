@@ -346,7 +346,13 @@ func pollEvery(ctx context.Context, interval time.Duration, ready func() bool) e
 // LIBVIRT_* variables of this process replaced by env. It returns virsh's
 // standard output, and an error holding its standard error when virsh fails.
 func runVirsh(ctx context.Context, env []string, uri string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "virsh", append([]string{"-c", uri}, args...)...)
+	return runTool(ctx, "virsh", env, uri, args...)
+}
+
+// runTool is runVirsh for any of libvirt's clients that take -c URI
+// (virsh, virt-admin).
+func runTool(ctx context.Context, prog string, env []string, uri string, args ...string) (string, error) {
+	cmd := exec.CommandContext(ctx, prog, append([]string{"-c", uri}, args...)...)
 	env = append([]string{"LC_ALL=C"}, env...)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "LIBVIRT_") && !strings.HasPrefix(kv, "LC_ALL=") {
@@ -357,7 +363,7 @@ func runVirsh(ctx context.Context, env []string, uri string, args ...string) (st
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
-		return stdout.String(), fmt.Errorf("virsh -c %s %s: %w: %s", uri, strings.Join(args, " "), err,
+		return stdout.String(), fmt.Errorf("%s -c %s %s: %w: %s", prog, uri, strings.Join(args, " "), err,
 			strings.TrimSpace(stderr.String()))
 	}
 	return stdout.String(), nil

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -97,6 +98,14 @@ type Lab struct {
 	// host key without touching ~/.ssh.
 	SSHCommand string `json:"ssh_command"`
 
+	// AdminSocket is the main daemon's admin socket, for virt-admin
+	// (libvirtd:///system?socket=...) and libvirt's admin protocol.
+	AdminSocket string `json:"admin_socket"`
+	// Libvirt is the libvirt release of the lab's libvirtd daemons (main,
+	// SASL, wrong name, guest), such as 9.0.0 (Debian 12's) or 11.3.0 (in a
+	// libvirt root, see Root).
+	Libvirt string `json:"libvirt"`
+
 	// QEMU tells whether the main daemon's QEMU driver (qemu:///system) works.
 	// Whether it does depends on qemu-system-x86 being installed.
 	QEMU bool `json:"qemu"`
@@ -105,6 +114,11 @@ type Lab struct {
 	// isolated networks and a running QEMU guest. It is nil when the lab
 	// was started without it (SkipGuest).
 	Guest *Guest `json:"guest,omitempty"`
+
+	// Modular is the modular tier: virtproxyd, virtqemud, virtnetworkd and
+	// virtstoraged of libvirt 11.3, chrooted in a libvirt root. It is nil
+	// when the lab was started without it (SkipModular).
+	Modular *Modular `json:"modular,omitempty"`
 
 	run *runState // set in the process that ran Up
 }
@@ -271,13 +285,26 @@ func escapeParam(s string) string {
 type UpOption func(*upOptions)
 
 type upOptions struct {
-	skipGuest bool
+	skipGuest, skipModular bool
+	progress               io.Writer
 }
 
 // SkipGuest makes Up start the lab without its guest tier: no network
 // namespace, no QEMU guest, no guest image build.
 func SkipGuest() UpOption {
 	return func(o *upOptions) { o.skipGuest = true }
+}
+
+// SkipModular makes Up start the lab without its modular tier: no libvirt
+// root, no modular daemons.
+func SkipModular() UpOption {
+	return func(o *upOptions) { o.skipModular = true }
+}
+
+// WithProgress makes Up say on w what takes long: building the libvirt
+// root and the modular daemons when the cache lacks them.
+func WithProgress(w io.Writer) UpOption {
+	return func(o *upOptions) { o.progress = w }
 }
 
 // Load reads a lab description written by Up.

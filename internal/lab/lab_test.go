@@ -199,8 +199,8 @@ func TestThrowawayDaemon(t *testing.T) {
 	}
 }
 
-// TestUpDown runs a whole second lab, guest tier included, next to the
-// shared one and checks that Down leaves nothing behind.
+// TestUpDown runs a whole second lab, guest and modular tiers included,
+// next to the shared one and checks that Down leaves nothing behind.
 func TestUpDown(t *testing.T) {
 	t.Parallel()    // its guest boots while the guest tests wait for theirs
 	RequireGuest(t) // the guest tier's requirements too
@@ -242,6 +242,22 @@ func TestUpDown(t *testing.T) {
 	if len(pidFiles) != 5 {
 		t.Errorf("pid files = %q, want 5 (4 libvirtd, 1 sshd)", pidFiles)
 	}
+	modularPidFiles, _ := filepath.Glob(filepath.Join(dir, "modular", "*", "run.pid"))
+	if len(modularPidFiles) != 4 {
+		t.Errorf("modular pid files = %q, want 4 (virtproxyd, virtqemud, virtnetworkd, virtstoraged)", modularPidFiles)
+	}
+	if l.Modular == nil {
+		t.Fatal("the lab has no modular tier")
+	}
+	pingCtx, pingCancel := context.WithTimeout(ctx, 10*time.Second)
+	if err := l.Modular.Ping(pingCtx); err != nil {
+		t.Errorf("modular tier: %v", err)
+	}
+	pingCancel()
+	if got := l.Virsh(t, l.Modular.Proxy.URI("qemu"), "uri"); got != l.Modular.Proxy.URI("qemu") {
+		t.Errorf("virsh uri through virtproxyd = %q", got)
+	}
+	pidFiles = append(pidFiles, modularPidFiles...)
 	guestProcs := checkGuestTier(t, l)
 	var procs []*proc
 	for _, pf := range pidFiles {
@@ -273,8 +289,10 @@ func TestUpDown(t *testing.T) {
 	if strings.Contains(string(mounts), dir) {
 		t.Errorf("a mount under %s is visible after Down", dir)
 	}
-	if _, err := os.Stat(filepath.Join(netnsDir, l.Guest.Netns)); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("network namespace %s remains after Down (stat err %v)", l.Guest.Netns, err)
+	for _, ns := range []string{l.Guest.Netns, l.Modular.Netns} {
+		if _, err := os.Stat(filepath.Join(netnsDir, ns)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("network namespace %s remains after Down (stat err %v)", ns, err)
+		}
 	}
 	// Down undoes what `ip netns add` did to /run/netns, unless another
 	// namespace still needs it.

@@ -188,6 +188,20 @@ func (p *proc) kill(ctx context.Context) error {
 	return sweepNamespace(ctx, ns)
 }
 
+// crash kills the process with SIGKILL, as a crash would, waits until it
+// is gone, and kills whatever it left in its private mount namespace.
+func (p *proc) crash(ctx context.Context) error {
+	ns := p.mountNS()
+	err := p.signal(syscall.SIGKILL)
+	if err == nil {
+		err = p.waitGone(ctx)
+	}
+	if err == nil {
+		err = sweepNamespace(ctx, ns)
+	}
+	return err
+}
+
 // sweepNamespace SIGKILLs every process left in mount namespace ns and waits
 // for them to go. It never touches the caller's own namespace.
 func sweepNamespace(ctx context.Context, ns string) error {

@@ -16,6 +16,8 @@ type runState struct{}
 
 type daemonRun struct{}
 
+type modularRun struct{}
+
 // Up starts a lab; on this system it only reports that it cannot.
 func Up(ctx context.Context, dir string, opts ...UpOption) (*Lab, error) { return nil, errUnsupported }
 
@@ -44,3 +46,23 @@ func (d *Daemon) Cont() { d.tb.Fatal(errUnsupported) }
 
 // Restart restarts the daemon; there is none on this system.
 func (d *Daemon) Restart() { d.tb.Fatal(errUnsupported) }
+
+// StartModular starts throwaway modular daemons; on this system it skips
+// the test (or fails it when CI is set).
+func StartModular(tb testing.TB) *Modular {
+	tb.Helper()
+	unavailable(tb, errUnsupported.Error())
+	return nil
+}
+
+// Kill kills a modular daemon; there is none on this system.
+func (m *Modular) Kill(tb testing.TB, name string) { tb.Fatal(errUnsupported) }
+
+// Stop stops a modular daemon; there is none on this system.
+func (m *Modular) Stop(tb testing.TB, name string) { tb.Fatal(errUnsupported) }
+
+// Start starts a modular daemon; there is none on this system.
+func (m *Modular) Start(tb testing.TB, name string) { tb.Fatal(errUnsupported) }
+
+// PID returns a modular daemon's process ID; there is none on this system.
+func (m *Modular) PID(name string) int { return 0 }

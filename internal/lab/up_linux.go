@@ -115,6 +115,8 @@ func down(ctx context.Context, dir string, started []*proc) error {
 	guestDir := filepath.Join(dir, "guest")
 	stopGuests(ctx, guestDir)
 	pidFiles, _ := filepath.Glob(filepath.Join(dir, "*", "run.pid"))
+	modularPidFiles, _ := filepath.Glob(filepath.Join(dir, "modular", "*", "run.pid"))
+	pidFiles = append(pidFiles, modularPidFiles...)
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -145,8 +147,10 @@ func down(ctx context.Context, dir string, started []*proc) error {
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	if err := removeNetns(ctx, guestDir); err != nil {
-		return err
+	for _, d := range []string{guestDir, filepath.Join(dir, "modular")} {
+		if err := removeNetns(ctx, d); err != nil {
+			return err
+		}
 	}
 	if err := os.RemoveAll(dir); err != nil {
 		return fmt.Errorf("lab: removing %s: %w", dir, err)
@@ -162,6 +166,24 @@ func (l *Lab) up(ctx context.Context, o upOptions) error {
 		err error
 	}
 	image := make(chan built, 1)
+	// The modular tier (a root to unpack, four daemons) comes up beside
+	// everything else.
+	modularErr := make(chan error, 1)
+	mctx, mcancel := context.WithCancel(ctx)
+	if o.skipModular {
+		modularErr <- nil
+	} else {
+		go func() { modularErr <- l.upModular(mctx, o.progress) }()
+	}
+	// Whichever way up returns, the modular tier's start has ended by then.
+	modularDone := false
+	defer func() {
+		if !modularDone {
+			mcancel()
+			<-modularErr
+		}
+		mcancel()
+	}()
 	if !o.skipGuest {
 		bctx, cancel := context.WithCancel(ctx)
 		done := make(chan struct{})
@@ -220,11 +242,15 @@ func (l *Lab) up(ctx context.Context, o upOptions) error {
 		}()
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	err := errors.Join(errs...)
+	if err != nil {
 		return err
 	}
 	main, sasl, wrong := daemons[0], daemons[1], daemons[2]
-	l.UnixSocket, l.UnixROSocket = main.socket(), main.roSocket()
+	l.UnixSocket, l.UnixROSocket, l.AdminSocket = main.socket(), main.roSocket(), main.adminSocket()
+	if l.Libvirt, err = libvirtdVersion(ctx); err != nil {
+		return err
+	}
 	l.TCPAddr, l.TLSAddr = main.tcpAddr(), main.tlsAddr()
 	l.SASLUnixSocket, l.SASLTLSAddr, l.DigestTCPAddr = sasl.socket(), sasl.tlsAddr(), sasl.tcpAddr()
 	l.TLSWrongNameAddr = wrong.tlsAddr()
@@ -243,11 +269,12 @@ func (l *Lab) up(ctx context.Context, o upOptions) error {
 	} else {
 		guestErr <- nil
 	}
-	err := l.startSSHD(ctx, filepath.Join(dir, "ssh"), filepath.Join(main.root, "sock"))
+	err = l.startSSHD(ctx, filepath.Join(dir, "ssh"), filepath.Join(main.root, "sock"))
 	if err == nil {
 		l.QEMU = l.qemuWorks(ctx)
 	}
-	if err := errors.Join(err, <-guestErr); err != nil {
+	modularDone = true
+	if err := errors.Join(err, <-guestErr, <-modularErr); err != nil {
 		return err
 	}
 	if guestd != nil {
@@ -459,4 +486,18 @@ func (l *Lab) qemuWorks(ctx context.Context) bool {
 	defer cancel()
 	_, err := l.RunVirsh(ctx, l.DriverURI(UnixRW, "qemu", "/system"), "uri")
 	return err == nil
+}
+
+// libvirtdVersion returns the release of the libvirtd the lab runs, as
+// `libvirtd --version` prints it (9.0.0).
+func libvirtdVersion(ctx context.Context) (string, error) {
+	out, err := exec.CommandContext(ctx, "libvirtd", "--version").Output()
+	if err != nil {
+		return "", fmt.Errorf("lab: libvirtd --version: %w", err)
+	}
+	f := strings.Fields(string(out))
+	if len(f) == 0 {
+		return "", fmt.Errorf("lab: libvirtd --version printed nothing")
+	}
+	return f[len(f)-1], nil
 }

@@ -87,6 +87,11 @@ func lastLines(out []byte, n int) string {
 // sources name no Debian mirror.
 const defaultMirror = "http://deb.debian.org/debian"
 
+// DebianMirror returns the Debian archive the machine's apt already uses
+// (see debianMirror), for other tools that fetch from Debian (the lab's
+// libvirt root).
+func DebianMirror() string { return debianMirror("/etc/apt") }
+
 // debianMirror returns the Debian archive the apt sources under etc
 // already use: the first URI ending in /debian, in deb822 .sources files
 // or one-line .list files.
