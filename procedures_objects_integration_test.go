@@ -486,8 +486,12 @@ var nodeDeviceSteps = []procStep{
 	{"unsupported-by-the-test-driver", func(t *testing.T, ctx context.Context, e *procEnv) {
 		_, err := e.c.NodeDeviceLookupSCSIHostByWwn(ctx, "2000000012341234", "5000c50015ea0001", 0)
 		wantUnsupported(t, err)
-		_, err = e.c.NodeDeviceIsActive(ctx, "computer")
-		wantUnsupported(t, err)
+		active, err := e.c.NodeDeviceIsActive(ctx, "computer")
+		if libVersion(t, ctx, e.c) < release(10, 3, 0) {
+			wantUnsupported(t, err)
+		} else if err != nil || active != 1 { // the test driver's since 10.3.0
+			t.Errorf("NodeDeviceIsActive(computer) = %d, %v; want 1", active, err)
+		}
 		_, err = e.c.NodeDeviceDefineXML(ctx, "<device/>", 0)
 		wantUnsupported(t, err)
 	}},
