@@ -809,8 +809,9 @@ var domainSteps = []procStep{
 	}},
 	{"unsupported-by-the-test-driver", func(t *testing.T, ctx context.Context, e *procEnv) {
 		disk := "<disk type='file' device='disk'><source file='/guest/extra.img'/><target dev='vdb' bus='virtio'/></disk>"
+		v := libVersion(t, ctx, e.c)
 		err := e.c.DomainAttachDeviceFlags(ctx, e.dom, disk, virtwire.DomainDeviceModifyConfig)
-		if libVersion(t, ctx, e.c) < release(10, 0, 0) {
+		if v < release(10, 0, 0) {
 			wantUnsupported(t, err)
 		} else {
 			// libvirt 10.0's test driver hot-plugs devices, but into the
@@ -819,7 +820,14 @@ var domainSteps = []procStep{
 			mustContain(t, "the attach error", err.Error(), "unsupported flags (0x2)")
 		}
 		wantUnsupported(t, e.c.DomainDetachDeviceFlags(ctx, e.dom, disk, virtwire.DomainDeviceModifyConfig))
-		wantUnsupported(t, e.c.DomainUpdateDeviceFlags(ctx, e.dom, disk, virtwire.DomainDeviceModifyConfig))
+		err = e.c.DomainUpdateDeviceFlags(ctx, e.dom, disk, virtwire.DomainDeviceModifyConfig)
+		if v < release(10, 6, 0) {
+			wantUnsupported(t, err)
+		} else {
+			// The test driver's since 10.6.0: there is no vdb to update.
+			wantCode(t, err, virtwire.ErrInvalidArg)
+			mustContain(t, "the update error", err.Error(), "target vdb doesn't exist")
+		}
 		_, _, _, _, _, _, _, _, _, _, _, _, err = e.c.DomainGetJobInfo(ctx, e.dom)
 		wantUnsupported(t, err)
 		_, err = e.c.DomainGetGuestVcpus(ctx, e.dom, 0)

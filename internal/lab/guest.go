@@ -256,6 +256,48 @@ func (g *Guest) WaitAgentAddr(ctx context.Context, domain, mac string, want neti
 	return found, nil
 }
 
+// ARPInterfaces returns the domain's interfaces and addresses as the host's
+// neighbour table has them, through `virsh domifaddr --source arp` (every
+// address with prefix 0). libvirt 9.0's daemon fails there on every host
+// ("wrong nlmsg len": it takes the closing NLMSG_DONE message of the
+// netlink dump for a broken neighbour entry).
+func (g *Guest) ARPInterfaces(ctx context.Context, domain string) ([]AgentInterface, error) {
+	out, err := g.RunVirsh(ctx, "domifaddr", domain, "--source", "arp", "--full")
+	if err != nil {
+		return nil, err
+	}
+	return parseDomifaddr(out)
+}
+
+// WaitARP waits until the host's neighbour table, as `virsh domifaddr
+// --source arp` reports it, has want on the host side of vm's NIC (the
+// guest pings its DHCP server once it has a lease), and returns that
+// interface.
+func (g *Guest) WaitARP(ctx context.Context, vm VM, want netip.Addr) (AgentInterface, error) {
+	var found AgentInterface
+	var last error
+	err := pollEvery(ctx, leasePoll, func() bool {
+		ifaces, err := g.ARPInterfaces(ctx, vm.Name)
+		last = err
+		for _, i := range ifaces {
+			if !strings.EqualFold(i.MAC, vm.MAC) {
+				continue
+			}
+			for _, a := range i.Addrs {
+				if a.Addr() == want {
+					found = i
+					return true
+				}
+			}
+		}
+		return false
+	})
+	if err != nil {
+		return AgentInterface{}, fmt.Errorf("lab: the host's neighbour table has no %v for %s: %w (last virsh error: %v)", want, vm.MAC, err, last)
+	}
+	return found, nil
+}
+
 // parseLeases reads the table `virsh net-dhcp-leases` prints:
 //
 //	Expiry Time           MAC address         Protocol   IP address          Hostname   Client ID or DUID

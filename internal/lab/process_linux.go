@@ -126,16 +126,29 @@ func (p *proc) signal(sig syscall.Signal) error {
 	return syscall.Kill(p.pid, sig)
 }
 
-// mountNS returns the process's mount namespace, if it has one of its own.
-func (p *proc) mountNS() string {
-	ns, err := os.Readlink("/proc/" + strconv.Itoa(p.pid) + "/ns/mnt")
+// mountNS returns the process's mount namespace, if it has one of its
+// own, and keeps that namespace from being freed until release is called.
+// A namespace's name ("mnt:[4026532290]") is its inode number, which the
+// kernel hands to a new namespace once the old one is gone: a sweep by
+// name after the process died could kill a daemon another test has just
+// started in a namespace that got the same number.
+func (p *proc) mountNS() (ns string, release func()) {
+	release = func() {}
+	path := "/proc/" + strconv.Itoa(p.pid) + "/ns/mnt"
+	f, err := os.Open(path)
+	if err != nil {
+		return "", release
+	}
+	ns, err = os.Readlink(path)
 	if err != nil || !p.alive() {
-		return ""
+		f.Close()
+		return "", release
 	}
 	if self, _ := os.Readlink("/proc/self/ns/mnt"); ns == self {
-		return "" // still ours (it has not reached unshare): nothing private to sweep
+		f.Close()
+		return "", release // still ours (it has not reached unshare): nothing private to sweep
 	}
-	return ns
+	return ns, func() { f.Close() }
 }
 
 // waitGone waits until the process has exited and, when it is our child,
@@ -173,7 +186,8 @@ func (p *proc) reap() {
 // few seconds. Then it kills whatever else is left in its private mount
 // namespace (children such as dnsmasq or QEMU), so nothing it started lives on.
 func (p *proc) kill(ctx context.Context) error {
-	ns := p.mountNS()
+	ns, release := p.mountNS()
+	defer release()
 	_ = p.signal(syscall.SIGCONT) // a stopped process cannot act on SIGTERM
 	_ = p.signal(syscall.SIGTERM)
 	tctx, cancel := context.WithTimeout(ctx, 5*time.Second)
@@ -191,7 +205,8 @@ func (p *proc) kill(ctx context.Context) error {
 // crash kills the process with SIGKILL, as a crash would, waits until it
 // is gone, and kills whatever it left in its private mount namespace.
 func (p *proc) crash(ctx context.Context) error {
-	ns := p.mountNS()
+	ns, release := p.mountNS()
+	defer release()
 	err := p.signal(syscall.SIGKILL)
 	if err == nil {
 		err = p.waitGone(ctx)
