@@ -134,7 +134,7 @@ func Dial(ctx context.Context, u *URI, cfg *Config) (net.Conn, error) {
 			if name == "" {
 				name = "ssh"
 			}
-			return startCommand(ctx, name, ExternalSSHArgs(u, cmd))
+			return startCommand(ctx, name, ExternalSSHArgs(u, cmd, c.SSH))
 		}
 		return dialSSHNative(ctx, u, cmd, &c)
 	case Ext:
