@@ -3,6 +3,7 @@ package virtwire
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -32,11 +33,24 @@ func WithSASL(user, password string) Option {
 }
 
 // WithSASLMechanisms limits the SASL mechanisms the client may use (by
-// default SCRAM-SHA-512, SCRAM-SHA-256, SCRAM-SHA-1, and PLAIN on TLS and
-// unix sockets).
+// default SCRAM-SHA-512, SCRAM-SHA-256, SCRAM-SHA-1 and PLAIN, on TLS, unix
+// and ssh only).
 func WithSASLMechanisms(mechs ...string) Option {
 	return func(o *options) { o.saslMechs = mechs }
 }
+
+// WithInsecureSASL lets SCRAM run on a channel that is neither encrypted
+// nor local (tcp and ext URIs), where Dial refuses SASL by default, as
+// libvirt's client does: SCRAM has no security layer, so whoever answers
+// on the daemon's address learns the user name and a proof from which a
+// weak password can be recovered offline, and the session after it is
+// unprotected. PLAIN stays refused there. Prefer a tls URI.
+func WithInsecureSASL() Option { return func(o *options) { o.insecureSASL = true } }
+
+// ErrInsecureSASL is wrapped by Dial's error when the daemon asks for SASL
+// on a channel that is neither encrypted nor local and the client refuses
+// before sending a user name (see WithInsecureSASL).
+var ErrInsecureSASL = sasl.ErrInsecureChannel
 
 // WithTLSConfig uses cfg (cloned) for tls URIs instead of libvirt's
 // certificate files. The URI's host name is still verified unless
@@ -129,7 +143,9 @@ func resolveURI(uri string) (*transport.URI, error) {
 
 // saslAuthenticator runs libvirt's SASL exchange: AUTH_SASL_INIT gives the
 // server's mechanisms, AUTH_SASL_START and AUTH_SASL_STEP carry the
-// messages until both sides are done.
+// messages until both sides are done. Whether the channel is secure is the
+// URI's transport's (transport.Kind.Secure, as libvirt's is_secure);
+// internal/sasl decides what may run on it, before AUTH_SASL_START.
 func saslAuthenticator(u *transport.URI, o options, creds CredentialFunc) authenticator {
 	return func(ctx context.Context, c *Conn, offered []remote.AuthType) error {
 		want := ""
@@ -139,19 +155,23 @@ func saslAuthenticator(u *transport.URI, o options, creds CredentialFunc) authen
 			}
 		}
 		cl := sasl.NewClient(sasl.Config{
-			Allowed:     o.saslMechs,
-			Want:        want,
-			Secure:      u.EffectiveTransport().Secure(),
-			Username:    o.saslUser,
-			Password:    o.saslPassword,
-			Credentials: creds,
-			Host:        u.Hostname(),
+			Allowed:              o.saslMechs,
+			Want:                 want,
+			Secure:               u.EffectiveTransport().Secure(),
+			AllowInsecureChannel: o.insecureSASL,
+			Username:             o.saslUser,
+			Password:             o.saslPassword,
+			Credentials:          creds,
+			Host:                 u.Hostname(),
 		})
 		var init remote.AuthSASLInitRet
 		if err := c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcAuthSASLInit), nil, &init); err != nil {
 			return fmt.Errorf("virtwire: SASL authentication: %w", err)
 		}
 		mech, data, err := cl.Start(ctx, init.Mechlist)
+		if errors.Is(err, sasl.ErrInsecureChannel) {
+			return fmt.Errorf("virtwire: SASL authentication over %s: %w, or accept the risk with virtwire.WithInsecureSASL()", u.EffectiveTransport(), err)
+		}
 		if err != nil {
 			return fmt.Errorf("virtwire: SASL authentication: %w", err)
 		}

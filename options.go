@@ -26,6 +26,7 @@ type options struct {
 	saslUser     string
 	saslPassword string
 	saslMechs    []string
+	insecureSASL bool
 	tlsConfig    *tls.Config
 	ssh          transport.SSHConfig
 }

@@ -14,6 +14,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/big"
 	"net"
@@ -728,9 +729,127 @@ func TestSASLPlainNeverOnTCP(t *testing.T) {
 	}
 }
 
+// relayTCP forwards every connection to a new TCP port of 127.0.0.1 to the
+// unix socket target, as an impostor or a relay on the network path would,
+// recording the bytes the client sends.
+func relayTCP(t *testing.T, target string, sent *logBuffer) string {
+	t.Helper()
+	return serveTCP(t, func(nc net.Conn) {
+		up, err := net.Dial("unix", target)
+		if err != nil {
+			return
+		}
+		defer up.Close()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, _ = io.Copy(nc, up)
+			nc.Close()
+		}()
+		_, _ = io.Copy(io.MultiWriter(up, sent), nc)
+		up.Close()
+		<-done
+	})
+}
+
+// SCRAM has no security layer: on plain TCP (or ext) it hands whoever
+// answers the user name and a proof to attack offline, and leaves the
+// session in clear text. libvirt's client refuses ("No worthy mechs
+// found"); so does virtwire, before AUTH_SASL_START, with an error that
+// names the ways out. Against a fake daemon offering SCRAM (an impostor),
+// and against the lab's real SASL daemon (which offers SCRAM on its unix
+// socket) through a TCP relay: the relay sees neither the user name nor a
+// SASL start. WithInsecureSASL lets SCRAM through, and then the real
+// daemon accepts the login, so the refusal is all that stood in the way.
+func TestSASLRefusedOnInsecureChannel(t *testing.T) {
+	noLeaks(t)
+	const user, password = "agent", "scr4m-s3cret"
+	var mu sync.Mutex
+	var starts [][]byte
+	fake := saslDaemon("SCRAM-SHA-512,SCRAM-SHA-256,DIGEST-MD5,PLAIN", user, password, &starts, &mu)
+	fakeTCP := "test+tcp://" + serveTCP(t, func(nc net.Conn) { _ = fake.Serve(nc) }) + "/default"
+	ext := filepath.Join(t.TempDir(), "daemon")
+	if err := os.WriteFile(ext, []byte("#!/bin/sh\nexec nc -U "+fake.ListenUnix(t)+"\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	fakeExt := "test+ext:///default?command=" + url.QueryEscape(ext)
+	creds := virtwire.WithSASL(user, password)
+	tests := []struct {
+		name string
+		uri  string
+		opts []virtwire.Option
+	}{
+		{"tcp", fakeTCP, []virtwire.Option{creds}},
+		{"tcp, auth=sasl.scram-sha-256", fakeTCP + "?auth=sasl.scram-sha-256", []virtwire.Option{creds}},
+		{"tcp, SCRAM-SHA-1 the only mechanism allowed", fakeTCP, []virtwire.Option{creds, virtwire.WithSASLMechanisms("SCRAM-SHA-1", "SCRAM-SHA-256")}},
+		{"tcp, credentials from a callback", fakeTCP, []virtwire.Option{virtwire.WithCredentials(func(context.Context, []*virtwire.Credential) error {
+			t.Error("the credential callback was asked on plain TCP")
+			return errors.New("not here")
+		})}},
+		{"ext", fakeExt, []virtwire.Option{creds}},
+	}
+	for _, tt := range tests {
+		t.Run("fake daemon, "+tt.name, func(t *testing.T) {
+			mu.Lock()
+			starts = nil
+			mu.Unlock()
+			_, err := dialURI(t, tt.uri, tt.opts...)
+			mu.Lock()
+			sent := slices.Clone(starts)
+			mu.Unlock()
+			if err == nil {
+				t.Fatal("Dial succeeded: SCRAM ran on a channel that is neither encrypted nor local")
+			}
+			if !errors.Is(err, virtwire.ErrInsecureSASL) {
+				t.Errorf("err = %v, want ErrInsecureSASL", err)
+			}
+			for _, way := range []string{"connect with TLS", "virtwire.WithInsecureSASL()"} {
+				if !strings.Contains(err.Error(), way) {
+					t.Errorf("err = %v, want it to name the way out %q", err, way)
+				}
+			}
+			if len(sent) != 0 {
+				t.Errorf("the client sent AUTH_SASL_START %q", sent)
+			}
+		})
+	}
+
+	l := lab.Require(t)
+	var relayed logBuffer
+	relay := "test+tcp://" + relayTCP(t, l.SASLUnixSocket, &relayed) + "/default"
+	labCreds := virtwire.WithSASL(l.SASLUser, l.SASLPassword)
+	t.Run("real daemon through a relay", func(t *testing.T) {
+		_, err := dialURI(t, relay, labCreds)
+		sent := relayed.take()
+		if !errors.Is(err, virtwire.ErrInsecureSASL) {
+			t.Fatalf("err = %v, want ErrInsecureSASL", err)
+		}
+		if len(sent) == 0 {
+			t.Fatal("nothing went through the relay, so this proves nothing")
+		}
+		if bytes.Contains(sent, []byte(l.SASLUser)) {
+			t.Errorf("the user name %q went through the relay", l.SASLUser)
+		}
+		if bytes.Contains(sent, []byte("SCRAM")) {
+			t.Errorf("a SASL start went through the relay: %q", sent)
+		}
+	})
+	t.Run("real daemon through a relay, WithInsecureSASL", func(t *testing.T) {
+		c, err := dialURI(t, relay, labCreds, virtwire.WithInsecureSASL())
+		sent := relayed.take()
+		if err != nil {
+			t.Fatalf("Dial: %v", err)
+		}
+		hostnameMatches(t, c)
+		if !bytes.Contains(sent, []byte("SCRAM-SHA-256")) {
+			t.Errorf("the relay saw no SCRAM exchange: %q", sent)
+		}
+	})
+}
+
 // --- Secrets ---
 
-// logBuffer collects what a slog.Logger writes.
+// logBuffer collects what a slog.Logger (or a relay) writes.
 type logBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -740,6 +859,15 @@ func (b *logBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
+}
+
+// take returns what was written and forgets it.
+func (b *logBuffer) take() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := bytes.Clone(b.buf.Bytes())
+	b.buf.Reset()
+	return out
 }
 
 func (b *logBuffer) String() string {
