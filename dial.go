@@ -61,6 +61,16 @@ func WithTLSConfig(cfg *tls.Config) Option { return func(o *options) { o.tlsConf
 // whether the system's ssh program or the built-in client is used.
 func WithSSH(cfg transport.SSHConfig) Option { return func(o *options) { o.ssh = cfg } }
 
+// WithInsecurePKIPermissions uses libvirt's TLS files (cacert.pem,
+// clientcert.pem, clientkey.pem, cacrl.pem) even when any user of the
+// machine can change them: world-writable, or reached through a
+// world-writable folder or link. Dial refuses them by default, naming the
+// file and its mode (transport.ErrInsecurePermissions), since whoever swaps
+// the CA certificate can impersonate the daemon; libvirt's client uses
+// them. With this option each is used with a warning to WithLogger's
+// logger.
+func WithInsecurePKIPermissions() Option { return func(o *options) { o.insecurePKI = true } }
+
 // DefaultURI returns the URI libvirt's client uses when it is given none:
 // $LIBVIRT_DEFAULT_URI, else uri_default from libvirt.conf, else "" (the
 // daemon then picks its default driver).
@@ -95,11 +105,16 @@ func Dial(ctx context.Context, uri string, opts ...Option) (*Conn, error) {
 	}
 	creds := authfile.Credentials(u, nil, o.credentials)
 	nc, err := transport.Dial(ctx, u, &transport.Config{
-		ReadOnly:    o.readOnly,
-		TLSConfig:   o.tlsConfig,
-		Credentials: creds,
-		SSH:         o.ssh,
+		ReadOnly:               o.readOnly,
+		TLSConfig:              o.tlsConfig,
+		Credentials:            creds,
+		SSH:                    o.ssh,
+		InsecurePKIPermissions: o.insecurePKI,
+		Logger:                 o.logger,
 	})
+	if errors.Is(err, transport.ErrInsecurePermissions) {
+		return nil, fmt.Errorf("virtwire: connecting to %s: %w (or, accepting the risk, use virtwire.WithInsecurePKIPermissions())", u, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("virtwire: connecting to %s: %w", u, err)
 	}

@@ -27,6 +27,7 @@ type options struct {
 	saslPassword string
 	saslMechs    []string
 	insecureSASL bool
+	insecurePKI  bool
 	tlsConfig    *tls.Config
 	ssh          transport.SSHConfig
 }
@@ -67,8 +68,9 @@ func WithKeepAlive(interval time.Duration, count int) Option {
 func WithoutKeepAlive() Option { return func(o *options) { o.keepAliveInterval = 0 } }
 
 // WithLogger logs packets (direction, program, procedure, type, serial,
-// status, size) at debug level, and connection events at info level. Packet
-// bodies are never logged, so neither are secrets.
+// status, size) at debug level, connection events at info level, and
+// warnings about what Dial used (a TLS private key other users can read)
+// at warn level. Packet bodies are never logged, so neither are secrets.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
 // WithDialTimeout bounds how long Dial may take to connect and complete the

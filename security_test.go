@@ -323,6 +323,102 @@ func TestTLSVerifiesByDefault(t *testing.T) {
 	}
 }
 
+// Whoever can write libvirt's TLS files can swap the CA certificate and
+// make the client trust their own daemon; libvirt's client uses such files
+// without a word. Against the lab's real TLS daemon, with a copy of its
+// client pki folder: a world-writable cacert.pem, clientcert.pem,
+// clientkey.pem or pkipath folder is refused before connecting, naming the
+// file, its mode and the way out; a private key others can read works and
+// is logged; links are followed, their own mode does not count;
+// WithInsecurePKIPermissions uses everything, with warnings.
+func TestTLSRefusesUnprotectedPKIFiles(t *testing.T) {
+	l := lab.Require(t)
+	pkiFiles := []string{"cacert.pem", "clientcert.pem", "clientkey.pem"}
+	tests := []struct {
+		name    string
+		modes   map[string]os.FileMode // by file name; "" is the folder
+		link    bool                   // pkipath is a link to the folder, cacert.pem a link to the lab's
+		opts    []virtwire.Option
+		refused string   // the file whose error Dial must return, "" if Dial must work
+		says    []string // what the error or the log must say
+	}{
+		{"private files", nil, false, nil, "", nil},
+		{"cacert.pem world-writable", map[string]os.FileMode{"cacert.pem": 0o666}, false, nil, "cacert.pem", []string{"CA certificate", "(mode 0666)"}},
+		{"clientcert.pem world-writable", map[string]os.FileMode{"clientcert.pem": 0o646}, false, nil, "clientcert.pem", []string{"client certificate", "(mode 0646)"}},
+		{"clientkey.pem world-writable", map[string]os.FileMode{"clientkey.pem": 0o602}, false, nil, "clientkey.pem", []string{"client key", "(mode 0602)"}},
+		{"pkipath folder world-writable", map[string]os.FileMode{"": 0o777}, false, nil, "cacert.pem", []string{"holding it is writable by any user (mode 0777)"}},
+		{"pkipath folder world-writable and sticky", map[string]os.FileMode{"": os.ModeSticky | 0o777}, false, nil, "cacert.pem", []string{"(mode 1777)"}},
+		{"links, to private files", nil, true, nil, "", nil},
+		{"links, to a world-writable folder", map[string]os.FileMode{"": 0o777}, true, nil, "cacert.pem", []string{"(mode 0777)"}},
+		{"clientkey.pem readable by all: a warning", map[string]os.FileMode{"clientkey.pem": 0o644}, false, nil, "", []string{"level=WARN", "readable by other users", "clientkey.pem", "mode=0644"}},
+		{"everything world-writable, WithInsecurePKIPermissions", map[string]os.FileMode{"": 0o777, "cacert.pem": 0o666, "clientcert.pem": 0o666, "clientkey.pem": 0o666}, false,
+			[]virtwire.Option{virtwire.WithInsecurePKIPermissions()}, "", []string{"level=WARN", "InsecurePKIPermissions", "cacert.pem", "clientcert.pem", "clientkey.pem", "mode 0777", "mode 0666"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "pki")
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range pkiFiles {
+				data, err := os.ReadFile(filepath.Join(l.PKIDir, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tt.link && name == "cacert.pem" {
+					err = os.Symlink(filepath.Join(l.PKIDir, name), filepath.Join(dir, name))
+				} else {
+					err = os.WriteFile(filepath.Join(dir, name), data, 0o600)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			for name, mode := range tt.modes {
+				if err := os.Chmod(filepath.Join(dir, name), mode); err != nil {
+					t.Fatal(err)
+				}
+			}
+			pkipath := dir
+			if tt.link {
+				pkipath = filepath.Join(t.TempDir(), "pki-link")
+				if err := os.Symlink(dir, pkipath); err != nil {
+					t.Fatal(err)
+				}
+			}
+			log, buf := debugLogger()
+			uri := "test+tls://" + l.TLSAddr + "/default?pkipath=" + url.QueryEscape(pkipath)
+			c, err := dialURI(t, uri, append([]virtwire.Option{virtwire.WithLogger(log)}, tt.opts...)...)
+			if tt.refused == "" {
+				if err != nil {
+					t.Fatalf("Dial: %v", err)
+				}
+				hostnameMatches(t, c)
+				for _, s := range tt.says {
+					if !strings.Contains(buf.String(), s) {
+						t.Errorf("the log does not say %q:\n%s", s, buf)
+					}
+				}
+				if tt.says == nil && strings.Contains(buf.String(), "level=WARN") {
+					t.Errorf("unexpected warning:\n%s", buf)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("Dial succeeded with TLS files any user can change")
+			}
+			if !errors.Is(err, transport.ErrInsecurePermissions) {
+				t.Errorf("err = %v, want ErrInsecurePermissions", err)
+			}
+			for _, s := range append([]string{filepath.Join(pkipath, tt.refused), "virtwire.WithInsecurePKIPermissions()"}, tt.says...) {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("err = %v, want it to say %q", err, s)
+				}
+			}
+		})
+	}
+}
+
 // refused checks the outcome of a Dial: when it must be refused, that it
 // failed (the caller then checks the error); otherwise that it worked and
 // the Conn answers a call. It reports whether Dial failed.
