@@ -39,11 +39,13 @@ import (
 )
 
 // The security review of virtwire's defaults, as tests: TLS verifies the
-// server and its name and never goes below TLS 1.2; ssh checks host keys,
-// with the built-in client and with the ssh program; SASL PLAIN is never
-// used on plain TCP; passwords and passphrases appear in no error, log or
-// URI string; a socket path cannot inject commands into the remote shell;
-// a read-only connection is refused every write. The transport package
+// server and its name, never goes below TLS 1.2, and uses no certificate
+// file any user can change; ssh checks host keys, with the built-in client
+// and with the ssh program, and no_verify=1 accepts new keys but not
+// changed ones; SASL runs on no channel that is neither encrypted nor
+// local, and PLAIN never there; passwords and passphrases appear in no
+// error, log or URI string; a socket path cannot inject commands into the
+// remote shell; a read-only connection is refused every write. The transport package
 // tests the pieces (applyPriority, shellQuote, knownhosts); these go
 // through Dial, as a user does.
 
