@@ -2,6 +2,7 @@ package virtwire
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -55,13 +56,32 @@ type Conn struct {
 // during the handshake.
 type settings struct {
 	opts     options
+	channel  channel
 	features features
+}
+
+// channel says what libvirt's client would say of the transport.
+type channel struct {
+	secure    bool // unix, tls, the ssh family (libvirt's is_secure)
+	encrypted bool // tls
+}
+
+// channelOf judges a connection made by the caller from its type.
+func channelOf(nc net.Conn) channel {
+	switch nc.(type) {
+	case *net.UnixConn:
+		return channel{secure: true}
+	case *tls.Conn:
+		return channel{secure: true, encrypted: true}
+	}
+	return channel{}
 }
 
 // features are what the daemon told us it supports (CONNECT_SUPPORTS_FEATURE).
 type features struct {
 	keepalive     bool
 	eventCallback bool
+	closeCallback bool
 }
 
 // errNotConnected is the error of the zero Conn's methods.
@@ -107,15 +127,15 @@ func NewConn(ctx context.Context, nc net.Conn, opts ...Option) (*Conn, error) {
 		nc.Close()
 		return nil, fmt.Errorf("virtwire: NewConn: %s only apply to Dial, which makes the connection itself", strings.Join(o.dialOnly, ", "))
 	}
-	return newConn(ctx, nc, o, nil)
+	return newConn(ctx, nc, o, channelOf(nc), nil)
 }
 
 // authenticator runs an authentication exchange other than none and
 // polkit; Dial supplies one for SASL.
 type authenticator func(ctx context.Context, c *Conn, offered []remote.AuthType) error
 
-func newConn(ctx context.Context, nc net.Conn, o options, auth authenticator) (*Conn, error) {
-	c := &Conn{settings: settings{opts: o}}
+func newConn(ctx context.Context, nc net.Conn, o options, ch channel, auth authenticator) (*Conn, error) {
+	c := &Conn{settings: settings{opts: o, channel: ch}}
 	c.events.init()
 	c.eng = engine.New(nc, engine.Config{
 		Programs:     programs,

@@ -102,7 +102,9 @@ func Dial(ctx context.Context, uri string, opts ...Option) (*Conn, error) {
 		name := u.RemoteName()
 		o.name = &name
 	}
-	return newConn(ctx, nc, o, saslAuthenticator(u, o, creds))
+	k := u.EffectiveTransport()
+	ch := channel{secure: k.Secure(), encrypted: k == transport.TLS}
+	return newConn(ctx, nc, o, ch, saslAuthenticator(u, o, creds))
 }
 
 func resolveURI(uri string) (*transport.URI, error) {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/virtwire/virtwire/protocol"
+	"github.com/virtwire/virtwire/protocol/remote"
 )
 
 // Event is implemented by every event type (DomainEventLifecycle,
@@ -44,6 +45,7 @@ const (
 	familyNodeDevice
 	familySecret
 	familyQEMUMonitor
+	familyConnection // the daemon's connection-closed event: no daemon registration of its own
 )
 
 type eventDecoder struct {
@@ -411,6 +413,9 @@ const maxEarlyEvents = 1024
 // ends, since the daemon may already have queued them. So are events whose
 // kind is not the registration's.
 func (c *Conn) dispatchEvent(h protocol.Header, body []byte) error {
+	if h.Program == remote.Program && h.Procedure == int32(remote.ProcConnectEventConnectionClosed) {
+		return c.connectionClosed(body)
+	}
 	dec, ok := eventDecoders[eventKey(h.Program, h.Procedure)]
 	if !ok {
 		if l := c.settings.opts.logger; l != nil {
@@ -447,9 +452,28 @@ func (c *Conn) dispatchEvent(h protocol.Header, body []byte) error {
 	return nil
 }
 
+// deliverLocal hands e to the subscriptions of a family that has no
+// daemon-side registrations (the connection's own events).
+func (c *Conn) deliverLocal(family eventFamily, e Event) {
+	ev := &c.events
+	ev.mu.Lock()
+	r := ev.regs[regKey{family: family}]
+	var subs []*Subscription
+	if r != nil {
+		for s := range r.subs {
+			subs = append(subs, s)
+		}
+	}
+	ev.mu.Unlock()
+	for _, s := range subs {
+		s.deliver(e)
+	}
+}
+
 var familyNames = map[eventFamily]string{
 	familyDomain: "domain", familyNetwork: "network", familyStoragePool: "storage pool",
 	familyNodeDevice: "node device", familySecret: "secret", familyQEMUMonitor: "QEMU monitor",
+	familyConnection: "connection",
 }
 
 // eventReg describes one kind of event to register for.

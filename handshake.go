@@ -70,6 +70,17 @@ func (c *Conn) handshake(ctx context.Context, auth authenticator) error {
 	if c.settings.features.eventCallback, err = c.supportsFeature(ctx, featureRemoteEventCallback); err != nil {
 		return fmt.Errorf("virtwire: asking whether the daemon filters events: %w", err)
 	}
+	// A daemon that can tell its client that its own connection to the
+	// driver closed is asked to, so that such a Conn ends (with its reason)
+	// instead of failing every later call.
+	if c.settings.features.closeCallback, err = c.supportsFeature(ctx, int32(FeatureRemoteCloseCallback)); err != nil {
+		return fmt.Errorf("virtwire: asking whether the daemon sends connection-closed events: %w", err)
+	}
+	if c.settings.features.closeCallback {
+		if err := c.registerCloseCallback(ctx); err != nil {
+			return fmt.Errorf("virtwire: registering for connection-closed events: %w", err)
+		}
+	}
 	return nil
 }
 

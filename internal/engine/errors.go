@@ -40,7 +40,7 @@ func ioError(err error) error {
 	case errors.Is(err, protocol.ErrTooLarge), errors.Is(err, protocol.ErrTooSmall):
 		return fmt.Errorf("%w: %w", ErrProtocol, err)
 	case err == io.EOF:
-		return fmt.Errorf("%w: the daemon closed the connection", ErrDisconnected)
+		return fmt.Errorf("%w: the daemon closed the connection (%w)", ErrDisconnected, err)
 	case errors.Is(err, io.EOF):
 		// An EOF that says more, such as the ssh program's exit status and
 		// stderr ("Host key verification failed."): keep what it says.
