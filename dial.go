@@ -25,18 +25,23 @@ type CredentialFunc = transport.CredentialFunc
 
 // WithCredentials sets the callback that answers authentication questions
 // (SASL user name and password, SSH passwords and passphrases).
-func WithCredentials(f CredentialFunc) Option { return func(o *options) { o.credentials = f } }
+func WithCredentials(f CredentialFunc) Option {
+	return func(o *options) { o.credentials = f; o.dialOnly = append(o.dialOnly, "WithCredentials") }
+}
 
 // WithSASL gives the SASL user name and password explicitly.
 func WithSASL(user, password string) Option {
-	return func(o *options) { o.saslUser, o.saslPassword = user, password }
+	return func(o *options) {
+		o.saslUser, o.saslPassword = user, password
+		o.dialOnly = append(o.dialOnly, "WithSASL")
+	}
 }
 
 // WithSASLMechanisms limits the SASL mechanisms the client may use (by
 // default SCRAM-SHA-512, SCRAM-SHA-256, SCRAM-SHA-1 and PLAIN, on TLS, unix
 // and ssh only).
 func WithSASLMechanisms(mechs ...string) Option {
-	return func(o *options) { o.saslMechs = mechs }
+	return func(o *options) { o.saslMechs = mechs; o.dialOnly = append(o.dialOnly, "WithSASLMechanisms") }
 }
 
 // WithInsecureSASL lets SCRAM run on a channel that is neither encrypted
@@ -55,11 +60,15 @@ var ErrInsecureSASL = sasl.ErrInsecureChannel
 // WithTLSConfig uses cfg (cloned) for tls URIs instead of libvirt's
 // certificate files. The URI's host name is still verified unless
 // no_verify=1, and TLS 1.2 stays the minimum.
-func WithTLSConfig(cfg *tls.Config) Option { return func(o *options) { o.tlsConfig = cfg } }
+func WithTLSConfig(cfg *tls.Config) Option {
+	return func(o *options) { o.tlsConfig = cfg; o.dialOnly = append(o.dialOnly, "WithTLSConfig") }
+}
 
 // WithSSH tunes the ssh transports: keys, agent, host key checking, and
 // whether the system's ssh program or the built-in client is used.
-func WithSSH(cfg transport.SSHConfig) Option { return func(o *options) { o.ssh = cfg } }
+func WithSSH(cfg transport.SSHConfig) Option {
+	return func(o *options) { o.ssh = cfg; o.dialOnly = append(o.dialOnly, "WithSSH") }
+}
 
 // WithInsecurePKIPermissions uses libvirt's TLS files (cacert.pem,
 // clientcert.pem, clientkey.pem, cacrl.pem) even when any user of the
@@ -122,12 +131,9 @@ func Dial(ctx context.Context, uri string, opts ...Option) (*Conn, error) {
 		name := u.RemoteName()
 		o.name = &name
 	}
-	c, err := newConn(ctx, nc, o, saslAuthenticator(u, o, creds))
-	if err != nil {
-		return nil, err
-	}
-	c.uri = u
-	return c, nil
+	k := u.EffectiveTransport()
+	ch := channel{secure: k.Secure(), encrypted: k == transport.TLS}
+	return newConn(ctx, nc, o, ch, saslAuthenticator(u, o, creds))
 }
 
 func resolveURI(uri string) (*transport.URI, error) {

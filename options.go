@@ -21,7 +21,9 @@ type options struct {
 	eventBuffer       int
 	streamBuffer      int
 
-	// Dial only.
+	// Dial only; dialOnly names the Dial-only options given, so that
+	// NewConn can refuse them.
+	dialOnly     []string
 	credentials  CredentialFunc
 	saslUser     string
 	saslPassword string
