@@ -50,7 +50,9 @@ func WithSASLMechanisms(mechs ...string) Option {
 // on the daemon's address learns the user name and a proof from which a
 // weak password can be recovered offline, and the session after it is
 // unprotected. PLAIN stays refused there. Prefer a tls URI.
-func WithInsecureSASL() Option { return func(o *options) { o.insecureSASL = true } }
+func WithInsecureSASL() Option {
+	return func(o *options) { o.insecureSASL = true; o.dialOnly = append(o.dialOnly, "WithInsecureSASL") }
+}
 
 // ErrInsecureSASL is wrapped by Dial's error when the daemon asks for SASL
 // on a channel that is neither encrypted nor local and the client refuses
@@ -78,7 +80,9 @@ func WithSSH(cfg transport.SSHConfig) Option {
 // the CA certificate can impersonate the daemon; libvirt's client uses
 // them. With this option each is used with a warning to WithLogger's
 // logger.
-func WithInsecurePKIPermissions() Option { return func(o *options) { o.insecurePKI = true } }
+func WithInsecurePKIPermissions() Option {
+	return func(o *options) { o.insecurePKI = true; o.dialOnly = append(o.dialOnly, "WithInsecurePKIPermissions") }
+}
 
 // DefaultURI returns the URI libvirt's client uses when it is given none:
 // $LIBVIRT_DEFAULT_URI, else uri_default from libvirt.conf, else "" (the

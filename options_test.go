@@ -24,6 +24,8 @@ func TestNewConnRefusesDialOnlyOptions(t *testing.T) {
 		{virtwire.WithCredentials(func(context.Context, []*virtwire.Credential) error { return nil }), "WithCredentials"},
 		{virtwire.WithTLSConfig(&tls.Config{}), "WithTLSConfig"},
 		{virtwire.WithSSH(transport.SSHConfig{}), "WithSSH"},
+		{virtwire.WithInsecureSASL(), "WithInsecureSASL"},
+		{virtwire.WithInsecurePKIPermissions(), "WithInsecurePKIPermissions"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
