@@ -292,30 +292,45 @@ func TestModularNetworkThroughProxy(t *testing.T) {
 }
 
 // TestModularBackendDiesBehindProxy kills virtqemud while clients hold
-// connections to virtproxyd, and restarts it. What libvirt does today:
-// the proxy never reconnects its backend. virsh hears of it (virtproxyd
-// sends the close event to clients that registered for it, as virsh does),
-// reconnects at its next command, and works again once virtqemud is back.
-// virtwire's connection stays open and every call on it fails with
-// libvirt's "client socket is closed" internal error, before and after the
-// restart; a new connection works.
+// connections to virtproxyd, and restarts it. The proxy never reconnects
+// its backend: it sends the connection-closed event (reason EOF) to the
+// clients that registered for it, as virsh and virtwire do, and would
+// fail every later call with "client socket is closed". virsh reports the
+// disconnection, reconnects at its next command, and works again once
+// virtqemud is back. virtwire delivers the event, ends the Conn with a
+// *DaemonClosedError (CloseReasonDaemon), and a Reconnector dials again
+// until virtqemud is back, after which calls work.
 func TestModularBackendDiesBehindProxy(t *testing.T) {
 	set := lab.StartModular(t)
 	ctx := modularCtx(t)
 	uris := []string{set.Proxy.URI("qemu"), set.ProxyTCPURI("qemu")}
-	var conns []*virtwire.Conn
-	for i, uri := range uris {
+	var (
+		conns  []*virtwire.Conn
+		closed []*virtwire.Subscription
+	)
+	for _, uri := range uris {
 		c := dialModular(t, uri)
-		if i == 0 {
-			// As virsh does: the proxy then sends the close event.
-			if err := c.ConnectRegisterCloseCallback(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
 		if _, _, err := c.ConnectListAllDomains(ctx, 1, 0); err != nil {
 			t.Fatalf("%s before the kill: %v", uri, err)
 		}
-		conns = append(conns, c)
+		sub, err := c.SubscribeConnectionClosed(ctx)
+		if err != nil {
+			t.Fatalf("%s: SubscribeConnectionClosed: %v", uri, err)
+		}
+		conns, closed = append(conns, c), append(closed, sub)
+	}
+	disconnects := make(chan error, 10)
+	r, err := virtwire.DialReconnecting(ctx, uris[0], virtwire.ReconnectConfig{
+		Backoff:      virtwire.Backoff{Initial: 20 * time.Millisecond, Max: 200 * time.Millisecond},
+		OnDisconnect: func(err error) { disconnects <- err },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	first, err := r.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
 	sh := startVirshShell(t, exec.CommandContext(ctx, "virsh", "-q", "-c", uris[0]))
 	// version asks the hypervisor: virtqemud, through the proxy.
@@ -324,31 +339,64 @@ func TestModularBackendDiesBehindProxy(t *testing.T) {
 	}
 
 	set.Kill(t, lab.VirtQEMUd)
+	for i, c := range conns {
+		select {
+		case ev := <-closed[i].Events():
+			if cc, ok := ev.(*virtwire.ConnectionClosed); !ok || cc.Reason != virtwire.ConnectCloseReasonEof {
+				t.Errorf("%s: event %#v, want ConnectionClosed with reason EOF", uris[i], ev)
+			}
+		case <-ctx.Done():
+			t.Fatalf("%s: no connection-closed event", uris[i])
+		}
+		select {
+		case <-c.Done():
+		case <-ctx.Done():
+			t.Fatalf("%s: the Conn did not end after the daemon's connection-closed event", uris[i])
+		}
+		var dc *virtwire.DaemonClosedError
+		if err := c.Err(); !errors.As(err, &dc) || dc.Reason != virtwire.ConnectCloseReasonEof || !errors.Is(err, virtwire.ErrDisconnected) {
+			t.Errorf("%s: Err = %v, want a *DaemonClosedError with reason EOF", uris[i], err)
+		}
+		if reason, ok := c.CloseReason(); !ok || reason != virtwire.CloseReasonDaemon {
+			t.Errorf("%s: CloseReason = %v, %v; want daemon", uris[i], reason, ok)
+		}
+		if _, _, err := c.ConnectListAllDomains(ctx, 1, 0); !errors.Is(err, virtwire.ErrDisconnected) {
+			t.Errorf("%s: a call on the ended Conn: %v, want its error", uris[i], err)
+		}
+	}
+	select {
+	case err := <-disconnects:
+		var dc *virtwire.DaemonClosedError
+		if !errors.As(err, &dc) {
+			t.Errorf("the Reconnector's Conn ended with %v, want a *DaemonClosedError", err)
+		}
+	case <-ctx.Done():
+		t.Fatal("the Reconnector's Conn did not end")
+	}
 	sh.waitStderr(t, "Disconnected from "+uris[0]+" due to end of file")
 	_, errOut := sh.run(t, "version")
 	if !strings.Contains(errOut, "Failed to connect socket to '/var/run/libvirt/virtqemud-sock'") {
 		t.Errorf("virsh version with virtqemud dead: errors %q, want the proxy's failure to reach virtqemud-sock", errOut)
 	}
-	closedSocket := func(when string) {
-		t.Helper()
-		for i, c := range conns {
-			_, _, err := c.ConnectListAllDomains(ctx, 1, 0)
-			var le *virtwire.Error
-			if !errors.As(err, &le) || le.Code != virtwire.ErrInternalError || !strings.Contains(le.Message, "client socket is closed") {
-				t.Errorf("%s, %s: ConnectListAllDomains: %v; want libvirt's internal error \"client socket is closed\"", when, uris[i], err)
-			}
-			if err := c.Err(); err != nil {
-				t.Errorf("%s, %s: the connection to the proxy failed: %v; it stays open", when, uris[i], err)
-			}
-		}
+	// virtproxyd cannot open a backend for a new connection either.
+	if _, err := virtwire.Dial(ctx, uris[1]); err == nil || !strings.Contains(err.Error(), "virtqemud-sock") {
+		t.Errorf("Dial(%s) with virtqemud dead: %v, want the proxy's failure to reach virtqemud-sock", uris[1], err)
 	}
-	closedSocket("virtqemud killed")
 
 	set.Start(t, lab.VirtQEMUd)
 	if out, errOut := sh.run(t, "version"); errOut != "" || !strings.Contains(out, "Running hypervisor: QEMU") {
 		t.Errorf("virsh version once virtqemud is back: %q, errors %q; want virsh reconnected", out, errOut)
 	}
-	closedSocket("virtqemud back")
+	c, err := r.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c == first {
+		t.Fatal("the Reconnector handed out the ended Conn")
+	}
+	if _, _, err := c.ConnectListAllDomains(ctx, 1, 0); err != nil {
+		t.Errorf("the Reconnector's new Conn once virtqemud is back: %v", err)
+	}
 	for _, uri := range uris {
 		c := dialModular(t, uri)
 		if _, _, err := c.ConnectListAllDomains(ctx, 1, 0); err != nil {
