@@ -9,19 +9,32 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PLATFORMS := linux/amd64 linux/arm64 linux/arm linux/386 linux/riscv64 linux/s390x \
              linux/ppc64le darwin/arm64 freebsd/amd64 windows/amd64
 
-.PHONY: test check fmt-check vet staticcheck generate generate-check cross unit fuzz-short fuzz \
+.PHONY: test test-11.3 check fmt-check vet staticcheck generate generate-check cross unit fuzz-short fuzz \
         deps libvirt-source lab-up lab-down demo soak bench
 
-# The lab command (internal/lab/cmd/lab): up, down, env, status, uri NAME.
+# The lab command (internal/lab/cmd/lab): up, down, env, status, version, uri NAME,
+# image, root DIR, enter.
 LAB := $(GO) run ./internal/lab/cmd/lab
 
 ## test: what CI runs (.ci/run): the Debian packages, then a private libvirt lab
-## around every check, the unit and integration tests and the fuzz targets. The
-## lab is stopped whatever happens (scripts/lab-run.sh traps EXIT).
+## (Debian 12's libvirt 9.0, with libvirt 11.3's modular daemons beside it) around
+## every check, the unit and integration tests and the fuzz targets, then the
+## whole test suite again against libvirt 11.3 (test-11.3). Every line of output
+## says which libvirt it came from. Each lab is stopped whatever happens
+## (scripts/lab-run.sh traps EXIT).
 test: deps libvirt-source
-	@scripts/lab-run.sh $(MAKE) --no-print-directory check unit fuzz-short
+	@scripts/lab-run.sh --label $(MAKE) --no-print-directory check unit fuzz-short
+	@$(MAKE) --no-print-directory test-11.3
 
-## demo: the lab, its endpoints, and examples/quickstart on the test driver over unix
+## test-11.3: the whole test suite with a lab of libvirt 11.3 (bookworm-backports),
+## run inside the libvirt root (internal/lab's Root: built once, then cached in
+## /var/cache/virtwire-lab), so that every daemon, virsh and virt-admin is 11.3's.
+## Without -race: the root has no C compiler (the race detector runs on 9.0).
+test-11.3: libvirt-source
+	@scripts/lab-run.sh --root --label $(GO) test -count=1 ./...
+
+## demo: the lab, its endpoints, examples/quickstart on the test driver over unix
+## (libvirt 9.0) and on libvirt 11.3's modular daemons through virtproxyd
 ## (without the guest tier, which only the tests need).
 demo: deps
 	@scripts/lab-run.sh --no-guest scripts/lab-demo.sh
@@ -43,7 +56,9 @@ libvirt-source:
 deps:
 	@scripts/deps.sh
 
-## lab-up / lab-down: a lab in .lab that plain `go test ./...` finds by itself.
+## lab-up / lab-down: a lab in .lab that plain `go test ./...` finds by itself
+## (guest and modular tiers included; the first lab-up on a machine builds the
+## libvirt root and the modular daemons, a few minutes, then they come from the cache).
 lab-up: deps
 	@$(LAB) up
 

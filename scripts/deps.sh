@@ -9,10 +9,12 @@ set -euo pipefail
 # qemu-system-x86, dnsmasq-base, iptables and iproute2 serve the lab's guest
 # tier (QEMU guests on isolated networks in a network namespace); its guest
 # image is made of packages fetched with apt-get download, not installed.
+# debootstrap and zstd build and unpack the libvirt 11.3 root (internal/lab's
+# Root) that the modular tier and `make test-11.3` run in.
 packages=(
 	libvirt-daemon libvirt-clients qemu-system-x86 dnsmasq-base iptables
 	sasl2-bin libsasl2-modules openssh-server openssh-client netcat-openbsd
-	openssl iproute2 cpio libxml2-utils
+	openssl iproute2 cpio libxml2-utils debootstrap zstd
 )
 
 missing=()

@@ -8,8 +8,9 @@
 // the host's own libvirtd), a private sshd,
 // certificates, SASL and SSH credentials, logs, and lab.json, which describes
 // every endpoint. Outside that folder the lab makes only its network
-// namespace (/run/netns/virtwire-*) and its cache of guest images
-// (/var/cache/virtwire-lab, kept between labs); Down removes everything else.
+// namespaces (/run/netns/virtwire-*) and its cache of guest images and of
+// the libvirt root (/var/cache/virtwire-lab, kept between labs); Down
+// removes everything else.
 //
 // A developer starts one with `make lab-up` (or `go run ./internal/lab/cmd/lab up`);
 // `make test` starts its own around the test run. Tests reach it through Require:
@@ -37,6 +38,25 @@
 //
 // A test that must stop or reconfigure a guest starts its own with
 // Guest.StartVM.
+//
+// Every lab also has a modular tier (Modular): libvirt 11.3's virtproxyd in
+// front of virtqemud, virtnetworkd and virtstoraged, built from libvirt's
+// release source and run chrooted in a libvirt root (Root: Debian 12 with
+// libvirt 11.3 from bookworm-backports), both cached as tarballs in
+// /var/cache/virtwire-lab. Tests use RequireModular for the shared set and
+// StartModular for one they may kill:
+//
+//	func TestProxy(t *testing.T) {
+//		set := lab.StartModular(t)
+//		// ... dial set.Proxy.URI("qemu")
+//		set.Kill(t, lab.VirtQEMUd)
+//		// ... what the client sees
+//		set.Start(t, lab.VirtQEMUd)
+//	}
+//
+// The same lab runs inside the libvirt root (`scripts/lab-run.sh --root`),
+// where every daemon is libvirt 11.3's; Lab.Libvirt says which release a
+// lab runs.
 //
 // The daemons run only on Linux, as root, with Debian's libvirt-daemon,
 // openssh-server, sasl2-bin, qemu-system-x86 and dnsmasq-base installed
