@@ -89,4 +89,3 @@ func TestInterfacesARPGuest(t *testing.T) {
 		t.Errorf("Interfaces(arp) = %+v; want %s/0 on the NIC with MAC %s", ifaces, ip, g.VM.MAC)
 	}
 }
-
