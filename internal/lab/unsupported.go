@@ -5,6 +5,8 @@ package lab
 import (
 	"context"
 	"errors"
+	"io"
+	"os/exec"
 	"testing"
 )
 
@@ -66,3 +68,15 @@ func (m *Modular) Start(tb testing.TB, name string) { tb.Fatal(errUnsupported) }
 
 // PID returns a modular daemon's process ID; there is none on this system.
 func (m *Modular) PID(name string) int { return 0 }
+
+// PrepareRoot unpacks the libvirt root; on this system it only reports
+// that it cannot.
+func PrepareRoot(ctx context.Context, dir string, progress io.Writer) (*Root, error) {
+	return nil, errUnsupported
+}
+
+// EnterCommand runs a command in the libvirt root; on this system it only
+// reports that it cannot.
+func (r *Root) EnterCommand(ctx context.Context, binds, roBinds []string, argv ...string) (*exec.Cmd, func(), error) {
+	return nil, nil, errUnsupported
+}
