@@ -43,20 +43,6 @@ type DomainCapsSupport struct {
 	Extra     Extra      `xml:"-"`
 }
 
-// IsSupported reports whether s says supported='yes'; a nil s is not.
-func (s *DomainCapsSupport) IsSupported() bool { return s != nil && s.Supported == "yes" }
-
-// Enum returns the enum named name, or nil.
-func (s *DomainCapsSupport) Enum(name string) *CapsEnum {
-	if s == nil {
-		return nil
-	}
-	return findEnum(s.Enums, name)
-}
-
-// Values returns the values of the enum named name, or nil.
-func (s *DomainCapsSupport) Values(name string) []string { return s.Enum(name).values() }
-
 // DomainCapsOS is <os>: the firmware kinds (enum firmware: bios, efi) and
 // the loaders.
 type DomainCapsOS struct {

@@ -45,19 +45,6 @@ type CapsEnum struct {
 	Extra  Extra    `xml:"-"`
 }
 
-// Has reports whether v is one of the enum's values.
-func (e *CapsEnum) Has(v string) bool {
-	if e == nil {
-		return false
-	}
-	for _, x := range e.Values {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 // ParseStoragePoolCapabilities reads a <storagepoolCapabilities> document.
 func ParseStoragePoolCapabilities(data []byte) (*StoragePoolCapabilities, error) {
 	return parseAs[StoragePoolCapabilities](data, "storagepoolCapabilities")
@@ -115,20 +102,4 @@ func (o *StoragePoolCapsOptions) enum(name string) *CapsEnum {
 		return nil
 	}
 	return findEnum(o.Enums, name)
-}
-
-func findEnum(enums []CapsEnum, name string) *CapsEnum {
-	for i := range enums {
-		if enums[i].Name == name {
-			return &enums[i]
-		}
-	}
-	return nil
-}
-
-func (e *CapsEnum) values() []string {
-	if e == nil {
-		return nil
-	}
-	return e.Values
 }
