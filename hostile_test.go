@@ -533,7 +533,7 @@ func TestStreamTinyPacketsStayBounded(t *testing.T) {
 	var before runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	if !waitGoroutine(t, "virtwire.(*Stream).push", allSent) {
+	if !waitGoroutine(t, "engine.(*Stream).push", allSent) {
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
 		t.Fatalf("the Conn took all %d one-byte packets for a reader that reads nothing; the heap grew by %d MiB", packets, (int64(m.HeapInuse)-int64(before.HeapInuse))>>20)
