@@ -12,6 +12,7 @@ func FuzzParseHostCapabilities(f *testing.F) {
 
 func FuzzParseDomainCapabilities(f *testing.F) {
 	addCorpusSeeds(f, "domainCapabilities")
+	f.Add([]byte(`<domainCapabilities><domain>kvm</domain><arch>x86_64</arch><vcpu max='8'/><cpu><mode name='custom' supported='yes'><model usable='no' vendor='Intel'>Haswell</model><blockers model='Haswell'><feature name='hle'/></blockers></mode></cpu><features><sgx supported='yes'><section_size unit='KiB'>1</section_size></sgx></features></domainCapabilities>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzRoundTrip(t, data, func(b []byte) (document, error) { return ParseDomainCapabilities(b) })
 	})

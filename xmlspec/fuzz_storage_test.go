@@ -40,6 +40,7 @@ func FuzzParseStorageVolume(f *testing.F) {
 
 func FuzzParseStoragePoolCapabilities(f *testing.F) {
 	addCorpusSeeds(f, "storagepoolCapabilities")
+	f.Add([]byte(`<storagepoolCapabilities><pool type='dir' supported='yes'><volOptions><defaultFormat type='raw'/><enum name='targetFormatType'><value>raw</value></enum></volOptions></pool></storagepoolCapabilities>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		fuzzRoundTrip(t, data, func(b []byte) (document, error) { return ParseStoragePoolCapabilities(b) })
 	})
