@@ -28,6 +28,9 @@ var wellKnownPrefixes = map[string]string{
 	NamespaceXen:     "xen",
 	NamespaceVMware:  "vmware",
 	NamespaceDnsmasq: "dnsmasq",
+
+	NamespaceStoragePoolFS:  "fs",
+	NamespaceStoragePoolRBD: "rbd",
 }
 
 // nsDecl is one namespace declaration in scope; prefix "" is the default
