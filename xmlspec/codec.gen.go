@@ -1425,6 +1425,116 @@ func (x *GraphicsStreaming) UnmarshalXML(d *xml.Decoder, start xml.StartElement)
 
 // MarshalXML writes x as XML, with what it read but does not model
 // (see Extra).
+func (x HostBond) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostBond) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostBondARPMon) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostBondARPMon) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostBondMIIMon) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostBondMIIMon) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostBridge) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostBridge) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostInterface) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostInterface) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostInterfaceDHCP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostInterfaceDHCP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostInterfaceLink) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostInterfaceLink) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostInterfaceProtocol) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostInterfaceProtocol) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostInterfaceStart) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostInterfaceStart) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostVLAN) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostVLAN) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
 func (x Hostdev) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return marshalElement(e, start, &x)
 }
@@ -2360,6 +2470,160 @@ func (x *NVRAMDevice) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error
 
 // MarshalXML writes x as XML, with what it read but does not model
 // (see Extra).
+func (x NWFilter) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilter) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterARP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterARP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterBinding) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterBinding) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterBindingDev) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterBindingDev) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterICMP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterICMP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterIP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterIP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterIPv6) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterIPv6) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterMAC) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterMAC) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterProtocol) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterProtocol) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterRule) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterRule) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterSTP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterSTP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterTCP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterTCP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterUDP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterUDP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterVLAN) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterVLAN) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
 func (x Network) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return marshalElement(e, start, &x)
 }
@@ -2894,6 +3158,28 @@ func (x SecLabel) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 
 // UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
 func (x *SecLabel) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x Secret) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *Secret) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x SecretUsage) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *SecretUsage) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	return unmarshalElement(d, start, x)
 }
 
