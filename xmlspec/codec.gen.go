@@ -974,12 +974,155 @@ func (x *Domain) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 
 // MarshalXML writes x as XML, with what it read but does not model
 // (see Extra).
+func (x DomainBackup) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainBackup) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainBackupDisk) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainBackupDisk) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainBackupDisks) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainBackupDisks) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainBackupServer) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainBackupServer) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCheckpoint) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCheckpoint) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCheckpointDisk) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCheckpointDisk) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCheckpointDisks) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCheckpointDisks) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
 func (x DomainMemory) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return marshalElement(e, start, &x)
 }
 
 // UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
 func (x *DomainMemory) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainSnapshot) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainSnapshot) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainSnapshotCookie) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainSnapshotCookie) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainSnapshotDisk) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainSnapshotDisk) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainSnapshotDisks) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainSnapshotDisks) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainSnapshotMemory) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainSnapshotMemory) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainSnapshotParent) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainSnapshotParent) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	return unmarshalElement(d, start, x)
 }
 
