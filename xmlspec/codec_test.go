@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -263,8 +264,8 @@ func TestTypeInfoRejectsUnsupportedStructs(t *testing.T) {
 }
 
 // TestPackageTypesAreValid builds the codec's view of every struct reachable
-// from the three documents, so a field of a type the codec cannot handle
-// fails here rather than at a user's first Marshal.
+// from the documents, variants included, so a field of a type the codec
+// cannot handle fails here rather than at a user's first Marshal.
 func TestPackageTypesAreValid(t *testing.T) {
 	seen := map[reflect.Type]bool{}
 	var walk func(reflect.Type)
@@ -278,13 +279,14 @@ func TestPackageTypesAreValid(t *testing.T) {
 			t.Error(err)
 			return
 		}
-		for _, fi := range ti.elems {
+		for _, fi := range slices.Concat(ti.elems, ti.variants) {
 			if fi.leaf == notLeaf {
 				walk(fi.typ)
 			}
 		}
 	}
-	for _, v := range []any{Domain{}, Network{}, NetworkPort{}} {
+	for _, v := range []any{Domain{}, Network{}, NetworkPort{},
+		DomainSnapshot{}, DomainCheckpoint{}, DomainBackup{}, NodeDevice{}, Secret{}, NWFilter{}, NWFilterBinding{}, HostInterface{}} {
 		walk(reflect.TypeOf(v))
 	}
 	if len(seen) < 250 {

@@ -155,3 +155,18 @@ func (enc *encoder) encodeVariant(name xml.Name, startAttrs []xml.Attr, sv refle
 	}
 	return enc.encodeStruct(name, attrs, sv.Field(fi.index).Elem(), eti)
 }
+
+// variantValue returns the discriminator value of the variant set in *v (a
+// pointer to a struct with variants), or "" if none or several are.
+func variantValue(v any) string {
+	rv := reflect.ValueOf(v).Elem()
+	ti, err := typeOf(rv.Type())
+	if err != nil || ti.discriminator == nil {
+		return ""
+	}
+	fi, err := ti.chosenVariant(rv)
+	if err != nil || fi == nil {
+		return ""
+	}
+	return fi.values[0]
+}
