@@ -3,6 +3,7 @@ package xmlspec_test
 import (
 	"bytes"
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -371,4 +372,66 @@ func TestNWFilterThroughDaemon(t *testing.T) {
 	if back2, err := c.NwfilterGetXMLDesc(ctx, ref, 0); err != nil || back2 != back {
 		t.Errorf("redefining from the structs changed libvirt's XML: %v\n%s\n---\n%s", err, back, back2)
 	}
+}
+
+// A filter binding built from structs is created on the guest tier's
+// daemon (its firewall is in a network namespace of its own) for a port
+// device that does not exist, so that no traffic is filtered, and reads
+// back as it was built.
+func TestNWFilterBindingThroughDaemon(t *testing.T) {
+	g := lab.RequireGuest(t)
+	c := labDriverConn(t, "nwfilter+unix:///system?socket="+g.Socket)
+	ctx := context.Background()
+	s := suffix(t)
+	f := &xmlspec.NWFilter{Name: "xmlspec-" + s, Chain: "root"}
+	f.AddRule(xmlspec.NWFilterRule{Action: xmlspec.NWFilterAccept, Direction: xmlspec.NWFilterIn,
+		TCP: &xmlspec.NWFilterTCP{DstPortStart: "22"}})
+	doc, err := f.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fref, err := c.NwfilterDefineXML(ctx, string(doc))
+	if err != nil {
+		t.Fatalf("defining %s: %v", doc, err)
+	}
+	t.Cleanup(func() { _ = c.NwfilterUndefine(context.Background(), fref) })
+
+	uuid, err := xmlspec.NewUUID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mac, err := xmlspec.RandomMAC()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &xmlspec.NWFilterBinding{
+		Owner:     &xmlspec.NetworkPortOwner{Name: "xmlspec-owner", UUID: &uuid},
+		PortDev:   &xmlspec.NWFilterBindingDev{Name: "vwx" + s[:8]},
+		MAC:       &xmlspec.NetworkMAC{Address: mac},
+		FilterRef: xmlspec.NewFilterRef(f.Name, xmlspec.FilterParam{Name: "IP", Value: "192.0.2.7"}),
+	}
+	doc, err = b.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, err := c.NwfilterBindingCreateXML(ctx, string(doc), 0)
+	if err != nil {
+		t.Fatalf("creating %s: %v", doc, err)
+	}
+	t.Cleanup(func() { _ = c.NwfilterBindingDelete(context.Background(), ref) })
+	back, err := c.NwfilterBindingGetXMLDesc(ctx, ref, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := xmlspec.ParseNWFilterBinding([]byte(back))
+	if err != nil {
+		t.Fatalf("parsing libvirt's XML: %v\n%s", err, back)
+	}
+	if got.Owner == nil || *got.Owner.UUID != uuid || got.PortDev.Name != b.PortDev.Name || !bytes.Equal(got.MAC.Address, mac) {
+		t.Errorf("read back\n%s", back)
+	}
+	if got.FilterRef.Filter != f.Name || !slices.Equal(got.FilterRef.Values("IP"), []string{"192.0.2.7"}) {
+		t.Errorf("filter reference read back as %+v", got.FilterRef)
+	}
+	reparse(t, "binding", got, xmlspec.ParseNWFilterBinding)
 }
