@@ -1304,6 +1304,50 @@ func (x *Domain) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 
 // MarshalXML writes x as XML, with what it read but does not model
 // (see Extra).
+func (x DomainBackup) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainBackup) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainBackupDisk) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainBackupDisk) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainBackupDisks) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainBackupDisks) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainBackupServer) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainBackupServer) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
 func (x DomainCapabilities) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return marshalElement(e, start, &x)
 }
@@ -1469,12 +1513,111 @@ func (x *DomainCapsVCPU) UnmarshalXML(d *xml.Decoder, start xml.StartElement) er
 
 // MarshalXML writes x as XML, with what it read but does not model
 // (see Extra).
+func (x DomainCheckpoint) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCheckpoint) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCheckpointDisk) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCheckpointDisk) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCheckpointDisks) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCheckpointDisks) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
 func (x DomainMemory) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return marshalElement(e, start, &x)
 }
 
 // UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
 func (x *DomainMemory) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainSnapshot) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainSnapshot) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainSnapshotCookie) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainSnapshotCookie) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainSnapshotDisk) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainSnapshotDisk) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainSnapshotDisks) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainSnapshotDisks) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainSnapshotMemory) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainSnapshotMemory) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainSnapshotParent) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainSnapshotParent) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	return unmarshalElement(d, start, x)
 }
 
@@ -1920,12 +2063,122 @@ func (x *GraphicsStreaming) UnmarshalXML(d *xml.Decoder, start xml.StartElement)
 
 // MarshalXML writes x as XML, with what it read but does not model
 // (see Extra).
+func (x HostBond) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostBond) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostBondARPMon) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostBondARPMon) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostBondMIIMon) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostBondMIIMon) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostBridge) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostBridge) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
 func (x HostCapabilities) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return marshalElement(e, start, &x)
 }
 
 // UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
 func (x *HostCapabilities) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostInterface) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostInterface) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostInterfaceDHCP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostInterfaceDHCP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostInterfaceLink) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostInterfaceLink) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostInterfaceProtocol) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostInterfaceProtocol) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostInterfaceStart) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostInterfaceStart) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostVLAN) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostVLAN) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	return unmarshalElement(d, start, x)
 }
 
@@ -2877,6 +3130,160 @@ func (x *NVRAMDevice) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error
 
 // MarshalXML writes x as XML, with what it read but does not model
 // (see Extra).
+func (x NWFilter) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilter) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterARP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterARP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterBinding) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterBinding) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterBindingDev) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterBindingDev) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterICMP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterICMP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterIP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterIP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterIPv6) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterIPv6) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterMAC) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterMAC) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterProtocol) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterProtocol) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterRule) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterRule) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterSTP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterSTP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterTCP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterTCP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterUDP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterUDP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterVLAN) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterVLAN) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
 func (x Network) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return marshalElement(e, start, &x)
 }
@@ -2982,6 +3389,556 @@ func (x NetworkTFTP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 
 // UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
 func (x *NetworkTFTP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDevice) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDevice) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceAPCard) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceAPCard) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceAPMatrix) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceAPMatrix) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceAPQueue) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceAPQueue) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceCCW) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceCCW) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceCCWAddress) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceCCWAddress) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceCCWGroup) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceCCWGroup) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceCCWGroupDevice) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceCCWGroupDevice) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceCCWGroupMember) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceCCWGroupMember) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceCCWGroupMembers) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceCCWGroupMembers) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceCSS) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceCSS) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceCapability) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceCapability) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceDRM) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceDRM) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceDevNode) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceDevNode) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceDriver) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceDriver) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceFCHost) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceFCHost) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceFCRemotePort) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceFCRemotePort) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceID) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceID) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceIOMMUGroup) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceIOMMUGroup) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceMDev) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceMDev) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceMDevAttr) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceMDevAttr) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceMDevType) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceMDevType) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceMDevTypes) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceMDevTypes) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceNUMA) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceNUMA) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceNet) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceNet) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceNetFeature) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceNetFeature) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDevicePCI) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDevicePCI) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDevicePCIExpress) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDevicePCIExpress) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDevicePCIExpressLink) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDevicePCIExpressLink) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceParent) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceParent) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDevicePhysFunction) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDevicePhysFunction) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceQETH) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceQETH) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceRemovable) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceRemovable) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceSCSI) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceSCSI) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceSCSIGeneric) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceSCSIGeneric) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceSCSIHost) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceSCSIHost) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceSCSITarget) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceSCSITarget) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceStorage) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceStorage) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceSubCapability) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceSubCapability) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceSystem) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceSystem) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceSystemFirmware) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceSystemFirmware) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceSystemHardware) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceSystemHardware) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceUSBDevice) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceUSBDevice) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceUSBInterface) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceUSBInterface) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceVDPA) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceVDPA) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceVPD) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceVPD) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceVPDField) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceVPDField) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceVPDSet) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceVPDSet) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceVPortOps) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceVPortOps) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceVirtFunctions) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceVirtFunctions) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	return unmarshalElement(d, start, x)
 }
 
@@ -3411,6 +4368,28 @@ func (x SecLabel) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 
 // UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
 func (x *SecLabel) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x Secret) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *Secret) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x SecretUsage) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *SecretUsage) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	return unmarshalElement(d, start, x)
 }
 
