@@ -127,10 +127,10 @@ func TestCheckpointThroughDaemon(t *testing.T) {
 	c := labConn(t)
 	ctx := context.Background()
 	dom := testDomain(t, c)
-	if err := c.DomainCreate(ctx, dom); err != nil { // checkpoints are of running domains
+	if err := c.DomainCreate(ctx, &dom); err != nil { // checkpoints are of running domains
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = c.DomainDestroy(context.Background(), dom) })
+	t.Cleanup(func() { _ = c.DomainDestroy(context.Background(), &dom) })
 	name := "cp-" + suffix(t)
 	doc, err := xmlspec.NewDomainCheckpoint(name, "vda").Marshal()
 	if err != nil {
