@@ -181,7 +181,7 @@ func TestWithFilesOverTCP(t *testing.T) {
 	if err != nil {
 		t.Fatalf("DomainCreateXMLWithFiles with no files over tcp: %v", err)
 	}
-	t.Cleanup(func() { _ = c.DomainDestroy(context.Background(), dom) })
+	t.Cleanup(func() { _ = c.DomainDestroy(context.Background(), &dom) })
 	if dom.Name != "withfiles-tcp" {
 		t.Errorf("created %q", dom.Name)
 	}

@@ -352,3 +352,50 @@ func TestReplyFollowedByDuplicate(t *testing.T) {
 		})
 	}
 }
+
+// A download whose reader stopped reading holds the socket's reader (its
+// buffer is full), so the daemon's hang-up sits unread behind its data:
+// the Conn still notices it, and the calls waiting behind the stream end
+// with ErrDisconnected instead of waiting for ever.
+func TestHangupBehindFullStream(t *testing.T) {
+	noLeaks(t)
+	var sent sync.WaitGroup
+	t.Cleanup(sent.Wait)
+	srv := libVersionServer(func(c *fakeserver.Conn, req *fakeserver.Request) bool {
+		switch {
+		case req.Header.Procedure == int32(remote.ProcStorageVolDownload) && req.Header.Type == protocol.Call:
+			_ = c.Reply(req, nil)
+			h := req.Header
+			h.Type, h.Status = protocol.Stream, protocol.StatusContinue
+			sent.Add(1)
+			go func() { // the server goes on reading while this blocks
+				defer sent.Done()
+				chunk := make([]byte, 256<<10)
+				for range 16 { // 4 MiB: more than the stream's buffer and the socket hold
+					if c.SendData(h, chunk) != nil {
+						return
+					}
+				}
+			}()
+			return true
+		case req.Header.Procedure == int32(remote.ProcConnectGetHostname):
+			c.Close() // the daemon goes away with the stream's data unread
+			return true
+		}
+		return false
+	})
+	c := newUnixFakeConn(t, srv, virtwire.WithoutKeepAlive(), virtwire.WithStreamBuffer(1<<20))
+	st, err := c.StorageVolDownload(context.Background(), virtwire.StorageVol{Name: "v"}, 0, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Abort()
+	if !waitGoroutine(t, "engine.(*Stream).waitSpace", nil) {
+		t.Fatal("the stream's buffer never filled")
+	}
+	err = returnsWithin(t, "a call behind the full stream", 3*time.Second, func() error {
+		_, err := c.ConnectGetHostname(context.Background())
+		return err
+	})
+	wantIs(t, "a call behind the full stream", err, virtwire.ErrDisconnected)
+}

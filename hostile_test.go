@@ -365,7 +365,7 @@ func hostileCases() []hostileCase {
 		{name: "bytes after the body", respond: body(append(encode(&remote.ConnectGetHostnameRet{Hostname: "h"}), 0, 0, 0, 0)),
 			want: []error{virtwire.ErrProtocol, protocol.ErrTrailingData}},
 		{name: "body on a reply that has none", call: func(ctx context.Context, c *virtwire.Conn) error {
-			return c.DomainCreate(ctx, virtwire.Domain{Name: "d"})
+			return c.DomainCreate(ctx, &virtwire.Domain{Name: "d"})
 		}, respond: body(words(0)), want: []error{virtwire.ErrProtocol}},
 		{name: "error reply whose body is not a remote_error", respond: func(c *fakeserver.Conn, req *fakeserver.Request) {
 			h := replyTo(req)

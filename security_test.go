@@ -1158,7 +1158,7 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 		call func() error
 	}{
 		{"DomainCreateXML", func() error { _, err := c.DomainCreateXML(ctx, testDomainXML("ro-test"), 0); return err }},
-		{"DomainDestroy", func() error { return c.DomainDestroy(ctx, dom) }},
+		{"DomainDestroy", func() error { return c.DomainDestroy(ctx, &dom) }},
 		{"DomainUndefine", func() error { return c.DomainUndefine(ctx, dom) }},
 		{"DomainSetMemory", func() error { return c.DomainSetMemory(ctx, dom, 1024) }},
 		{"DomainSetAutostart", func() error { return c.DomainSetAutostart(ctx, dom, 1) }},

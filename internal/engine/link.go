@@ -37,6 +37,9 @@ type link interface {
 	// fds returns the collector of descriptors received, or nil when the
 	// link cannot carry them.
 	fds() *fdCollector
+	// peerClosed reports, without reading, whether the daemon has closed
+	// its side (false where that cannot be known).
+	peerClosed() bool
 	setReadDeadline(t time.Time) error
 	close() error
 }
@@ -82,6 +85,7 @@ func (l *rawLink) interruptible() bool               { return true }
 func (l *rawLink) fds() *fdCollector                 { return l.fc }
 func (l *rawLink) setReadDeadline(t time.Time) error { return l.nc.SetReadDeadline(t) }
 func (l *rawLink) close() error                      { return l.nc.Close() }
+func (l *rawLink) peerClosed() bool                  { return l.s.PeerClosed() }
 func (l *rawLink) sendFD(fd int) error {
 	if l.fc == nil {
 		return ErrNoFDPassing
@@ -128,6 +132,7 @@ func (l *tlsLink) interruptible() bool               { return true }
 func (l *tlsLink) fds() *fdCollector                 { return nil }
 func (l *tlsLink) setReadDeadline(t time.Time) error { return l.tc.SetReadDeadline(t) }
 func (l *tlsLink) close() error                      { return l.tc.Close() }
+func (l *tlsLink) peerClosed() bool                  { return l.lower.PeerClosed() }
 
 // streamLink is any other net.Conn: an ssh channel or program, a pipe, a
 // connection the caller made, or a socket where rawsock has no raw path.
@@ -186,6 +191,7 @@ func (l *streamLink) interruptible() bool               { return l.intr }
 func (l *streamLink) fds() *fdCollector                 { return l.fc }
 func (l *streamLink) setReadDeadline(t time.Time) error { return l.nc.SetReadDeadline(t) }
 func (l *streamLink) close() error                      { return l.nc.Close() }
+func (l *streamLink) peerClosed() bool                  { return false }
 
 func (l *streamLink) sendFD(fd int) error {
 	if l.uc == nil || l.fc == nil {

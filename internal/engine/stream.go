@@ -279,14 +279,40 @@ func (s *Stream) push(ch chunk) error {
 			return nil
 		}
 		s.mu.Unlock()
-		select {
-		case <-s.space:
-		case <-s.stop:
-		case <-s.e.life.done:
+		if !s.waitSpace() {
 			if ch.buf != nil {
 				putPacket(ch.buf)
 			}
 			return nil
+		}
+	}
+}
+
+// hangupCheck is how often a reader held up by a full stream buffer looks
+// whether the daemon went away.
+const hangupCheck = 100 * time.Millisecond
+
+// waitSpace waits until the stream's reader frees space, or the stream
+// stops; false means the connection ended. While it waits nothing reads
+// the socket, so the daemon's end would go unseen behind the data still
+// in the socket: it asks the link every hangupCheck whether the daemon
+// closed its side, and then ends the connection.
+func (s *Stream) waitSpace() bool {
+	t := time.NewTicker(hangupCheck)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.space:
+			return true
+		case <-s.stop:
+			return true
+		case <-s.e.life.done:
+			return false
+		case <-t.C:
+			if s.e.link.peerClosed() {
+				s.e.failIO(io.EOF)
+				return false
+			}
 		}
 	}
 }

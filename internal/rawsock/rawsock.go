@@ -132,5 +132,9 @@ func (c *Conn) Flush() error {
 	}
 }
 
+// PeerClosed reports whether the peer has closed its side (see
+// Socket.PeerClosed).
+func (c *Conn) PeerClosed() bool { return c.s.PeerClosed() }
+
 // maxSpare bounds the buffer kept for reuse between flushes.
 const maxSpare = 1 << 20

@@ -8,6 +8,8 @@ import (
 	"os"
 	"syscall"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // A Socket reads and writes one unix or TCP socket with raw system calls
@@ -240,4 +242,25 @@ func (s *Socket) doSend(fd uintptr) bool {
 		s.werr = os.NewSyscallError("sendmsg", err)
 		return true
 	}
+}
+
+// PeerClosed reports, without reading, whether the peer has closed its
+// side: the kernel has seen the end of the stream (or a reset), even if
+// data it sent before is still waiting to be read. A reader that must not
+// read for a while (its buffers are full) asks this to notice a peer that
+// went away.
+func (s *Socket) PeerClosed() bool {
+	closed := false
+	_ = s.rc.Control(func(fd uintptr) {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLRDHUP}}
+		for {
+			n, err := unix.Poll(fds, 0)
+			if err == unix.EINTR {
+				continue
+			}
+			closed = err == nil && n > 0 && fds[0].Revents&(unix.POLLRDHUP|unix.POLLHUP|unix.POLLERR) != 0
+			return
+		}
+	})
+	return closed
 }

@@ -250,3 +250,26 @@ func TestWriteBuffers(t *testing.T) {
 		t.Fatalf("the peer got other bytes: %v", err)
 	}
 }
+
+// PeerClosed sees the peer's close without reading, data still unread.
+func TestPeerClosed(t *testing.T) {
+	for name, p := range pairs(t) {
+		t.Run(name, func(t *testing.T) {
+			s, _ := New(p[0], 0)
+			if s.PeerClosed() {
+				t.Fatal("an open peer looks closed")
+			}
+			if _, err := p[1].Write([]byte("unread")); err != nil {
+				t.Fatal(err)
+			}
+			p[1].Close()
+			deadline := time.Now().Add(5 * time.Second)
+			for !s.PeerClosed() {
+				if time.Now().After(deadline) {
+					t.Fatal("the peer's close was not seen")
+				}
+				time.Sleep(time.Millisecond) // polling the kernel's state
+			}
+		})
+	}
+}

@@ -31,3 +31,6 @@ func (s *Socket) WriteBuffers([][]byte, bool) (int, error) { panic("rawsock: no 
 
 // SendMsg is never called: New makes no Socket here.
 func (s *Socket) SendMsg(data, oob []byte) error { panic("rawsock: no raw socket here") }
+
+// PeerClosed reports false: there is no raw path on this platform.
+func (s *Socket) PeerClosed() bool { return false }

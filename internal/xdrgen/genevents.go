@@ -113,6 +113,9 @@ func (m *model) genEvents() ([]byte, error) {
 			}
 			var efs []eventField
 			for _, f := range fields[1:] {
+				if cStringFields[pi.msg.def.Name+"."+f.Name] || m.hasCString(f.Type.Name) {
+					return nil, fmt.Errorf("xdrgen: event %s: C strings in events are not supported", pi.value.Name)
+				}
 				r, err := m.resolveDecl(f, rootProgram)
 				if err != nil {
 					return nil, err
