@@ -366,6 +366,9 @@ func (m *model) genMethods() ([]byte, error) {
 				continue // an event the daemon sends
 			}
 			name := prefix + pi.goName
+			if _, internal := internalProcs[pi.value.Name]; internal {
+				name = unexported(name)
+			}
 			if err := m.genMethod(w, p, pi, name, known, sigType); err != nil {
 				return nil, err
 			}
@@ -479,6 +482,9 @@ func (m *model) genMethod(w *emitter, p *program, pi *procInfo, name string, kno
 	res = append(res, "err error")
 
 	w.p("// %s calls %s (procedure %d).", name, pi.value.Name, pi.number)
+	if why, internal := internalProcs[pi.value.Name]; internal {
+		w.p("// It is not exported: %s.", why)
+	}
 	switch pi.stream {
 	case "read":
 		w.p("// The returned Stream carries the data the daemon sends; read it to EOF")
