@@ -132,10 +132,14 @@ func Generate(cfg Config) error {
 	if err := write(filepath.Join(cfg.Out, "constants.gen.go"), src); err != nil {
 		return err
 	}
-	if src, err = m.genMethods(); err != nil {
+	src, test, err := m.genMethods()
+	if err != nil {
 		return err
 	}
 	if err := write(filepath.Join(cfg.Out, "methods.gen.go"), src); err != nil {
+		return err
+	}
+	if err := write(filepath.Join(cfg.Out, "methods.gen_test.go"), test); err != nil {
 		return err
 	}
 	if src, err = m.genEvents(); err != nil {
