@@ -91,8 +91,8 @@ func TestDaemonConnectionClosed(t *testing.T) {
 		if req.Header.Procedure != int32(remote.ProcConnectRegisterCloseCallback) {
 			return false
 		}
+		registered <- c // before the reply, which lets the handshake end
 		_ = c.Reply(req, nil)
-		registered <- c
 		return true
 	})
 	srv.Features = map[int32]bool{int32(virtwire.FeatureRemoteCloseCallback): true, fakeserver.FeatureProgramKeepalive: true, fakeserver.FeatureRemoteEventCallback: true}
