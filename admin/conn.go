@@ -12,8 +12,8 @@ import (
 	"github.com/virtwire/virtwire"
 	"github.com/virtwire/virtwire/internal/engine"
 	"github.com/virtwire/virtwire/protocol"
-	"github.com/virtwire/virtwire/protocol/keepalive"
 	wire "github.com/virtwire/virtwire/protocol/admin"
+	"github.com/virtwire/virtwire/protocol/keepalive"
 	"github.com/virtwire/virtwire/transport"
 )
 
