@@ -200,4 +200,3 @@ func dash(s string) string {
 	}
 	return s
 }
-
