@@ -82,7 +82,10 @@ func TestHostileReplies(t *testing.T) {
 			answer: func(c *fakeserver.Conn, req *fakeserver.Request) {
 				rawReply(c, req, words(wire.ServerListMax+1))
 			},
-			call: func(ctx context.Context, c *admin.Conn) error { _, _, err := c.ConnectListServers(ctx, 1, 0); return err },
+			call: func(ctx context.Context, c *admin.Conn) error {
+				_, _, err := c.ConnectListServers(ctx, 1, 0)
+				return err
+			},
 			want: virtwire.ErrProtocol,
 		},
 		{
@@ -91,7 +94,10 @@ func TestHostileReplies(t *testing.T) {
 			answer: func(c *fakeserver.Conn, req *fakeserver.Request) {
 				rawReply(c, req, words(2, 0, 8)) // two clients, the first's name cut short
 			},
-			call: func(ctx context.Context, c *admin.Conn) error { _, _, err := c.ServerListClients(ctx, srv, 1, 0); return err },
+			call: func(ctx context.Context, c *admin.Conn) error {
+				_, _, err := c.ServerListClients(ctx, srv, 1, 0)
+				return err
+			},
 			want: virtwire.ErrProtocol,
 		},
 		{
@@ -123,7 +129,10 @@ func TestHostileReplies(t *testing.T) {
 					{Field: admin.ClientInfoReadonly, Value: wire.TypedParamValue{Type: int32(virtwire.TypedParamUint), Ui: 1}},
 				}})
 			},
-			call: func(ctx context.Context, c *admin.Conn) error { _, err := c.ClientInfo(ctx, admin.Client{Srv: srv}); return err },
+			call: func(ctx context.Context, c *admin.Conn) error {
+				_, err := c.ClientInfo(ctx, admin.Client{Srv: srv})
+				return err
+			},
 			want: virtwire.ErrProtocol,
 			text: `"readonly"`,
 		},
@@ -133,7 +142,10 @@ func TestHostileReplies(t *testing.T) {
 			answer: func(c *fakeserver.Conn, req *fakeserver.Request) {
 				c.ReplyError(req, int32(virtwire.ErrNoServer), "No server named 'x'")
 			},
-			call: func(ctx context.Context, c *admin.Conn) error { _, err := c.ConnectLookupServer(ctx, "x", 0); return err },
+			call: func(ctx context.Context, c *admin.Conn) error {
+				_, err := c.ConnectLookupServer(ctx, "x", 0)
+				return err
+			},
 			want: virtwire.ErrNoServer,
 			text: "No server named 'x'",
 		},
@@ -155,7 +167,10 @@ func TestHostileReplies(t *testing.T) {
 			answer: func(c *fakeserver.Conn, req *fakeserver.Request) {
 				c.Close()
 			},
-			call: func(ctx context.Context, c *admin.Conn) error { _, _, err := c.ConnectGetLoggingFilters(ctx, 0); return err },
+			call: func(ctx context.Context, c *admin.Conn) error {
+				_, _, err := c.ConnectGetLoggingFilters(ctx, 0)
+				return err
+			},
 			want: virtwire.ErrDisconnected,
 			ends: true,
 		},
