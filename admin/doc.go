@@ -27,5 +27,5 @@
 //	fmt.Println(pool.MaxWorkers, pool.FreeWorkers)
 package admin
 
-// methods.gen.go and constants.gen.go are written by the module root's
-// go:generate (internal/xdrgen), with the root package's.
+// methods.gen.go and constants.gen.go are written by internal/xdrgen,
+// which the module root's generate.go runs for both packages.
