@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"slices"
 
 	"github.com/virtwire/virtwire/admin"
 )
@@ -23,16 +24,18 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
+	names := []string{}
 	for _, s := range servers {
-		fmt.Println(s.Name)
+		names = append(names, s.Name)
 	}
+	slices.Sort(names) // the daemon's order is its own
+	fmt.Println(names)
 	pool, err := conn.ServerThreadPool(ctx, servers[0])
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(pool.MinWorkers <= pool.MaxWorkers)
 	// Output:
-	// libvirtd
-	// admin
+	// [admin libvirtd]
 	// true
 }
