@@ -338,3 +338,23 @@ func TestZeroConn(t *testing.T) {
 		t.Error("Err is nil")
 	}
 }
+
+// With WithKeepAlive, a daemon that stops answering pings ends the Conn
+// with ErrKeepaliveTimeout; without it, as libvirt's admin client, the
+// client sends none.
+func TestKeepAlive(t *testing.T) {
+	srv := &fakeserver.Server{IgnorePings: true}
+	c, err := admin.NewConn(context.Background(), srv.Pipe(t), admin.WithKeepAlive(20*time.Millisecond, 2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	select {
+	case <-c.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("the Conn outlived its unanswered pings")
+	}
+	if !errors.Is(c.Err(), virtwire.ErrKeepaliveTimeout) {
+		t.Errorf("Err = %v, want ErrKeepaliveTimeout", c.Err())
+	}
+}

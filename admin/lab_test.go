@@ -179,6 +179,9 @@ func servers(t *testing.T, c *admin.Conn) []admin.Server {
 // The servers, as virt-admin srv-list lists them.
 func TestServerList(t *testing.T) {
 	eachSocket(t, func(t *testing.T, l *lab.Lab, s daemonSocket, c *admin.Conn) {
+		if c.Socket() != s.path {
+			t.Errorf("Socket() = %q, want %q", c.Socket(), s.path)
+		}
 		var got, want []string
 		for _, srv := range servers(t, c) {
 			got = append(got, srv.Name)
