@@ -203,7 +203,7 @@ func TestGeneratedMethodChoices(t *testing.T) {
 	if !slices.Equal(pointers, wantPointers) {
 		t.Errorf("methods taking *Domain: %v, want %v", pointers, wantPointers)
 	}
-	if want := []string{"authSASLStart", "authSASLStep"}; !slices.Equal(chars, want) {
+	if want := []string{"authSASLStart", "authSASLStep"}; !slices.Equal(chars, want) { // unexported: Dial authenticates
 		t.Errorf("methods with char arrays (SASL's binary tokens only): %v, want %v", chars, want)
 	}
 	for name, want := range map[string]string{
