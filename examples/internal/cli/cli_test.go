@@ -74,3 +74,14 @@ func TestExit(t *testing.T) {
 		t.Fatalf("Exit(nil) = %d, printed %q", code, out.String())
 	}
 }
+
+func TestFormatTable(t *testing.T) {
+	got := FormatTable([][]string{{"Interface", "Type", "MAC"}, {"vnet10", "bridge", "52:54:00:00:00:01"}, {"-", "network", "é"}})
+	want := " Interface   Type      MAC\n" +
+		strings.Repeat("-", 9+3+7+3+17+3) + "\n" + // each column's width + 3
+		" vnet10      bridge    52:54:00:00:00:01\n" +
+		" -           network   é\n"
+	if got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+}
