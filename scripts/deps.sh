@@ -9,10 +9,12 @@ set -euo pipefail
 # qemu-system-x86, dnsmasq-base, iptables and iproute2 serve the lab's guest
 # tier (QEMU guests on isolated networks in a network namespace); its guest
 # image is made of packages fetched with apt-get download, not installed.
+# qemu-utils gives the daemon qemu-img, which libvirt's dir pools run to
+# create, clone and resize qcow2 volumes (the storage package's tests).
 packages=(
 	libvirt-daemon libvirt-clients qemu-system-x86 dnsmasq-base iptables
 	sasl2-bin libsasl2-modules openssh-server openssh-client netcat-openbsd
-	openssl iproute2 cpio libxml2-utils
+	openssl iproute2 cpio libxml2-utils qemu-utils
 )
 
 missing=()
