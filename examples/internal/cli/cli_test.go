@@ -70,6 +70,9 @@ func TestExit(t *testing.T) {
 		t.Fatalf("Exit = %d, printed %q", code, out.String())
 	}
 	out.Reset()
+	if code := Exit("nic", Reported(errors.New("boom")), &out); code != 1 || out.Len() != 0 {
+		t.Fatalf("Exit(Reported) = %d, printed %q", code, out.String())
+	}
 	if code := Exit("nic", nil, &out); code != 0 || out.Len() != 0 {
 		t.Fatalf("Exit(nil) = %d, printed %q", code, out.String())
 	}
