@@ -216,12 +216,18 @@ func (s *server) get(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	nic, err := dom.NIC(ctx, mac, 0)
+	s.replyNIC(w, r, dom, mac)
+}
+
+// replyNIC answers with the NIC whose MAC address is mac, as the domain
+// has it now (the running guest's if it runs), and its addresses.
+func (s *server) replyNIC(w http.ResponseWriter, r *http.Request, dom *domain.Domain, mac net.HardwareAddr) {
+	nic, err := dom.NIC(r.Context(), mac, 0)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	reply(w, http.StatusOK, toJSON(nic, addresses(ctx, dom)[mac.String()]))
+	reply(w, http.StatusOK, toJSON(nic, addresses(r.Context(), dom)[mac.String()]))
 }
 
 // decode reads a request body of one JSON value into v, refusing unknown
@@ -388,12 +394,7 @@ func (s *server) update(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	nic, err := dom.NIC(ctx, mac, 0)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	reply(w, http.StatusOK, toJSON(nic, addresses(ctx, dom)[mac.String()]))
+	s.replyNIC(w, r, dom, mac)
 }
 
 // check reports what is wrong with the request before anything is looked
