@@ -19,7 +19,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/virtwire/virtwire"
 	"github.com/virtwire/virtwire/domain"
@@ -174,7 +173,7 @@ func list(ctx context.Context, w io.Writer, dom *domain.Domain, inactive bool) e
 		}
 		rows = append(rows, []string{dash(n.TargetDev()), n.Type, dash(source(n)), dash(model), mac})
 	}
-	_, err = io.WriteString(w, formatTable(rows))
+	_, err = io.WriteString(w, cli.VirshTable(rows))
 	return err
 }
 
@@ -200,35 +199,4 @@ func dash(s string) string {
 		return "-"
 	}
 	return s
-}
-
-// formatTable lays rows out as virsh's tables: the first row is the
-// header, underlined with dashes; every cell is preceded by a space, and
-// all but the last column are padded to their widest cell plus two spaces.
-func formatTable(rows [][]string) string {
-	widths := make([]int, len(rows[0]))
-	for _, row := range rows {
-		for i, cell := range row {
-			widths[i] = max(widths[i], utf8.RuneCountInString(cell))
-		}
-	}
-	var b strings.Builder
-	line := func(row []string) {
-		for i, cell := range row {
-			b.WriteString(" " + cell)
-			if i < len(row)-1 {
-				b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(cell)+2))
-			}
-		}
-		b.WriteByte('\n')
-	}
-	line(rows[0])
-	for _, w := range widths {
-		b.WriteString(strings.Repeat("-", w+3))
-	}
-	b.WriteByte('\n')
-	for _, row := range rows[1:] {
-		line(row)
-	}
-	return b.String()
 }

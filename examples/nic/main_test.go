@@ -62,17 +62,6 @@ func virshOut(t *testing.T, l *lab.Lab, uri string, args ...string) string {
 	return strings.TrimRight(out, "\n") + "\n"
 }
 
-func TestFormatTable(t *testing.T) {
-	got := formatTable([][]string{{"Interface", "Type", "MAC"}, {"vnet10", "bridge", "52:54:00:00:00:01"}, {"-", "network", "é"}})
-	want := " Interface   Type      MAC\n" +
-		strings.Repeat("-", 9+3+7+3+17+3) + "\n" + // each column's width + 3
-		" vnet10      bridge    52:54:00:00:00:01\n" +
-		" -           network   é\n"
-	if got != want {
-		t.Fatalf("got\n%s\nwant\n%s", got, want)
-	}
-}
-
 // nic list prints exactly what virsh domiflist prints, live and inactive.
 func TestListLikeVirsh(t *testing.T) {
 	l := lab.Require(t)

@@ -77,3 +77,28 @@ func TestExit(t *testing.T) {
 		t.Fatalf("Exit(nil) = %d, printed %q", code, out.String())
 	}
 }
+
+func TestVirshTable(t *testing.T) {
+	got := VirshTable([][]string{{"Interface", "Type", "MAC"}, {"vnet10", "bridge", "52:54:00:00:00:01"}, {"-", "network", "é"}})
+	want := " Interface   Type      MAC\n" +
+		strings.Repeat("-", 9+3+7+3+17+3) + "\n" + // each column's width + 3
+		" vnet10      bridge    52:54:00:00:00:01\n" +
+		" -           network   é\n"
+	if got != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	if VirshTable(nil) != "" {
+		t.Fatal("no rows")
+	}
+}
+
+func TestSize(t *testing.T) {
+	for n, want := range map[uint64]string{
+		0: "0.00 B", 1023: "1023.00 B", 1024: "1.00 KiB", 200704: "196.00 KiB",
+		64 << 20: "64.00 MiB", 1 << 30: "1.00 GiB", 270553174016: "251.97 GiB", 1<<64 - 1: "16.00 EiB",
+	} {
+		if got := Size(n); got != want {
+			t.Errorf("Size(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
