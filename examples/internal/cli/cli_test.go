@@ -102,3 +102,43 @@ func TestSize(t *testing.T) {
 		}
 	}
 }
+
+func TestProgressBar(t *testing.T) {
+	if Progress(&bytes.Buffer{}, "x") != nil {
+		t.Fatal("Progress on a buffer must be nil: it is not a terminal")
+	}
+	var out bytes.Buffer
+	b := &bar{w: &out, label: "pull a", width: 60, last: -1}
+	for _, done := range []int64{0, 1, 1, 50, 100, 100} { // a repeat draws nothing, nor anything after the end
+		b.update(done, 100)
+	}
+	got := out.String()
+	if !strings.HasSuffix(got, "\n") || strings.Count(got, "\n") != 1 {
+		t.Fatalf("the bar ends with one newline: %q", got)
+	}
+	lines := strings.Split(strings.TrimSuffix(strings.TrimPrefix(got, "\r"), "\n"), "\r")
+	wantPct := []string{"  0%", "  1%", " 50%", "100%"}
+	if len(lines) != len(wantPct) {
+		t.Fatalf("%d updates, want %d: %q", len(lines), len(wantPct), got)
+	}
+	for i, l := range lines {
+		open, close := strings.Index(l, "["), strings.Index(l, "]")
+		inside := l[open+1 : close]
+		filled := strings.Count(inside, "=")
+		if !strings.HasPrefix(l, "pull a  [") || len(l) > 60 || len(inside) != len(lines[0][strings.Index(lines[0], "[")+1:strings.Index(lines[0], "]")]) ||
+			!strings.Contains(l, wantPct[i]+"  ") || filled != []int{0, 0, len(inside) / 2, len(inside)}[i] {
+			t.Errorf("update %d: %q", i, l)
+		}
+	}
+	if !strings.HasSuffix(lines[3], " 100.00 B / 100.00 B") {
+		t.Errorf("last update %q", lines[3])
+	}
+	out.Reset()
+	u := &bar{w: &out, label: "get", width: 60, last: -1}
+	u.update(1, 0)
+	u.update(2, 0) // the same 8 MiB step: not redrawn
+	u.update(9<<20, 0)
+	if got := out.String(); got != "\rget  1.00 B\rget  9.00 MiB" {
+		t.Errorf("unknown total: %q", got)
+	}
+}

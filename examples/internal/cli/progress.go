@@ -13,7 +13,7 @@ import (
 // draws a bar on w, or nil when w is not a terminal: piped or redirected
 // output gets no bar, and the transfer no callback.
 //
-//	upload debian.qcow2  [==========>           ]  47%  128.00 MiB / 272.00 MiB
+//	pull debian.qcow2  [==========>           ]   47%   128.00 MiB / 272.00 MiB
 //
 // The line is redrawn when the percentage changes (or, with no known
 // total, every 8 MiB) and ended with a newline when done reaches total.
@@ -66,7 +66,9 @@ func (b *bar) line(done, total int64) string {
 		return fmt.Sprintf("%s  %s", b.label, Size(uint64(max(done, 0))))
 	}
 	done = min(max(done, 0), total)
-	tail := fmt.Sprintf("  %3d%%  %s / %s", done*100/total, Size(uint64(done)), Size(uint64(total)))
+	// The done field has room for the widest size ("1023.99 MiB"), so
+	// that the bar keeps its width as the numbers change.
+	tail := fmt.Sprintf("  %3d%%  %11s / %s", done*100/total, Size(uint64(done)), Size(uint64(total)))
 	room := b.width - len(b.label) - len(tail) - 5 // two spaces, brackets, and a column spare
 	if room < 10 {
 		return b.label + tail
