@@ -82,7 +82,9 @@ func TestHandshakeOrder(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	want := []remote.Procedure{remote.ProcAuthList, remote.ProcConnectSupportsFeature, remote.ProcConnectOpen, remote.ProcConnectSupportsFeature, remote.ProcConnectGetLibVersion}
+	// After CONNECT_OPEN, as libvirt's client: event filtering, then close callbacks
+	// (which the fake daemon does not support, so none is registered).
+	want := []remote.Procedure{remote.ProcAuthList, remote.ProcConnectSupportsFeature, remote.ProcConnectOpen, remote.ProcConnectSupportsFeature, remote.ProcConnectSupportsFeature, remote.ProcConnectGetLibVersion}
 	if len(procs) < len(want) {
 		t.Fatalf("procedures %v", procs)
 	}

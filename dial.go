@@ -3,6 +3,7 @@ package virtwire
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -24,28 +25,64 @@ type CredentialFunc = transport.CredentialFunc
 
 // WithCredentials sets the callback that answers authentication questions
 // (SASL user name and password, SSH passwords and passphrases).
-func WithCredentials(f CredentialFunc) Option { return func(o *options) { o.credentials = f } }
+func WithCredentials(f CredentialFunc) Option {
+	return func(o *options) { o.credentials = f; o.dialOnly = append(o.dialOnly, "WithCredentials") }
+}
 
 // WithSASL gives the SASL user name and password explicitly.
 func WithSASL(user, password string) Option {
-	return func(o *options) { o.saslUser, o.saslPassword = user, password }
+	return func(o *options) {
+		o.saslUser, o.saslPassword = user, password
+		o.dialOnly = append(o.dialOnly, "WithSASL")
+	}
 }
 
 // WithSASLMechanisms limits the SASL mechanisms the client may use (by
-// default SCRAM-SHA-512, SCRAM-SHA-256, SCRAM-SHA-1, and PLAIN on TLS and
-// unix sockets).
+// default SCRAM-SHA-512, SCRAM-SHA-256, SCRAM-SHA-1 and PLAIN, on TLS, unix
+// and ssh only).
 func WithSASLMechanisms(mechs ...string) Option {
-	return func(o *options) { o.saslMechs = mechs }
+	return func(o *options) { o.saslMechs = mechs; o.dialOnly = append(o.dialOnly, "WithSASLMechanisms") }
 }
+
+// WithInsecureSASL lets SCRAM run on a channel that is neither encrypted
+// nor local (tcp and ext URIs), where Dial refuses SASL by default, as
+// libvirt's client does: SCRAM has no security layer, so whoever answers
+// on the daemon's address learns the user name and a proof from which a
+// weak password can be recovered offline, and the session after it is
+// unprotected. PLAIN stays refused there. Prefer a tls URI.
+func WithInsecureSASL() Option {
+	return func(o *options) { o.insecureSASL = true; o.dialOnly = append(o.dialOnly, "WithInsecureSASL") }
+}
+
+// ErrInsecureSASL is wrapped by Dial's error when the daemon asks for SASL
+// on a channel that is neither encrypted nor local and the client refuses
+// before sending a user name (see WithInsecureSASL).
+var ErrInsecureSASL = sasl.ErrInsecureChannel
 
 // WithTLSConfig uses cfg (cloned) for tls URIs instead of libvirt's
 // certificate files. The URI's host name is still verified unless
 // no_verify=1, and TLS 1.2 stays the minimum.
-func WithTLSConfig(cfg *tls.Config) Option { return func(o *options) { o.tlsConfig = cfg } }
+func WithTLSConfig(cfg *tls.Config) Option {
+	return func(o *options) { o.tlsConfig = cfg; o.dialOnly = append(o.dialOnly, "WithTLSConfig") }
+}
 
 // WithSSH tunes the ssh transports: keys, agent, host key checking, and
 // whether the system's ssh program or the built-in client is used.
-func WithSSH(cfg transport.SSHConfig) Option { return func(o *options) { o.ssh = cfg } }
+func WithSSH(cfg transport.SSHConfig) Option {
+	return func(o *options) { o.ssh = cfg; o.dialOnly = append(o.dialOnly, "WithSSH") }
+}
+
+// WithInsecurePKIPermissions uses libvirt's TLS files (cacert.pem,
+// clientcert.pem, clientkey.pem, cacrl.pem) even when any user of the
+// machine can change them: world-writable, or reached through a
+// world-writable folder or link. Dial refuses them by default, naming the
+// file and its mode (transport.ErrInsecurePermissions), since whoever swaps
+// the CA certificate can impersonate the daemon; libvirt's client uses
+// them. With this option each is used with a warning to WithLogger's
+// logger.
+func WithInsecurePKIPermissions() Option {
+	return func(o *options) { o.insecurePKI = true; o.dialOnly = append(o.dialOnly, "WithInsecurePKIPermissions") }
+}
 
 // DefaultURI returns the URI libvirt's client uses when it is given none:
 // $LIBVIRT_DEFAULT_URI, else uri_default from libvirt.conf, else "" (the
@@ -81,11 +118,16 @@ func Dial(ctx context.Context, uri string, opts ...Option) (*Conn, error) {
 	}
 	creds := authfile.Credentials(u, nil, o.credentials)
 	nc, err := transport.Dial(ctx, u, &transport.Config{
-		ReadOnly:    o.readOnly,
-		TLSConfig:   o.tlsConfig,
-		Credentials: creds,
-		SSH:         o.ssh,
+		ReadOnly:               o.readOnly,
+		TLSConfig:              o.tlsConfig,
+		Credentials:            creds,
+		SSH:                    o.ssh,
+		InsecurePKIPermissions: o.insecurePKI,
+		Logger:                 o.logger,
 	})
+	if errors.Is(err, transport.ErrInsecurePermissions) {
+		return nil, fmt.Errorf("virtwire: connecting to %s: %w (or, accepting the risk, use virtwire.WithInsecurePKIPermissions())", u, err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("virtwire: connecting to %s: %w", u, err)
 	}
@@ -93,12 +135,9 @@ func Dial(ctx context.Context, uri string, opts ...Option) (*Conn, error) {
 		name := u.RemoteName()
 		o.name = &name
 	}
-	c, err := newConn(ctx, nc, o, saslAuthenticator(u, o, creds))
-	if err != nil {
-		return nil, err
-	}
-	c.uri = u
-	return c, nil
+	k := u.EffectiveTransport()
+	ch := channel{secure: k.Secure(), encrypted: k == transport.TLS}
+	return newConn(ctx, nc, o, ch, saslAuthenticator(u, o, creds))
 }
 
 func resolveURI(uri string) (*transport.URI, error) {
@@ -129,7 +168,9 @@ func resolveURI(uri string) (*transport.URI, error) {
 
 // saslAuthenticator runs libvirt's SASL exchange: AUTH_SASL_INIT gives the
 // server's mechanisms, AUTH_SASL_START and AUTH_SASL_STEP carry the
-// messages until both sides are done.
+// messages until both sides are done. Whether the channel is secure is the
+// URI's transport's (transport.Kind.Secure, as libvirt's is_secure);
+// internal/sasl decides what may run on it, before AUTH_SASL_START.
 func saslAuthenticator(u *transport.URI, o options, creds CredentialFunc) authenticator {
 	return func(ctx context.Context, c *Conn, offered []remote.AuthType) error {
 		want := ""
@@ -139,19 +180,23 @@ func saslAuthenticator(u *transport.URI, o options, creds CredentialFunc) authen
 			}
 		}
 		cl := sasl.NewClient(sasl.Config{
-			Allowed:     o.saslMechs,
-			Want:        want,
-			Secure:      u.EffectiveTransport().Secure(),
-			Username:    o.saslUser,
-			Password:    o.saslPassword,
-			Credentials: creds,
-			Host:        u.Hostname(),
+			Allowed:              o.saslMechs,
+			Want:                 want,
+			Secure:               u.EffectiveTransport().Secure(),
+			AllowInsecureChannel: o.insecureSASL,
+			Username:             o.saslUser,
+			Password:             o.saslPassword,
+			Credentials:          creds,
+			Host:                 u.Hostname(),
 		})
 		var init remote.AuthSASLInitRet
 		if err := c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcAuthSASLInit), nil, &init); err != nil {
 			return fmt.Errorf("virtwire: SASL authentication: %w", err)
 		}
 		mech, data, err := cl.Start(ctx, init.Mechlist)
+		if errors.Is(err, sasl.ErrInsecureChannel) {
+			return fmt.Errorf("virtwire: SASL authentication over %s: %w, or accept the risk with virtwire.WithInsecureSASL()", u.EffectiveTransport(), err)
+		}
 		if err != nil {
 			return fmt.Errorf("virtwire: SASL authentication: %w", err)
 		}

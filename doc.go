@@ -20,6 +20,14 @@
 //	}
 //	xml, err := conn.DomainGetXMLDesc(ctx, dom, virtwire.DomainXMLInactive)
 //
+// The methods behave like libvirt's C API where its client adds to the
+// plain call: the methods that start, stop, save or rename a domain update
+// the Domain they are given (DomainCreate(ctx, &dom) sets dom.ID, as
+// virDomainCreate does), text that the protocol carries in char arrays
+// comes back as a string (NodeGetInfo's CPU model), a UUID prints and
+// parses as libvirt's (UUID.String, ParseUUID), and a list is never nil:
+// when there is nothing in it, it has length 0.
+//
 // Errors the daemon reports are *Error values; every libvirt error number
 // (ErrNoDomain, ErrOperationInvalid, ...) works with errors.Is. Connection
 // failures wrap ErrDisconnected, ErrProtocol, ErrKeepaliveTimeout or

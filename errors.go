@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/virtwire/virtwire/internal/engine"
 	"github.com/virtwire/virtwire/protocol"
 )
 
@@ -12,20 +13,22 @@ import (
 // reports (*Error). Errors returned by a Conn wrap one of these, or the
 // transport's error, so callers test with errors.Is.
 var (
-	// ErrConnClosed means the Conn was closed by Close.
-	ErrConnClosed = errors.New("virtwire: connection closed")
+	// ErrConnClosed means the Conn was closed by Close (or is the zero
+	// Conn, which was never connected).
+	ErrConnClosed = engine.ErrConnClosed
 	// ErrProtocol means the daemon sent something the protocol does not
 	// allow (a reply to an unknown call, an unknown program, a malformed
 	// body...). When the violation leaves the connection's packets
 	// untrustworthy (framing, header, routing, events, streams) the Conn is
 	// closed with it; a reply whose body alone is malformed fails only its
 	// call.
-	ErrProtocol = errors.New("virtwire: protocol violation")
+	ErrProtocol = engine.ErrProtocol
 	// ErrKeepaliveTimeout means the daemon stopped answering keepalive pings.
-	ErrKeepaliveTimeout = errors.New("virtwire: keepalive timeout: the daemon stopped answering")
-	// ErrDisconnected means the transport ended (EOF, reset) while the Conn
-	// was open.
-	ErrDisconnected = errors.New("virtwire: connection lost")
+	ErrKeepaliveTimeout = engine.ErrKeepaliveTimeout
+	// ErrDisconnected means the transport ended (EOF, reset, or the
+	// net.Conn closed by someone other than the Conn) while the Conn was
+	// open.
+	ErrDisconnected = engine.ErrDisconnected
 )
 
 // Error is an error reported by the daemon (libvirt's virError).

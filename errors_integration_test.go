@@ -108,7 +108,7 @@ func TestErrorsMatchVirsh(t *testing.T) {
 				_, err := c.SecretLookupByUUID(ctx, missingUUID)
 				return err
 			},
-			virsh: func(o errorObjects) []string { return []string{"secret-dumpxml", uuidString(missingUUID)} },
+			virsh: func(o errorObjects) []string { return []string{"secret-dumpxml", missingUUID.String()} },
 			code:  virtwire.ErrNoSecret, domain: virtwire.FromSecret},
 		{name: "no-nwfilter", driver: "nwfilter",
 			call: func(ctx context.Context, c *virtwire.Conn, o errorObjects) error {
@@ -123,7 +123,7 @@ func TestErrorsMatchVirsh(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				return c.DomainDestroy(ctx, dom)
+				return c.DomainDestroy(ctx, &dom)
 			},
 			virsh: func(o errorObjects) []string { return []string{"destroy", o.inactive} },
 			code:  virtwire.ErrOperationInvalid, domain: virtwire.FromDomain, notAlso: []virtwire.ErrorNumber{virtwire.ErrNoDomain}},
@@ -135,7 +135,7 @@ func TestErrorsMatchVirsh(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				return c.DomainCreate(ctx, dom)
+				return c.DomainCreate(ctx, &dom)
 			},
 			message: func(o errorObjects) string { return "internal error: Domain '" + o.running + "' is already running" },
 			code:    virtwire.ErrInternalError, domain: virtwire.FromTest,
@@ -211,7 +211,8 @@ func TestErrorsMatchVirsh(t *testing.T) {
 				t.Fatal(err)
 			}
 			e.defineDomain(t, ctx, o.inactive)
-			if err := e.c.DomainCreate(ctx, e.defineDomain(t, ctx, o.running)); err != nil {
+			running := e.defineDomain(t, ctx, o.running)
+			if err := e.c.DomainCreate(ctx, &running); err != nil {
 				t.Fatal(err)
 			}
 			for _, tc := range cases {

@@ -337,259 +337,259 @@ func (*QEMUDomainMonitorEvent) isEvent() {}
 
 // eventDecoders decodes every event message virtwire registers for.
 var eventDecoders = map[uint64]eventDecoder{
-	eventKey(qemu.Program, int32(qemu.ProcDomainMonitorEvent)): {family: familyQEMUMonitor, decode: func(body []byte) (int32, Event, error) {
+	eventKey(qemu.Program, int32(qemu.ProcDomainMonitorEvent)): {family: familyQEMUMonitor, id: 0, decode: func(body []byte) (int32, Event, error) {
 		var m qemu.DomainMonitorEventMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &QEMUDomainMonitorEvent{Dom: m.Dom, Event: m.Event, Seconds: m.Seconds, Micros: m.Micros, Details: m.Details}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventBlockJob2)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventBlockJob2)): {family: familyDomain, id: int32(DomainEventIDBlockJob2), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventBlockJob2Msg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventBlockJob2{Dom: m.Dom, Dst: m.Dst, Type: DomainBlockJobType(m.Type), Status: ConnectDomainEventBlockJobStatus(m.Status)}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventBlockThreshold)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventBlockThreshold)): {family: familyDomain, id: int32(DomainEventIDBlockThreshold), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventBlockThresholdMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventBlockThreshold{Dom: m.Dom, Dev: m.Dev, Path: m.Path, Threshold: m.Threshold, Excess: m.Excess}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackAgentLifecycle)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackAgentLifecycle)): {family: familyDomain, id: int32(DomainEventIDAgentLifecycle), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackAgentLifecycleMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventAgentLifecycle{Dom: m.Dom, State: ConnectDomainEventAgentLifecycleState(m.State), Reason: ConnectDomainEventAgentLifecycleReason(m.Reason)}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackBalloonChange)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackBalloonChange)): {family: familyDomain, id: int32(DomainEventIDBalloonChange), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackBalloonChangeMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventBalloonChange{Dom: m.Msg.Dom, Actual: m.Msg.Actual}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackBlockJob)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackBlockJob)): {family: familyDomain, id: int32(DomainEventIDBlockJob), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackBlockJobMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventBlockJob{Dom: m.Msg.Dom, Path: m.Msg.Path, Type: DomainBlockJobType(m.Msg.Type), Status: ConnectDomainEventBlockJobStatus(m.Msg.Status)}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackControlError)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackControlError)): {family: familyDomain, id: int32(DomainEventIDControlError), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackControlErrorMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventControlError{Dom: m.Msg.Dom}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackDeviceAdded)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackDeviceAdded)): {family: familyDomain, id: int32(DomainEventIDDeviceAdded), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackDeviceAddedMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventDeviceAdded{Dom: m.Dom, DevAlias: m.DevAlias}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackDeviceRemovalFailed)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackDeviceRemovalFailed)): {family: familyDomain, id: int32(DomainEventIDDeviceRemovalFailed), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackDeviceRemovalFailedMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventDeviceRemovalFailed{Dom: m.Dom, DevAlias: m.DevAlias}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackDeviceRemoved)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackDeviceRemoved)): {family: familyDomain, id: int32(DomainEventIDDeviceRemoved), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackDeviceRemovedMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventDeviceRemoved{Dom: m.Msg.Dom, DevAlias: m.Msg.DevAlias}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackDiskChange)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackDiskChange)): {family: familyDomain, id: int32(DomainEventIDDiskChange), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackDiskChangeMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventDiskChange{Dom: m.Msg.Dom, OldSrcPath: m.Msg.OldSrcPath, NewSrcPath: m.Msg.NewSrcPath, DevAlias: m.Msg.DevAlias, Reason: ConnectDomainEventDiskChangeReason(m.Msg.Reason)}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackGraphics)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackGraphics)): {family: familyDomain, id: int32(DomainEventIDGraphics), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackGraphicsMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventGraphics{Dom: m.Msg.Dom, Phase: DomainEventGraphicsPhase(m.Msg.Phase), Local: m.Msg.Local, Remote: m.Msg.Remote, AuthScheme: m.Msg.AuthScheme, Subject: m.Msg.Subject}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackIOError)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackIOError)): {family: familyDomain, id: int32(DomainEventIDIOError), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackIOErrorMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventIOError{Dom: m.Msg.Dom, SrcPath: m.Msg.SrcPath, DevAlias: m.Msg.DevAlias, Action: DomainEventIOErrorAction(m.Msg.Action)}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackIOErrorReason)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackIOErrorReason)): {family: familyDomain, id: int32(DomainEventIDIOErrorReason), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackIOErrorReasonMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventIOErrorReason{Dom: m.Msg.Dom, SrcPath: m.Msg.SrcPath, DevAlias: m.Msg.DevAlias, Action: DomainEventIOErrorAction(m.Msg.Action), Reason: m.Msg.Reason}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackJobCompleted)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackJobCompleted)): {family: familyDomain, id: int32(DomainEventIDJobCompleted), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackJobCompletedMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventJobCompleted{Dom: m.Dom, Params: m.Params}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackLifecycle)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackLifecycle)): {family: familyDomain, id: int32(DomainEventIDLifecycle), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackLifecycleMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventLifecycle{Dom: m.Msg.Dom, Event: DomainEventType(m.Msg.Event), Detail: m.Msg.Detail}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackMetadataChange)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackMetadataChange)): {family: familyDomain, id: int32(DomainEventIDMetadataChange), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackMetadataChangeMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventMetadataChange{Dom: m.Dom, Type: DomainMetadataType(m.Type), Nsuri: m.Nsuri}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackMigrationIteration)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackMigrationIteration)): {family: familyDomain, id: int32(DomainEventIDMigrationIteration), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackMigrationIterationMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventMigrationIteration{Dom: m.Dom, Iteration: m.Iteration}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackPmsuspend)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackPmsuspend)): {family: familyDomain, id: int32(DomainEventIDPmsuspend), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackPmsuspendMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventPmsuspend{Reason: m.Reason, Dom: m.Msg.Dom}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackPmsuspendDisk)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackPmsuspendDisk)): {family: familyDomain, id: int32(DomainEventIDPmsuspendDisk), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackPmsuspendDiskMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventPmsuspendDisk{Reason: m.Reason, Dom: m.Msg.Dom}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackPmwakeup)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackPmwakeup)): {family: familyDomain, id: int32(DomainEventIDPmwakeup), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackPmwakeupMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventPmwakeup{Reason: m.Reason, Dom: m.Msg.Dom}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackReboot)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackReboot)): {family: familyDomain, id: int32(DomainEventIDReboot), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackRebootMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventReboot{Dom: m.Msg.Dom}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackRtcChange)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackRtcChange)): {family: familyDomain, id: int32(DomainEventIDRtcChange), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackRtcChangeMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventRtcChange{Dom: m.Msg.Dom, Offset: m.Msg.Offset}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackTrayChange)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackTrayChange)): {family: familyDomain, id: int32(DomainEventIDTrayChange), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackTrayChangeMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventTrayChange{Dom: m.Msg.Dom, DevAlias: m.Msg.DevAlias, Reason: DomainEventTrayChangeReason(m.Msg.Reason)}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackTunable)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackTunable)): {family: familyDomain, id: int32(DomainEventIDTunable), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackTunableMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventTunable{Dom: m.Dom, Params: m.Params}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackWatchdog)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventCallbackWatchdog)): {family: familyDomain, id: int32(DomainEventIDWatchdog), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventCallbackWatchdogMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventWatchdog{Dom: m.Msg.Dom, Action: DomainEventWatchdogAction(m.Msg.Action)}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventMemoryDeviceSizeChange)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventMemoryDeviceSizeChange)): {family: familyDomain, id: int32(DomainEventIDMemoryDeviceSizeChange), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventMemoryDeviceSizeChangeMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventMemoryDeviceSizeChange{Dom: m.Dom, Alias: m.Alias, Size: m.Size}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventMemoryFailure)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventMemoryFailure)): {family: familyDomain, id: int32(DomainEventIDMemoryFailure), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventMemoryFailureMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventMemoryFailure{Dom: m.Dom, Recipient: DomainMemoryFailureRecipientType(m.Recipient), Action: DomainMemoryFailureActionType(m.Action), Flags: m.Flags}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcDomainEventNicMACChange)): {family: familyDomain, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcDomainEventNicMACChange)): {family: familyDomain, id: int32(DomainEventIDNicMACChange), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventNicMACChangeMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventNicMACChange{Dom: m.Dom, Alias: m.Alias, OldMAC: m.OldMAC, NewMAC: m.NewMAC}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcNetworkEventCallbackMetadataChange)): {family: familyNetwork, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcNetworkEventCallbackMetadataChange)): {family: familyNetwork, id: int32(NetworkEventIDMetadataChange), decode: func(body []byte) (int32, Event, error) {
 		var m remote.NetworkEventCallbackMetadataChangeMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &NetworkEventMetadataChange{Net: m.Net, Type: NetworkMetadataType(m.Type), Nsuri: m.Nsuri}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcNetworkEventLifecycle)): {family: familyNetwork, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcNetworkEventLifecycle)): {family: familyNetwork, id: int32(NetworkEventIDLifecycle), decode: func(body []byte) (int32, Event, error) {
 		var m remote.NetworkEventLifecycleMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &NetworkEventLifecycle{Net: m.Net, Event: NetworkEventLifecycleType(m.Event), Detail: m.Detail}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcNodeDeviceEventLifecycle)): {family: familyNodeDevice, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcNodeDeviceEventLifecycle)): {family: familyNodeDevice, id: int32(NodeDeviceEventIDLifecycle), decode: func(body []byte) (int32, Event, error) {
 		var m remote.NodeDeviceEventLifecycleMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &NodeDeviceEventLifecycle{Dev: m.Dev, Event: NodeDeviceEventLifecycleType(m.Event), Detail: m.Detail}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcNodeDeviceEventUpdate)): {family: familyNodeDevice, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcNodeDeviceEventUpdate)): {family: familyNodeDevice, id: int32(NodeDeviceEventIDUpdate), decode: func(body []byte) (int32, Event, error) {
 		var m remote.NodeDeviceEventUpdateMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &NodeDeviceEventUpdate{Dev: m.Dev}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcSecretEventLifecycle)): {family: familySecret, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcSecretEventLifecycle)): {family: familySecret, id: int32(SecretEventIDLifecycle), decode: func(body []byte) (int32, Event, error) {
 		var m remote.SecretEventLifecycleMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &SecretEventLifecycle{Secret: m.Secret, Event: SecretEventLifecycleType(m.Event), Detail: m.Detail}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcSecretEventValueChanged)): {family: familySecret, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcSecretEventValueChanged)): {family: familySecret, id: int32(SecretEventIDValueChanged), decode: func(body []byte) (int32, Event, error) {
 		var m remote.SecretEventValueChangedMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &SecretEventValueChanged{Secret: m.Secret}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcStoragePoolEventLifecycle)): {family: familyStoragePool, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcStoragePoolEventLifecycle)): {family: familyStoragePool, id: int32(StoragePoolEventIDLifecycle), decode: func(body []byte) (int32, Event, error) {
 		var m remote.StoragePoolEventLifecycleMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err
 		}
 		return m.CallbackID, &StoragePoolEventLifecycle{Pool: m.Pool, Event: StoragePoolEventLifecycleType(m.Event), Detail: m.Detail}, nil
 	}},
-	eventKey(remote.Program, int32(remote.ProcStoragePoolEventRefresh)): {family: familyStoragePool, decode: func(body []byte) (int32, Event, error) {
+	eventKey(remote.Program, int32(remote.ProcStoragePoolEventRefresh)): {family: familyStoragePool, id: int32(StoragePoolEventIDRefresh), decode: func(body []byte) (int32, Event, error) {
 		var m remote.StoragePoolEventRefreshMsg
 		if err := protocol.Decode(body, &m); err != nil {
 			return 0, nil, err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/virtwire/virtwire/protocol"
+	"github.com/virtwire/virtwire/protocol/remote"
 )
 
 // Event is implemented by every event type (DomainEventLifecycle,
@@ -44,10 +45,15 @@ const (
 	familyNodeDevice
 	familySecret
 	familyQEMUMonitor
+	familyConnection // the daemon's connection-closed event: no daemon registration of its own
 )
 
 type eventDecoder struct {
 	family eventFamily
+	// id is the event kind the message carries (a DomainEventID, ...; 0
+	// for QEMU monitor events): an event is delivered only to a
+	// registration of its kind, as libvirt's client does.
+	id     int32
 	decode func(body []byte) (callbackID int32, ev Event, err error)
 }
 
@@ -79,6 +85,45 @@ type registration struct {
 	closing    bool          // being deregistered; a new one must wait for gone
 	gone       chan struct{} // closed once deregistered
 	dereg      func(ctx context.Context, callbackID int32) error
+}
+
+// eventRegistry is a Conn's event registrations and their subscriptions,
+// with a lock of its own.
+type eventRegistry struct {
+	mu          sync.Mutex
+	regs        map[regKey]*registration
+	byCallback  map[subKey]*registration
+	registering map[eventFamily]int // registrations in flight per family
+	early       []earlyEvent
+	subs        sync.WaitGroup // one per active Subscription's watcher
+	closed      bool           // the Conn is closing: no watcher may start
+}
+
+func (r *eventRegistry) init() {
+	r.regs = make(map[regKey]*registration)
+	r.byCallback = make(map[subKey]*registration)
+	r.registering = make(map[eventFamily]int)
+}
+
+// startWatcher counts a new subscription's watcher, unless the Conn is
+// closing: then it reports false.
+func (r *eventRegistry) startWatcher() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed {
+		return false
+	}
+	r.subs.Add(1)
+	return true
+}
+
+// wait refuses new watchers and waits for every subscription's watcher to
+// end.
+func (r *eventRegistry) wait() {
+	r.mu.Lock()
+	r.closed = true
+	r.mu.Unlock()
+	r.subs.Wait()
 }
 
 // DefaultEventBuffer is how many events a Subscription holds for its
@@ -133,7 +178,7 @@ func (s *Subscription) Close() error {
 }
 
 // deliver hands ev to the subscriber without ever blocking. It runs on
-// whichever goroutine holds the connection's read token (reader.go).
+// whichever goroutine holds the connection's read token.
 func (s *Subscription) deliver(ev Event) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -171,7 +216,7 @@ func (s *Subscription) finish(err error) {
 // watch waits for the end of the subscription and deregisters it.
 func (s *Subscription) watch(ctx context.Context) {
 	c := s.c
-	defer c.subs.Done()
+	defer c.events.subs.Done()
 	defer close(s.finished)
 	var reason error
 	select {
@@ -181,7 +226,7 @@ func (s *Subscription) watch(ctx context.Context) {
 		reason = ErrSubscriptionClosed
 	case <-s.overflowCh:
 		reason = nil // finish reports the overflow
-	case <-c.done:
+	case <-c.Done():
 		s.unregister()
 		s.finish(c.Err())
 		return
@@ -209,47 +254,54 @@ func (s *Subscription) unregister() {
 	regs := s.regs
 	s.regs = nil
 	s.mu.Unlock()
-	c := s.c
-	c.mu.Lock()
+	ev := &s.c.events
+	ev.mu.Lock()
 	for _, r := range regs {
 		delete(r.subs, s)
 	}
-	c.mu.Unlock()
+	ev.mu.Unlock()
+}
+
+// listeningLocked tells the engine how many registrations are open or in
+// flight, so that it reads the socket continuously while any are.
+func (c *Conn) listeningLocked() {
+	c.eng.SetListening(len(c.events.regs))
 }
 
 // acquire joins sub to the registration for key, registering with the
 // daemon when no subscription holds one yet.
 func (c *Conn) acquire(ctx context.Context, key regKey, sub *Subscription, register func(context.Context) (int32, error), dereg func(context.Context, int32) error) error {
+	ev := &c.events
 	for {
-		c.mu.Lock()
-		r := c.regs[key]
+		ev.mu.Lock()
+		r := ev.regs[key]
 		if r != nil && r.closing {
 			gone := r.gone
-			c.mu.Unlock()
+			ev.mu.Unlock()
 			select {
 			case <-gone:
 				continue
 			case <-ctx.Done():
 				return fmt.Errorf("virtwire: event subscription: %w", ctx.Err())
-			case <-c.done:
+			case <-c.Done():
 				return c.Err()
 			}
 		}
 		if r != nil {
 			r.subs[sub] = struct{}{}
 			ready := r.ready
-			c.mu.Unlock()
+			ev.mu.Unlock()
 			select {
 			case <-ready:
 			case <-ctx.Done():
 				c.release(r, sub)
 				return fmt.Errorf("virtwire: event subscription: %w", ctx.Err())
-			case <-c.done:
+			case <-c.Done():
 				return c.Err()
 			}
-			c.mu.Lock()
+			ev.mu.Lock()
 			err := r.err
-			c.mu.Unlock()
+			ev.mu.Unlock()
 			if err != nil {
 				return err
 			}
@@ -259,39 +311,53 @@ func (c *Conn) acquire(ctx context.Context, key regKey, sub *Subscription, regis
 			return nil
 		}
 		r = &registration{key: key, subs: map[*Subscription]struct{}{sub: {}}, ready: make(chan struct{}), gone: make(chan struct{}), dereg: dereg}
-		c.regs[key] = r
-		c.registering[key.family]++
-		c.mu.Unlock()
+		ev.regs[key] = r
+		ev.registering[key.family]++
+		c.listeningLocked()
+		ev.mu.Unlock()
 
 		id, err := register(ctx)
 
-		c.mu.Lock()
-		c.registering[key.family]--
+		ev.mu.Lock()
+		ev.registering[key.family]--
+		sk := subKey{key.family, id}
+		if err == nil {
+			if other := ev.byCallback[sk]; other != nil {
+				// The daemon gave a callback ID that another registration
+				// holds: its events could not be told apart. libvirt's
+				// daemon never does this; refuse rather than misdeliver.
+				// The daemon-side registration is left as it is, since
+				// deregistering the ID would end the other's too.
+				err = fmt.Errorf("%w: the daemon gave callback ID %d to two registrations of %s events", ErrProtocol, id, familyNames[key.family])
+			}
+		}
 		if err != nil {
 			r.err = err
-			delete(c.regs, key)
+			delete(ev.regs, key)
+			c.listeningLocked()
 			close(r.ready)
 			close(r.gone)
-			c.mu.Unlock()
+			ev.mu.Unlock()
 			return err
 		}
 		r.callbackID = id
-		c.byCallback[subKey{key.family, id}] = r
+		ev.byCallback[sk] = r
 		// Hand over events that raced ahead of the registration reply.
 		var mine []Event
-		kept := c.early[:0]
-		for _, e := range c.early {
-			if e.key == (subKey{key.family, id}) {
+		kept := ev.early[:0]
+		for _, e := range ev.early {
+			if e.key == sk && e.id == key.id {
 				mine = append(mine, e.ev)
-			} else if c.registering[e.key.family] > 0 {
+			} else if ev.registering[e.key.family] > 0 {
 				kept = append(kept, e)
 			}
 		}
-		c.early = kept
+		clear(ev.early[len(kept):])
+		ev.early = kept
 		close(r.ready)
-		c.mu.Unlock()
-		for _, ev := range mine {
-			sub.deliver(ev)
+		ev.mu.Unlock()
+		for _, e := range mine {
+			sub.deliver(e)
 		}
 		sub.mu.Lock()
 		sub.regs = append(sub.regs, r)
@@ -301,73 +367,113 @@ func (c *Conn) acquire(ctx context.Context, key regKey, sub *Subscription, regis
 }
 
 // release takes sub out of r and deregisters r on the daemon when sub was
-// its last subscription.
+// its last subscription. The last subscription stays attached until the
+// daemon has confirmed, so that an overflowed one counts every event it
+// misses until then.
 func (c *Conn) release(r *registration, sub *Subscription) {
-	c.mu.Lock()
-	delete(r.subs, sub)
-	if len(r.subs) > 0 || r.closing || r.err != nil {
-		c.mu.Unlock()
+	ev := &c.events
+	ev.mu.Lock()
+	if _, ok := r.subs[sub]; !ok || len(r.subs) > 1 || r.closing || r.err != nil {
+		delete(r.subs, sub)
+		ev.mu.Unlock()
 		return
 	}
 	r.closing = true
-	c.mu.Unlock()
+	ev.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	if err := r.dereg(ctx, r.callbackID); err != nil && c.log != nil && c.Err() == nil {
-		c.log.Info("virtwire: deregistering events", "callbackID", r.callbackID, "err", err)
+	if err := r.dereg(ctx, r.callbackID); err != nil && c.settings.opts.logger != nil && c.Err() == nil {
+		c.settings.opts.logger.Info("virtwire: deregistering events", "callbackID", r.callbackID, "err", err)
 	}
 	cancel()
-	c.mu.Lock()
-	delete(c.regs, r.key)
-	if c.byCallback[subKey{r.key.family, r.callbackID}] == r {
-		delete(c.byCallback, subKey{r.key.family, r.callbackID})
+	ev.mu.Lock()
+	delete(r.subs, sub)
+	delete(ev.regs, r.key)
+	if ev.byCallback[subKey{r.key.family, r.callbackID}] == r {
+		delete(ev.byCallback, subKey{r.key.family, r.callbackID})
 	}
+	c.listeningLocked()
 	close(r.gone)
-	c.mu.Unlock()
+	ev.mu.Unlock()
 }
 
 // earlyEvent is an event that arrived for a callback ID whose registration
 // reply had not been processed yet.
 type earlyEvent struct {
 	key subKey
+	id  int32
 	ev  Event
 }
 
 // maxEarlyEvents bounds the events kept while registrations are in flight.
 const maxEarlyEvents = 1024
 
-// dispatchEvent decodes an event packet and hands it to its subscription.
-// Events for callback IDs nobody holds are dropped: they are normal right
-// after a subscription ends, since the daemon may already have queued them.
-func (c *Conn) dispatchEvent(h protocol.Header, bp *[]byte, off int) error {
-	defer putPacket(bp)
+// dispatchEvent decodes an event packet and hands it to its subscriptions.
+// It runs on the goroutine that holds the read token. Events for callback
+// IDs nobody holds are dropped: they are normal right after a subscription
+// ends, since the daemon may already have queued them. So are events whose
+// kind is not the registration's.
+func (c *Conn) dispatchEvent(h protocol.Header, body []byte) error {
+	if h.Program == remote.Program && h.Procedure == int32(remote.ProcConnectEventConnectionClosed) {
+		return c.connectionClosed(body)
+	}
 	dec, ok := eventDecoders[eventKey(h.Program, h.Procedure)]
 	if !ok {
-		if c.log != nil {
-			c.log.Debug("virtwire: ignoring an event virtwire does not register for", "proc", procName(h.Program, h.Procedure))
+		if l := c.settings.opts.logger; l != nil {
+			l.Debug("virtwire: ignoring an event virtwire does not register for", "proc", procName(h.Program, h.Procedure))
 		}
 		return nil
 	}
-	id, ev, err := dec.decode((*bp)[off:])
+	id, e, err := dec.decode(body)
 	if err != nil {
 		return fmt.Errorf("%w: event %s: %w", ErrProtocol, procName(h.Program, h.Procedure), err)
 	}
 	key := subKey{dec.family, id}
-	c.mu.Lock()
-	r := c.byCallback[key]
+	ev := &c.events
+	ev.mu.Lock()
+	r := ev.byCallback[key]
 	var subs []*Subscription
-	if r != nil {
+	switch {
+	case r != nil && r.key.id == dec.id:
 		subs = make([]*Subscription, 0, len(r.subs))
 		for s := range r.subs {
 			subs = append(subs, s)
 		}
-	} else if c.registering[dec.family] > 0 && len(c.early) < maxEarlyEvents {
-		c.early = append(c.early, earlyEvent{key, ev})
+	case r != nil:
+		if l := c.settings.opts.logger; l != nil {
+			l.Debug("virtwire: dropping an event of another kind than its callback's registration", "proc", procName(h.Program, h.Procedure), "callbackID", id)
+		}
+	case ev.registering[dec.family] > 0 && len(ev.early) < maxEarlyEvents:
+		ev.early = append(ev.early, earlyEvent{key, dec.id, e})
 	}
-	c.mu.Unlock()
+	ev.mu.Unlock()
 	for _, s := range subs {
-		s.deliver(ev)
+		s.deliver(e)
 	}
 	return nil
+}
+
+// deliverLocal hands e to the subscriptions of a family that has no
+// daemon-side registrations (the connection's own events).
+func (c *Conn) deliverLocal(family eventFamily, e Event) {
+	ev := &c.events
+	ev.mu.Lock()
+	r := ev.regs[regKey{family: family}]
+	var subs []*Subscription
+	if r != nil {
+		for s := range r.subs {
+			subs = append(subs, s)
+		}
+	}
+	ev.mu.Unlock()
+	for _, s := range subs {
+		s.deliver(e)
+	}
+}
+
+var familyNames = map[eventFamily]string{
+	familyDomain: "domain", familyNetwork: "network", familyStoragePool: "storage pool",
+	familyNodeDevice: "node device", familySecret: "secret", familyQEMUMonitor: "QEMU monitor",
+	familyConnection: "connection",
 }
 
 // eventReg describes one kind of event to register for.
@@ -383,7 +489,7 @@ func (c *Conn) subscribe(ctx context.Context, regs []eventReg, optional bool, de
 	if err := c.Err(); err != nil {
 		return nil, err
 	}
-	size := c.opts.eventBuffer
+	size := c.settings.opts.eventBuffer
 	if size <= 0 {
 		size = DefaultEventBuffer
 	}
@@ -414,7 +520,10 @@ func (c *Conn) subscribe(ctx context.Context, regs []eventReg, optional bool, de
 		s.deregisterAll()
 		return nil, firstErr
 	}
-	c.subs.Add(1)
+	if !c.events.startWatcher() {
+		s.unregister()
+		return nil, c.Err()
+	}
 	go s.watch(ctx)
 	return s, nil
 }
@@ -452,7 +561,10 @@ func sortedIDs[T ~int32](names map[T]string) []T {
 //		}
 //	}
 func (c *Conn) SubscribeDomainEvents(ctx context.Context, dom *Domain, ids ...DomainEventID) (*Subscription, error) {
-	if !c.features.eventCallback {
+	if c.eng == nil {
+		return nil, errNotConnected
+	}
+	if !c.settings.features.eventCallback {
 		return nil, fmt.Errorf("virtwire: the daemon does not support event callbacks (libvirt older than 1.2.1)")
 	}
 	optional := len(ids) == 0

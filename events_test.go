@@ -67,10 +67,10 @@ func TestDomainLifecycleEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 		steps := []func() error{
-			func() error { return c.DomainCreate(ctx, dom) },
+			func() error { return c.DomainCreate(ctx, &dom) },
 			func() error { return c.DomainSuspend(ctx, dom) },
 			func() error { return c.DomainResume(ctx, dom) },
-			func() error { return c.DomainDestroy(ctx, dom) },
+			func() error { return c.DomainDestroy(ctx, &dom) },
 			func() error { return c.DomainUndefine(ctx, dom) },
 		}
 		if got := nextLifecycle(t, sub, name); got != want[0] {
@@ -169,10 +169,10 @@ func TestEventOverflow(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = c.DomainUndefine(context.Background(), dom) })
-	if err := c.DomainCreate(ctx, dom); err != nil {
+	if err := c.DomainCreate(ctx, &dom); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = c.DomainDestroy(context.Background(), dom) })
+	t.Cleanup(func() { _ = c.DomainDestroy(context.Background(), &dom) })
 	sub, err := c.SubscribeDomainEvents(ctx, &dom, virtwire.DomainEventIDLifecycle)
 	if err != nil {
 		t.Fatal(err)
@@ -270,10 +270,10 @@ func TestSharedRegistration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := c.DomainCreate(ctx, dom); err != nil {
+	if err := c.DomainCreate(ctx, &dom); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = c.DomainDestroy(context.Background(), dom) })
+	t.Cleanup(func() { _ = c.DomainDestroy(context.Background(), &dom) })
 	for _, s := range []*virtwire.Subscription{a, b} {
 		if got := nextLifecycle(t, s, name); got.event != virtwire.DomainEventStarted {
 			t.Fatalf("got %v", got.event)

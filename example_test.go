@@ -89,3 +89,37 @@ func ExampleStream() {
 		log.Fatal(err)
 	}
 }
+
+func ExampleConn_DomainCreate() {
+	ctx := context.Background()
+	conn, err := virtwire.Dial(ctx, "qemu:///system")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer conn.Close()
+	dom, err := conn.DomainLookupByName(ctx, "guest1")
+	if err != nil {
+		log.Fatal(err)
+	}
+	// Like libvirt's client, DomainCreate updates the domain it is given:
+	// dom.ID is the running domain's ID afterwards, and -1 again after
+	// DomainDestroy.
+	if err := conn.DomainCreate(ctx, &dom); err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(dom.Name, "runs as", dom.ID, "with UUID", dom.UUID)
+}
+
+func ExampleParseUUID() {
+	// Any spelling libvirt accepts; String gives libvirt's.
+	u, err := virtwire.ParseUUID("4DEA22B31D52D8F32516782E98AB3FA0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(u)
+	_, err = virtwire.ParseUUID("4dea22b3-1d52-d8f3")
+	fmt.Println(errors.Is(err, virtwire.ErrInvalidUUID))
+	// Output:
+	// 4dea22b3-1d52-d8f3-2516-782e98ab3fa0
+	// true
+}

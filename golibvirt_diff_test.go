@@ -471,6 +471,12 @@ func toGoLibvirt(v reflect.Value, to reflect.Type) (reflect.Value, error) {
 	}
 	out := reflect.New(to).Elem()
 	switch {
+	case to.Kind() == reflect.Struct && from.Kind() == reflect.Pointer:
+		// An object virtwire's method refreshes in place.
+		if v.IsNil() {
+			return out, fmt.Errorf("nil %v", from)
+		}
+		return toGoLibvirt(v.Elem(), to)
 	case to.Kind() == reflect.Slice && from.Kind() == reflect.Pointer:
 		if v.IsNil() {
 			out.Set(reflect.MakeSlice(to, 0, 0))
@@ -610,16 +616,30 @@ func callGoLibvirt(l *libvirt.Libvirt, p *glPeer, m reflect.Method, args []refle
 	return res, nil
 }
 
-// genArgs generates the arguments of virtwire's method m (without ctx and
-// without a trailing []*os.File).
-func genArgs(m reflect.Method, g *argGen) []reflect.Value {
+// genArgs generates the arguments of virtwire's method for pr (without ctx
+// and without a trailing []*os.File). Where virtwire takes a pointer to the
+// object it refreshes (DomainCreate's *Domain) and go-libvirt the object
+// itself, the pointer is never nil.
+func genArgs(pr diffProc, g *argGen) []reflect.Value {
+	var gl []reflect.Type // go-libvirt's parameters that take a .x field
+	for i := 1; i < pr.gl.Type.NumIn(); i++ {
+		if pt := pr.gl.Type.In(i); pt.Kind() != reflect.Interface {
+			gl = append(gl, pt)
+		}
+	}
+	m := pr.vw
 	var args []reflect.Value
 	for i := 1; i < m.Type.NumIn(); i++ {
 		pt := m.Type.In(i)
 		if pt == ctxType || (i == m.Type.NumIn()-1 && pt == filesType) {
 			continue
 		}
-		args = append(args, g.value(pt))
+		v := g.value(pt)
+		if pt.Kind() == reflect.Pointer && len(args) < len(gl) && gl[len(args)].Kind() == reflect.Struct {
+			v = reflect.New(pt.Elem())
+			v.Elem().Set(g.value(pt.Elem()))
+		}
+		args = append(args, v)
 	}
 	return args
 }
@@ -791,7 +811,7 @@ func TestGoLibvirtSameBodies(t *testing.T) {
 		byName[pr.info.Name] = pr
 		for mode := genEmpty; mode <= genMixed; mode++ {
 			g := &argGen{r: rand.New(rand.NewPCG(uint64(pr.program), uint64(pr.info.Number)<<2|uint64(mode))), mode: mode}
-			args := genArgs(pr.vw, g)
+			args := genArgs(pr, g)
 			compareCall(t, fmt.Sprintf("%s (%v values)", pr.info.Name, mode), pr, l, gp, c, vp, args, int(mode))
 			for _, a := range args {
 				constructs(a, seen, false)

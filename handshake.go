@@ -53,22 +53,33 @@ func (c *Conn) handshake(ctx context.Context, auth authenticator) error {
 		return err
 	}
 	var err error
-	if c.features.keepalive, err = c.supportsFeature(ctx, featureProgramKeepalive); err != nil {
+	if c.settings.features.keepalive, err = c.supportsFeature(ctx, featureProgramKeepalive); err != nil {
 		return fmt.Errorf("virtwire: asking whether the daemon supports keepalive: %w", err)
 	}
-	args := remote.ConnectOpenArgs{Name: c.opts.name}
-	if c.opts.readOnly {
+	args := remote.ConnectOpenArgs{Name: c.settings.opts.name}
+	if c.settings.opts.readOnly {
 		args.Flags = uint32(ConnectRO)
 	}
 	if err := c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectOpen), &args, nil); err != nil {
 		name := "the default URI"
-		if c.opts.name != nil {
-			name = fmt.Sprintf("%q", *c.opts.name)
+		if c.settings.opts.name != nil {
+			name = fmt.Sprintf("%q", *c.settings.opts.name)
 		}
 		return fmt.Errorf("virtwire: opening %s: %w", name, err)
 	}
-	if c.features.eventCallback, err = c.supportsFeature(ctx, featureRemoteEventCallback); err != nil {
+	if c.settings.features.eventCallback, err = c.supportsFeature(ctx, featureRemoteEventCallback); err != nil {
 		return fmt.Errorf("virtwire: asking whether the daemon filters events: %w", err)
+	}
+	// A daemon that can tell its client that its own connection to the
+	// driver closed is asked to, so that such a Conn ends (with its reason)
+	// instead of failing every later call.
+	if c.settings.features.closeCallback, err = c.supportsFeature(ctx, int32(FeatureRemoteCloseCallback)); err != nil {
+		return fmt.Errorf("virtwire: asking whether the daemon sends connection-closed events: %w", err)
+	}
+	if c.settings.features.closeCallback {
+		if err := c.registerCloseCallback(ctx); err != nil {
+			return fmt.Errorf("virtwire: registering for connection-closed events: %w", err)
+		}
 	}
 	return nil
 }

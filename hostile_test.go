@@ -365,7 +365,7 @@ func hostileCases() []hostileCase {
 		{name: "bytes after the body", respond: body(append(encode(&remote.ConnectGetHostnameRet{Hostname: "h"}), 0, 0, 0, 0)),
 			want: []error{virtwire.ErrProtocol, protocol.ErrTrailingData}},
 		{name: "body on a reply that has none", call: func(ctx context.Context, c *virtwire.Conn) error {
-			return c.DomainCreate(ctx, virtwire.Domain{Name: "d"})
+			return c.DomainCreate(ctx, &virtwire.Domain{Name: "d"})
 		}, respond: body(words(0)), want: []error{virtwire.ErrProtocol}},
 		{name: "error reply whose body is not a remote_error", respond: func(c *fakeserver.Conn, req *fakeserver.Request) {
 			h := replyTo(req)
@@ -533,7 +533,7 @@ func TestStreamTinyPacketsStayBounded(t *testing.T) {
 	var before runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
-	if !waitGoroutine(t, "virtwire.(*Stream).push", allSent) {
+	if !waitGoroutine(t, "engine.(*Stream).push", allSent) {
 		var m runtime.MemStats
 		runtime.ReadMemStats(&m)
 		t.Fatalf("the Conn took all %d one-byte packets for a reader that reads nothing; the heap grew by %d MiB", packets, (int64(m.HeapInuse)-int64(before.HeapInuse))>>20)

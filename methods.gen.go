@@ -60,12 +60,12 @@ func (c *Conn) ConnectGetMaxVcpus(ctx context.Context, type_ OptString) (rMaxVcp
 }
 
 // NodeGetInfo calls REMOTE_PROC_NODE_GET_INFO (procedure 6).
-func (c *Conn) NodeGetInfo(ctx context.Context) (rModel [32]int8, rMemory uint64, rCpus int32, rMhz int32, rNodes int32, rSockets int32, rCores int32, rThreads int32, err error) {
+func (c *Conn) NodeGetInfo(ctx context.Context) (rModel string, rMemory uint64, rCpus int32, rMhz int32, rNodes int32, rSockets int32, rCores int32, rThreads int32, err error) {
 	var ret remote.NodeGetInfoRet
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetInfo), nil, ret.DecodeXDR); err != nil {
 		return
 	}
-	return ret.Model, ret.Memory, ret.Cpus, ret.Mhz, ret.Nodes, ret.Sockets, ret.Cores, ret.Threads, nil
+	return cString(ret.Model[:]), ret.Memory, ret.Cpus, ret.Mhz, ret.Nodes, ret.Sockets, ret.Cores, ret.Threads, nil
 }
 
 // ConnectGetCapabilities calls REMOTE_PROC_CONNECT_GET_CAPABILITIES (procedure 7).
@@ -87,9 +87,20 @@ func (c *Conn) DomainAttachDevice(ctx context.Context, dom Domain, xml string) (
 }
 
 // DomainCreate calls REMOTE_PROC_DOMAIN_CREATE (procedure 9).
-func (c *Conn) DomainCreate(ctx context.Context, dom Domain) (err error) {
-	args := remote.DomainCreateArgs{Dom: dom}
+//
+// Like libvirt's client, it then sets dom.ID to the running domain's ID,
+// which it looks up by UUID (the daemon's reply carries none). dom must
+// not be nil.
+func (c *Conn) DomainCreate(ctx context.Context, dom *Domain) (err error) {
+	if dom == nil {
+		err = nilObject("DomainCreate", "dom")
+		return
+	}
+	args := remote.DomainCreateArgs{Dom: *dom}
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCreate), args.EncodeXDR, nil); err != nil {
+		return
+	}
+	if err = c.lookUpID(ctx, "DomainCreate", dom); err != nil {
 		return
 	}
 	return nil
@@ -116,11 +127,19 @@ func (c *Conn) DomainDefineXML(ctx context.Context, xml string) (rDom Domain, er
 }
 
 // DomainDestroy calls REMOTE_PROC_DOMAIN_DESTROY (procedure 12).
-func (c *Conn) DomainDestroy(ctx context.Context, dom Domain) (err error) {
-	args := remote.DomainDestroyArgs{Dom: dom}
+//
+// Like libvirt's client, it sets dom.ID to -1 (the domain no longer runs).
+// dom must not be nil.
+func (c *Conn) DomainDestroy(ctx context.Context, dom *Domain) (err error) {
+	if dom == nil {
+		err = nilObject("DomainDestroy", "dom")
+		return
+	}
+	args := remote.DomainDestroyArgs{Dom: *dom}
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainDestroy), args.EncodeXDR, nil); err != nil {
 		return
 	}
+	dom.ID = -1
 	return nil
 }
 
@@ -524,11 +543,19 @@ func (c *Conn) DomainRestore(ctx context.Context, from string) (err error) {
 }
 
 // DomainSave calls REMOTE_PROC_DOMAIN_SAVE (procedure 55).
-func (c *Conn) DomainSave(ctx context.Context, dom Domain, to string) (err error) {
-	args := remote.DomainSaveArgs{Dom: dom, To: to}
+//
+// Like libvirt's client, it sets dom.ID to -1 (the domain no longer runs).
+// dom must not be nil.
+func (c *Conn) DomainSave(ctx context.Context, dom *Domain, to string) (err error) {
+	if dom == nil {
+		err = nilObject("DomainSave", "dom")
+		return
+	}
+	args := remote.DomainSaveArgs{Dom: *dom, To: to}
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainSave), args.EncodeXDR, nil); err != nil {
 		return
 	}
+	dom.ID = -1
 	return nil
 }
 
@@ -571,7 +598,13 @@ func (c *Conn) ConnectGetHostname(ctx context.Context) (rHostname string, err er
 }
 
 // ConnectSupportsFeature calls REMOTE_PROC_CONNECT_SUPPORTS_FEATURE (procedure 60).
+//
+// Like libvirt's client, it answers FeatureRemote itself (1: the
+// connection speaks libvirt's remote protocol) without asking the daemon.
 func (c *Conn) ConnectSupportsFeature(ctx context.Context, feature int32) (rSupported int32, err error) {
+	if feature == int32(FeatureRemote) {
+		return 1, nil
+	}
 	args := remote.ConnectSupportsFeatureArgs{Feature: feature}
 	var ret remote.ConnectSupportsFeatureRet
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectSupportsFeature), args.EncodeXDR, ret.DecodeXDR); err != nil {
@@ -1150,22 +1183,22 @@ func (c *Conn) NodeDeviceReset(ctx context.Context, name string) (err error) {
 }
 
 // DomainGetSecurityLabel calls REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL (procedure 121).
-func (c *Conn) DomainGetSecurityLabel(ctx context.Context, dom Domain) (rLabel []int8, rEnforcing int32, err error) {
+func (c *Conn) DomainGetSecurityLabel(ctx context.Context, dom Domain) (rLabel string, rEnforcing int32, err error) {
 	args := remote.DomainGetSecurityLabelArgs{Dom: dom}
 	var ret remote.DomainGetSecurityLabelRet
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetSecurityLabel), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
-	return ret.Label, ret.Enforcing, nil
+	return cString(ret.Label), ret.Enforcing, nil
 }
 
 // NodeGetSecurityModel calls REMOTE_PROC_NODE_GET_SECURITY_MODEL (procedure 122).
-func (c *Conn) NodeGetSecurityModel(ctx context.Context) (rModel []int8, rDoi []int8, err error) {
+func (c *Conn) NodeGetSecurityModel(ctx context.Context) (rModel string, rDoi string, err error) {
 	var ret remote.NodeGetSecurityModelRet
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcNodeGetSecurityModel), nil, ret.DecodeXDR); err != nil {
 		return
 	}
-	return ret.Model, ret.Doi, nil
+	return cString(ret.Model), cString(ret.Doi), nil
 }
 
 // NodeDeviceCreateXML calls REMOTE_PROC_NODE_DEVICE_CREATE_XML (procedure 123).
@@ -1689,11 +1722,19 @@ func (c *Conn) NwfilterUndefine(ctx context.Context, nwfilter Nwfilter) (err err
 }
 
 // DomainManagedSave calls REMOTE_PROC_DOMAIN_MANAGED_SAVE (procedure 182).
-func (c *Conn) DomainManagedSave(ctx context.Context, dom Domain, flags DomainSaveRestoreFlags) (err error) {
-	args := remote.DomainManagedSaveArgs{Dom: dom, Flags: uint32(flags)}
+//
+// Like libvirt's client, it sets dom.ID to -1 (the domain no longer runs).
+// dom must not be nil.
+func (c *Conn) DomainManagedSave(ctx context.Context, dom *Domain, flags DomainSaveRestoreFlags) (err error) {
+	if dom == nil {
+		err = nilObject("DomainManagedSave", "dom")
+		return
+	}
+	args := remote.DomainManagedSaveArgs{Dom: *dom, Flags: uint32(flags)}
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainManagedSave), args.EncodeXDR, nil); err != nil {
 		return
 	}
+	dom.ID = -1
 	return nil
 }
 
@@ -1815,12 +1856,20 @@ func (c *Conn) DomainGetBlockInfo(ctx context.Context, dom Domain, path string, 
 }
 
 // DomainCreateWithFlags calls REMOTE_PROC_DOMAIN_CREATE_WITH_FLAGS (procedure 196).
-func (c *Conn) DomainCreateWithFlags(ctx context.Context, dom Domain, flags DomainCreateFlags) (rDom Domain, err error) {
-	args := remote.DomainCreateWithFlagsArgs{Dom: dom, Flags: uint32(flags)}
+//
+// Like libvirt's client, it sets dom.ID to the running domain's ID from the
+// reply; rDom is the domain as the daemon returned it. dom must not be nil.
+func (c *Conn) DomainCreateWithFlags(ctx context.Context, dom *Domain, flags DomainCreateFlags) (rDom Domain, err error) {
+	if dom == nil {
+		err = nilObject("DomainCreateWithFlags", "dom")
+		return
+	}
+	args := remote.DomainCreateWithFlagsArgs{Dom: *dom, Flags: uint32(flags)}
 	var ret remote.DomainCreateWithFlagsRet
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCreateWithFlags), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
+	dom.ID = ret.Dom.ID
 	return ret.Dom, nil
 }
 
@@ -2603,13 +2652,13 @@ func (c *Conn) DomainGetHostname(ctx context.Context, dom Domain, flags DomainGe
 }
 
 // DomainGetSecurityLabelList calls REMOTE_PROC_DOMAIN_GET_SECURITY_LABEL_LIST (procedure 278).
-func (c *Conn) DomainGetSecurityLabelList(ctx context.Context, dom Domain) (rLabels []DomainGetSecurityLabelRet, rRet int32, err error) {
+func (c *Conn) DomainGetSecurityLabelList(ctx context.Context, dom Domain) (rLabels []SecurityLabel, rRet int32, err error) {
 	args := remote.DomainGetSecurityLabelListArgs{Dom: dom}
 	var ret remote.DomainGetSecurityLabelListRet
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainGetSecurityLabelList), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
 	}
-	return ret.Labels, ret.Ret, nil
+	return securityLabelList(ret.Labels), ret.Ret, nil
 }
 
 // DomainPinEmulator calls REMOTE_PROC_DOMAIN_PIN_EMULATOR (procedure 279).
@@ -2921,12 +2970,20 @@ func (c *Conn) DomainCreateXMLWithFiles(ctx context.Context, xmlDesc string, fla
 
 // DomainCreateWithFiles calls REMOTE_PROC_DOMAIN_CREATE_WITH_FILES (procedure 310).
 // files are passed to the daemon over the unix socket.
-func (c *Conn) DomainCreateWithFiles(ctx context.Context, dom Domain, flags DomainCreateFlags, inFiles []*os.File) (rDom Domain, err error) {
-	args := remote.DomainCreateWithFilesArgs{Dom: dom, Flags: uint32(flags)}
+//
+// Like libvirt's client, it sets dom.ID to the running domain's ID from the
+// reply; rDom is the domain as the daemon returned it. dom must not be nil.
+func (c *Conn) DomainCreateWithFiles(ctx context.Context, dom *Domain, flags DomainCreateFlags, inFiles []*os.File) (rDom Domain, err error) {
+	if dom == nil {
+		err = nilObject("DomainCreateWithFiles", "dom")
+		return
+	}
+	args := remote.DomainCreateWithFilesArgs{Dom: *dom, Flags: uint32(flags)}
 	var ret remote.DomainCreateWithFilesRet
 	if _, err = c.callFDs(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainCreateWithFiles), &args, &ret, inFiles); err != nil {
 		return
 	}
+	dom.ID = ret.Dom.ID
 	return ret.Dom, nil
 }
 
@@ -3063,6 +3120,9 @@ func (c *Conn) DomainOpenGraphicsFD(ctx context.Context, dom Domain, idx uint32,
 	if files, err = c.callFDs(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainOpenGraphicsFD), &args, nil, nil); err != nil {
 		return
 	}
+	if files == nil {
+		files = []*os.File{}
+	}
 	return files, nil
 }
 
@@ -3172,11 +3232,21 @@ func (c *Conn) DomainSetUserPassword(ctx context.Context, dom Domain, user OptSt
 }
 
 // DomainRename calls REMOTE_PROC_DOMAIN_RENAME (procedure 358).
-func (c *Conn) DomainRename(ctx context.Context, dom Domain, newName OptString, flags uint32) (rRetcode int32, err error) {
-	args := remote.DomainRenameArgs{Dom: dom, NewName: newName, Flags: flags}
+//
+// Like libvirt's client, it sets dom.Name to *newName when the daemon
+// reports success (rRetcode 0). dom must not be nil.
+func (c *Conn) DomainRename(ctx context.Context, dom *Domain, newName OptString, flags uint32) (rRetcode int32, err error) {
+	if dom == nil {
+		err = nilObject("DomainRename", "dom")
+		return
+	}
+	args := remote.DomainRenameArgs{Dom: *dom, NewName: newName, Flags: flags}
 	var ret remote.DomainRenameRet
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcDomainRename), args.EncodeXDR, ret.DecodeXDR); err != nil {
 		return
+	}
+	if ret.Retcode == 0 && newName != nil {
+		dom.Name = *newName
 	}
 	return ret.Retcode, nil
 }
@@ -3991,6 +4061,9 @@ func (c *Conn) QEMUDomainMonitorCommandWithFiles(ctx context.Context, dom Domain
 	var ret qemu.DomainMonitorCommandWithFilesRet
 	if files, err = c.callFDs(ctx, qemu.Program, qemu.ProtocolVersion, int32(qemu.ProcDomainMonitorCommandWithFiles), &args, &ret, inFiles); err != nil {
 		return
+	}
+	if files == nil {
+		files = []*os.File{}
 	}
 	return ret.Result, files, nil
 }

@@ -21,11 +21,15 @@ type options struct {
 	eventBuffer       int
 	streamBuffer      int
 
-	// Dial only.
+	// Dial only; dialOnly names the Dial-only options given, so that
+	// NewConn can refuse them.
+	dialOnly     []string
 	credentials  CredentialFunc
 	saslUser     string
 	saslPassword string
 	saslMechs    []string
+	insecureSASL bool
+	insecurePKI  bool
 	tlsConfig    *tls.Config
 	ssh          transport.SSHConfig
 }
@@ -66,8 +70,9 @@ func WithKeepAlive(interval time.Duration, count int) Option {
 func WithoutKeepAlive() Option { return func(o *options) { o.keepAliveInterval = 0 } }
 
 // WithLogger logs packets (direction, program, procedure, type, serial,
-// status, size) at debug level, and connection events at info level. Packet
-// bodies are never logged, so neither are secrets.
+// status, size) at debug level, connection events at info level, and
+// warnings about what Dial used (a TLS private key other users can read)
+// at warn level. Packet bodies are never logged, so neither are secrets.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
 // WithDialTimeout bounds how long Dial may take to connect and complete the

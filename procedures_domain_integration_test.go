@@ -64,7 +64,7 @@ var domainSteps = []procStep{
 			t.Fatal(err)
 		}
 		d := parseDomainXML(t, doc)
-		if d.Name != e.dom.Name || d.UUID != uuidString(e.dom.UUID) || d.Memory != 524288 || d.CurrentMemory != 262144 ||
+		if d.Name != e.dom.Name || d.UUID != e.dom.UUID.String() || d.Memory != 524288 || d.CurrentMemory != 262144 ||
 			d.VCPU.Current != 1 || d.VCPU.Max != 2 || len(d.Interfaces) != 1 || d.Interfaces[0].MAC.Address != e.domMAC {
 			t.Errorf("DomainGetXMLDesc: %+v does not describe the domain defined", d)
 		}
@@ -144,18 +144,20 @@ var domainSteps = []procStep{
 			t.Fatal(err)
 		}
 		defer sub.Close()
-		if err := e.c.DomainCreate(ctx, e.dom); err != nil {
+		if err := e.c.DomainCreate(ctx, &e.dom); err != nil {
 			t.Fatal(err)
 		}
 		ev, ok := nextEvent(t, sub).(*virtwire.DomainEventLifecycle)
 		if !ok || ev.Event != virtwire.DomainEventStarted || ev.Dom.Name != e.dom.Name {
 			t.Errorf("event %+v, want the domain's started event", ev)
 		}
-		dom, err := e.c.DomainLookupByName(ctx, e.dom.Name)
-		if err != nil || dom.ID <= 0 {
-			t.Fatalf("after DomainCreate: %+v, %v; want a positive id", dom, err)
+		// DomainCreate's reply has no domain: like libvirt's client, it
+		// looked the new ID up.
+		e.wantCurrent(t, ctx, "DomainCreate")
+		if e.dom.ID <= 0 {
+			t.Fatalf("after DomainCreate: %+v; want a positive id", e.dom)
 		}
-		e.dom = dom
+		dom := e.dom
 		byID, err := e.c.DomainLookupByID(ctx, dom.ID)
 		if err != nil || byID != dom {
 			t.Errorf("DomainLookupByID(%d) = %+v, %v", dom.ID, byID, err)
@@ -497,8 +499,8 @@ var domainSteps = []procStep{
 			t.Errorf("DomainGetMessages = %q, %v; want none", msgs, err)
 		}
 		label, enforcing, err := e.c.DomainGetSecurityLabel(ctx, e.dom)
-		if err != nil || cString(label) == "" || enforcing != 1 {
-			t.Errorf("DomainGetSecurityLabel = %q, %d, %v", cString(label), enforcing, err)
+		if err != nil || label == "" || enforcing != 1 {
+			t.Errorf("DomainGetSecurityLabel = %q, %d, %v", label, enforcing, err)
 		}
 		mem, err := e.c.DomainMemoryPeek(ctx, e.dom, 0, 16, uint32(virtwire.MemoryVirtual))
 		if err != nil || len(mem) != 16 {
@@ -638,10 +640,11 @@ var domainSteps = []procStep{
 	}},
 	{"save-restore", func(t *testing.T, ctx context.Context, e *procEnv) {
 		file := filepath.Join(t.TempDir(), "saved")
-		if err := e.c.DomainSave(ctx, e.dom, file); err != nil {
+		if err := e.c.DomainSave(ctx, &e.dom, file); err != nil {
 			t.Fatal(err)
 		}
 		wantState(t, ctx, e.c, e.dom, virtwire.DomainShutoff)
+		e.wantCurrent(t, ctx, "DomainSave") // id -1
 		doc, err := e.c.DomainSaveImageGetXMLDesc(ctx, file, 0)
 		if err != nil {
 			t.Fatal(err)
@@ -665,10 +668,11 @@ var domainSteps = []procStep{
 	}},
 	{"managed-save", func(t *testing.T, ctx context.Context, e *procEnv) {
 		for _, remove := range []bool{false, true} {
-			if err := e.c.DomainManagedSave(ctx, e.dom, 0); err != nil {
+			if err := e.c.DomainManagedSave(ctx, &e.dom, 0); err != nil {
 				t.Fatal(err)
 			}
 			wantState(t, ctx, e.c, e.dom, virtwire.DomainShutoff)
+			e.wantCurrent(t, ctx, "DomainManagedSave") // id -1
 			if has, err := e.c.DomainHasManagedSaveImage(ctx, e.dom, 0); err != nil || has != 1 {
 				t.Fatalf("DomainHasManagedSaveImage = %d, %v; want 1", has, err)
 			}
@@ -681,16 +685,19 @@ var domainSteps = []procStep{
 				}
 			}
 			// Starting the domain resumes from the image when there is one.
-			_, err := e.c.DomainCreateWithFlags(ctx, e.dom, virtwire.DomainStartPaused)
+			_, err := e.c.DomainCreateWithFlags(ctx, &e.dom, virtwire.DomainStartPaused)
 			wantCode(t, err, virtwire.ErrInvalidArg) // the test driver takes no flags here
-			dom, err := e.c.DomainCreateWithFlags(ctx, e.dom, 0)
+			if e.dom.ID != -1 {
+				t.Errorf("a failed DomainCreateWithFlags changed the domain to %+v", e.dom)
+			}
+			dom, err := e.c.DomainCreateWithFlags(ctx, &e.dom, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if dom.ID <= 0 || dom.UUID != e.dom.UUID {
-				t.Errorf("DomainCreateWithFlags returned %+v", dom)
+			if dom.ID <= 0 || dom != e.dom {
+				t.Errorf("DomainCreateWithFlags returned %+v and left the domain as %+v; want both running, alike", dom, e.dom)
 			}
-			e.dom = dom
+			e.wantCurrent(t, ctx, "DomainCreateWithFlags")
 			wantState(t, ctx, e.c, e.dom, virtwire.DomainRunning)
 			if has, err := e.c.DomainHasManagedSaveImage(ctx, e.dom, 0); err != nil || has != 0 {
 				t.Fatalf("after starting: DomainHasManagedSaveImage = %d, %v; want 0", has, err)
@@ -737,43 +744,49 @@ var domainSteps = []procStep{
 			t.Fatal(err)
 		}
 		wantState(t, ctx, e.c, e.dom, virtwire.DomainShutoff)
-		if err := e.c.DomainCreate(ctx, e.dom); err != nil {
+		if err := e.c.DomainCreate(ctx, &e.dom); err != nil {
 			t.Fatal(err)
 		}
-		e.refreshDom(t, ctx)
+		e.wantCurrent(t, ctx, "DomainCreate")
 		// This run started from the configuration in which the previous
 		// step set on_poweroff to restart: a shutdown restarts it.
 		if err := e.c.DomainShutdownFlags(ctx, e.dom, virtwire.DomainShutdownDefault); err != nil {
 			t.Fatal(err)
 		}
 		wantState(t, ctx, e.c, e.dom, virtwire.DomainRunning)
-		if err := e.c.DomainDestroy(ctx, e.dom); err != nil {
+		if err := e.c.DomainDestroy(ctx, &e.dom); err != nil {
 			t.Fatal(err)
 		}
 		wantState(t, ctx, e.c, e.dom, virtwire.DomainShutoff)
-		if err := e.c.DomainCreate(ctx, e.dom); err != nil {
+		e.wantCurrent(t, ctx, "DomainDestroy") // id -1
+		if err := e.c.DomainCreate(ctx, &e.dom); err != nil {
 			t.Fatal(err)
 		}
-		e.refreshDom(t, ctx)
+		e.wantCurrent(t, ctx, "DomainCreate")
 		if err := e.c.DomainDestroyFlags(ctx, e.dom, virtwire.DomainDestroyGraceful); err != nil {
 			t.Fatal(err)
 		}
 		wantState(t, ctx, e.c, e.dom, virtwire.DomainShutoff)
+		// libvirt's client resets the id after DomainDestroy only, not
+		// after DomainDestroyFlags, and neither does virtwire.
 		e.refreshDom(t, ctx)
 	}},
 	{"rename", func(t *testing.T, ctx context.Context, e *procEnv) {
 		newName := e.dom.Name + "-renamed"
 		e.removeDomainLater(newName)
-		if _, err := e.c.DomainRename(ctx, e.dom, str(newName), 0); err != nil {
-			t.Fatal(err)
+		oldName := e.dom.Name
+		if rc, err := e.c.DomainRename(ctx, &e.dom, str(newName), 0); err != nil || rc != 0 {
+			t.Fatalf("DomainRename = %d, %v", rc, err)
+		}
+		if e.dom.Name != newName {
+			t.Errorf("after DomainRename the domain is %+v, want the name %s", e.dom, newName)
 		}
 		dom, err := e.c.DomainLookupByName(ctx, newName)
-		if err != nil || dom.UUID != e.dom.UUID {
-			t.Fatalf("DomainLookupByName(%s) = %+v, %v; want the renamed domain", newName, dom, err)
+		if err != nil || dom != e.dom {
+			t.Fatalf("DomainLookupByName(%s) = %+v, %v; want the renamed domain %+v", newName, dom, err, e.dom)
 		}
-		_, err = e.c.DomainLookupByName(ctx, e.dom.Name)
+		_, err = e.c.DomainLookupByName(ctx, oldName)
 		wantCode(t, err, virtwire.ErrNoDomain)
-		e.dom = dom
 	}},
 	{"transient", func(t *testing.T, ctx context.Context, e *procEnv) {
 		name := e.name + "-transient"
@@ -786,7 +799,7 @@ var domainSteps = []procStep{
 			t.Errorf("DomainIsPersistent = %d, %v; want 0", p, err)
 		}
 		wantState(t, ctx, e.c, dom, virtwire.DomainRunning)
-		if err := e.c.DomainDestroy(ctx, dom); err != nil {
+		if err := e.c.DomainDestroy(ctx, &dom); err != nil {
 			t.Fatal(err)
 		}
 		_, err = e.c.DomainLookupByName(ctx, name)
@@ -829,6 +842,20 @@ var domainSteps = []procStep{
 		_, err := e.c.DomainLookupByName(ctx, e.dom.Name)
 		wantCode(t, err, virtwire.ErrNoDomain)
 	}},
+}
+
+// wantCurrent checks that the step's domain, as the methods that refresh
+// it like libvirt's client left it, is what the daemon has: the same name
+// and ID as a lookup by UUID.
+func (e *procEnv) wantCurrent(t *testing.T, ctx context.Context, after string) {
+	t.Helper()
+	dom, err := e.c.DomainLookupByUUID(ctx, e.dom.UUID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dom != e.dom {
+		t.Fatalf("after %s the domain is %+v; the daemon has %+v", after, e.dom, dom)
+	}
 }
 
 // refreshDom looks the step's domain up again: its id changes whenever it

@@ -194,22 +194,6 @@ func param(t *testing.T, params []virtwire.TypedParam, field string) remote.Type
 
 // ---- small helpers ---------------------------------------------------------
 
-func uuidString(u virtwire.UUID) string {
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
-}
-
-// cString turns the NUL-terminated int8 arrays of some replies into a string.
-func cString(b []int8) string {
-	var s strings.Builder
-	for _, c := range b {
-		if c == 0 {
-			break
-		}
-		s.WriteByte(byte(c))
-	}
-	return s.String()
-}
-
 // wantListed checks a pair of old-style listing procedures: count says how
 // many objects there are (at least min), and list, asked for that many
 // and some more (other tests may add objects meanwhile), names want.
@@ -347,7 +331,7 @@ func (e *procEnv) removeDomainLater(name string) {
 			return err
 		}
 		if active, _ := e.c.DomainIsActive(ctx, dom); active == 1 {
-			if err := e.c.DomainDestroy(ctx, dom); err != nil {
+			if err := e.c.DomainDestroy(ctx, &dom); err != nil {
 				return err
 			}
 		}
@@ -412,7 +396,7 @@ var hostSteps = []procStep{
 			t.Fatal(err)
 		}
 		// drvtest.rst: the default node of the test driver.
-		got := fmt.Sprintf("%s %d %d %d %d %d %d %d", cString(model[:]), mem, cpus, mhz, nodes, sockets, cores, threads)
+		got := fmt.Sprintf("%s %d %d %d %d %d %d %d", model, mem, cpus, mhz, nodes, sockets, cores, threads)
 		if want := "i686 3145728 16 1400 2 2 2 2"; got != want {
 			t.Errorf("NodeGetInfo = %s, want %s", got, want)
 		}
@@ -560,8 +544,8 @@ var hostSteps = []procStep{
 		if err != nil {
 			t.Fatal(err)
 		}
-		if cString(model) != "testSecurity" || cString(doi) != "" {
-			t.Errorf("NodeGetSecurityModel = %q, %q; want testSecurity", cString(model), cString(doi))
+		if model != "testSecurity" || doi != "" {
+			t.Errorf("NodeGetSecurityModel = %q, %q; want testSecurity", model, doi)
 		}
 	}},
 	{"all-domain-stats", func(t *testing.T, ctx context.Context, e *procEnv) {

@@ -85,7 +85,7 @@ var networkSteps = []procStep{
 		if err := xml.Unmarshal([]byte(doc), &n); err != nil {
 			t.Fatal(err)
 		}
-		if n.Name != e.net.Name || n.UUID != uuidString(e.net.UUID) || n.Bridge.Name != e.netBridge || n.IP.Address != "10.201.0.1" {
+		if n.Name != e.net.Name || n.UUID != e.net.UUID.String() || n.Bridge.Name != e.netBridge || n.IP.Address != "10.201.0.1" {
 			t.Errorf("NetworkGetXMLDesc: %+v", n)
 		}
 		if br, err := e.c.NetworkGetBridgeName(ctx, e.net); err != nil || br != e.netBridge {
@@ -269,7 +269,7 @@ var storageSteps = []procStep{
 			t.Fatal(err)
 		}
 		mustContain(t, "pool XML", doc, "<path>"+e.poolPath+"</path>")
-		mustContain(t, "pool XML", doc, "<uuid>"+uuidString(e.pool.UUID)+"</uuid>")
+		mustContain(t, "pool XML", doc, "<uuid>"+e.pool.UUID.String()+"</uuid>")
 		wantListed(t, "active pools", 2, func() (int32, error) { return e.c.ConnectNumOfStoragePools(ctx) },
 			func(max int32) ([]string, error) { return e.c.ConnectListStoragePools(ctx, max) }, e.pool.Name)
 		pools, _, err := e.c.ConnectListAllStoragePools(ctx, 1, virtwire.ConnectListStoragePoolsActive|virtwire.ConnectListStoragePoolsDir)
@@ -619,7 +619,7 @@ var secretSteps = []procStep{
 			t.Errorf("SecretLookupByUsage = %+v, %v", got, err)
 		}
 		wantListed(t, "secrets", 1, func() (int32, error) { return e.secrets.ConnectNumOfSecrets(ctx) },
-			func(max int32) ([]string, error) { return e.secrets.ConnectListSecrets(ctx, max) }, uuidString(s.UUID))
+			func(max int32) ([]string, error) { return e.secrets.ConnectListSecrets(ctx, max) }, s.UUID.String())
 		if all, _, err := e.secrets.ConnectListAllSecrets(ctx, 1, virtwire.ConnectListSecretsEphemeral); err != nil || !slices.Contains(all, s) {
 			t.Errorf("ConnectListAllSecrets(ephemeral) = %v, %v", all, err)
 		}
@@ -628,7 +628,7 @@ var secretSteps = []procStep{
 			t.Fatal(err)
 		}
 		mustContain(t, "secret XML", doc, "<volume>"+usage+"</volume>")
-		mustContain(t, "secret XML", doc, "<uuid>"+uuidString(s.UUID)+"</uuid>")
+		mustContain(t, "secret XML", doc, "<uuid>"+s.UUID.String()+"</uuid>")
 	}},
 	{"value", func(t *testing.T, ctx context.Context, e *procEnv) {
 		_, err := e.secrets.SecretGetValue(ctx, e.secret, 0)
@@ -691,7 +691,7 @@ var nwfilterSteps = []procStep{
 		f2, err := e.filters.NwfilterDefineXMLFlags(ctx, fmt.Sprintf(`<filter name='%s' chain='ipv4'>
   <uuid>%s</uuid>
   <rule action='drop' direction='in' priority='400'><ip protocol='udp' dstportstart='53'/></rule>
-</filter>`, name, uuidString(f.UUID)), 0)
+</filter>`, name, f.UUID.String()), 0)
 		if err != nil || f2 != f {
 			t.Fatalf("NwfilterDefineXMLFlags = %+v, %v; want the same filter", f2, err)
 		}

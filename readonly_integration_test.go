@@ -28,11 +28,11 @@ func TestReadOnly(t *testing.T) {
 	e := &procEnv{t: t, c: rw}
 	name := uniqueName(t)
 	dom := e.defineDomain(t, ctx, name)
-	if err := rw.DomainCreate(ctx, dom); err != nil {
+	if err := rw.DomainCreate(ctx, &dom); err != nil {
 		t.Fatal(err)
 	}
 	e.dom = dom
-	e.refreshDom(t, ctx) // its id, now that it runs
+	e.wantCurrent(t, ctx, "DomainCreate") // its id, now that it runs
 
 	xmlFile := filepath.Join(t.TempDir(), "domain.xml")
 	newDom := newDomainXML(name+"-new", randomMAC(t), "vwtap9")

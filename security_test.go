@@ -14,11 +14,13 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/big"
 	"net"
 	"net/url"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"slices"
@@ -37,11 +39,13 @@ import (
 )
 
 // The security review of virtwire's defaults, as tests: TLS verifies the
-// server and its name and never goes below TLS 1.2; ssh checks host keys,
-// with the built-in client and with the ssh program; SASL PLAIN is never
-// used on plain TCP; passwords and passphrases appear in no error, log or
-// URI string; a socket path cannot inject commands into the remote shell;
-// a read-only connection is refused every write. The transport package
+// server and its name, never goes below TLS 1.2, and uses no certificate
+// file any user can change; ssh checks host keys, with the built-in client
+// and with the ssh program, and no_verify=1 accepts new keys but not
+// changed ones; SASL runs on no channel that is neither encrypted nor
+// local, and PLAIN never there; passwords and passphrases appear in no
+// error, log or URI string; a socket path cannot inject commands into the
+// remote shell; a read-only connection is refused every write. The transport package
 // tests the pieces (applyPriority, shellQuote, knownhosts); these go
 // through Dial, as a user does.
 
@@ -321,6 +325,102 @@ func TestTLSVerifiesByDefault(t *testing.T) {
 	}
 }
 
+// Whoever can write libvirt's TLS files can swap the CA certificate and
+// make the client trust their own daemon; libvirt's client uses such files
+// without a word. Against the lab's real TLS daemon, with a copy of its
+// client pki folder: a world-writable cacert.pem, clientcert.pem,
+// clientkey.pem or pkipath folder is refused before connecting, naming the
+// file, its mode and the way out; a private key others can read works and
+// is logged; links are followed, their own mode does not count;
+// WithInsecurePKIPermissions uses everything, with warnings.
+func TestTLSRefusesUnprotectedPKIFiles(t *testing.T) {
+	l := lab.Require(t)
+	pkiFiles := []string{"cacert.pem", "clientcert.pem", "clientkey.pem"}
+	tests := []struct {
+		name    string
+		modes   map[string]os.FileMode // by file name; "" is the folder
+		link    bool                   // pkipath is a link to the folder, cacert.pem a link to the lab's
+		opts    []virtwire.Option
+		refused string   // the file whose error Dial must return, "" if Dial must work
+		says    []string // what the error or the log must say
+	}{
+		{"private files", nil, false, nil, "", nil},
+		{"cacert.pem world-writable", map[string]os.FileMode{"cacert.pem": 0o666}, false, nil, "cacert.pem", []string{"CA certificate", "(mode 0666)"}},
+		{"clientcert.pem world-writable", map[string]os.FileMode{"clientcert.pem": 0o646}, false, nil, "clientcert.pem", []string{"client certificate", "(mode 0646)"}},
+		{"clientkey.pem world-writable", map[string]os.FileMode{"clientkey.pem": 0o602}, false, nil, "clientkey.pem", []string{"client key", "(mode 0602)"}},
+		{"pkipath folder world-writable", map[string]os.FileMode{"": 0o777}, false, nil, "cacert.pem", []string{"holding it is writable by any user (mode 0777)"}},
+		{"pkipath folder world-writable and sticky", map[string]os.FileMode{"": os.ModeSticky | 0o777}, false, nil, "cacert.pem", []string{"(mode 1777)"}},
+		{"links, to private files", nil, true, nil, "", nil},
+		{"links, to a world-writable folder", map[string]os.FileMode{"": 0o777}, true, nil, "cacert.pem", []string{"(mode 0777)"}},
+		{"clientkey.pem readable by all: a warning", map[string]os.FileMode{"clientkey.pem": 0o644}, false, nil, "", []string{"level=WARN", "readable by other users", "clientkey.pem", "mode=0644"}},
+		{"everything world-writable, WithInsecurePKIPermissions", map[string]os.FileMode{"": 0o777, "cacert.pem": 0o666, "clientcert.pem": 0o666, "clientkey.pem": 0o666}, false,
+			[]virtwire.Option{virtwire.WithInsecurePKIPermissions()}, "", []string{"level=WARN", "InsecurePKIPermissions", "cacert.pem", "clientcert.pem", "clientkey.pem", "mode 0777", "mode 0666"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), "pki")
+			if err := os.Mkdir(dir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			for _, name := range pkiFiles {
+				data, err := os.ReadFile(filepath.Join(l.PKIDir, name))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tt.link && name == "cacert.pem" {
+					err = os.Symlink(filepath.Join(l.PKIDir, name), filepath.Join(dir, name))
+				} else {
+					err = os.WriteFile(filepath.Join(dir, name), data, 0o600)
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+			}
+			for name, mode := range tt.modes {
+				if err := os.Chmod(filepath.Join(dir, name), mode); err != nil {
+					t.Fatal(err)
+				}
+			}
+			pkipath := dir
+			if tt.link {
+				pkipath = filepath.Join(t.TempDir(), "pki-link")
+				if err := os.Symlink(dir, pkipath); err != nil {
+					t.Fatal(err)
+				}
+			}
+			log, buf := debugLogger()
+			uri := "test+tls://" + l.TLSAddr + "/default?pkipath=" + url.QueryEscape(pkipath)
+			c, err := dialURI(t, uri, append([]virtwire.Option{virtwire.WithLogger(log)}, tt.opts...)...)
+			if tt.refused == "" {
+				if err != nil {
+					t.Fatalf("Dial: %v", err)
+				}
+				hostnameMatches(t, c)
+				for _, s := range tt.says {
+					if !strings.Contains(buf.String(), s) {
+						t.Errorf("the log does not say %q:\n%s", s, buf)
+					}
+				}
+				if tt.says == nil && strings.Contains(buf.String(), "level=WARN") {
+					t.Errorf("unexpected warning:\n%s", buf)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("Dial succeeded with TLS files any user can change")
+			}
+			if !errors.Is(err, transport.ErrInsecurePermissions) {
+				t.Errorf("err = %v, want ErrInsecurePermissions", err)
+			}
+			for _, s := range append([]string{filepath.Join(pkipath, tt.refused), "virtwire.WithInsecurePKIPermissions()"}, tt.says...) {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("err = %v, want it to say %q", err, s)
+				}
+			}
+		})
+	}
+}
+
 // refused checks the outcome of a Dial: when it must be refused, that it
 // failed (the caller then checks the error); otherwise that it worked and
 // the Conn answers a call. It reports whether Dial failed.
@@ -520,6 +620,122 @@ func TestSSHVerifiesHostKeysByDefault(t *testing.T) {
 	}
 }
 
+// no_verify=1 on ssh URIs "auto-accept[s] new host keys. Existing host keys
+// will still be validated" (libvirt's uri.rst). libvirt's client breaks that
+// promise: it runs ssh with StrictHostKeyChecking=no, with which OpenSSH
+// logs in with a key to a host whose key changed. Against the lab's real
+// sshd, with a known_hosts that records another key for it (what a man in
+// the middle looks like), virtwire refuses, with the ssh program and with
+// the built-in client, and changes no file; it logs in, as virsh does, only
+// when InsecureAcceptChangedHostKeys asks for libvirt's behaviour. A host
+// not yet known is accepted and recorded, as promised.
+func TestSSHNoVerifyRefusesChangedHostKey(t *testing.T) {
+	l := lab.Require(t)
+	_, otherPriv, _ := ed25519.GenerateKey(rand.Reader)
+	other, err := ssh.NewSignerFromKey(otherPriv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	labKey, err := os.ReadFile(l.SSHKnownHosts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	labKeyFields := strings.Fields(string(labKey)) // [127.0.0.1]:port type base64
+	if len(labKeyFields) < 3 {
+		t.Fatalf("odd lab known_hosts %q", labKey)
+	}
+	changed := knownHostsLine(l.SSHAddr, other.PublicKey())
+	// knownHosts writes a known_hosts file and an ssh program that uses it
+	// (and nothing else of the machine's or the user's configuration), with
+	// no StrictHostKeyChecking of its own, so that virtwire's decides.
+	knownHosts := func(t *testing.T, content string) (file, program string) {
+		t.Helper()
+		dir := t.TempDir()
+		file, program = filepath.Join(dir, "known_hosts"), filepath.Join(dir, "ssh")
+		script := "#!/bin/sh\nexec ssh -F /dev/null -o UserKnownHostsFile=" + file + " -o GlobalKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR \"$@\"\n"
+		if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(program, []byte(script), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		return file, program
+	}
+	uri := func(file, program string, mode transport.SSHMode) string {
+		q := url.Values{}
+		q.Set("socket", l.UnixSocket)
+		q.Set("keyfile", l.SSHKey)
+		q.Set("no_verify", "1")
+		if mode == transport.SSHNative {
+			q.Set("known_hosts", file)
+		} else {
+			q.Set("command", program)
+		}
+		return fmt.Sprintf("test+ssh://%s@%s/default?%s", l.SSHUser, l.SSHAddr, q.Encode())
+	}
+	clients := map[string]transport.SSHMode{"ssh program": transport.SSHExternal, "built-in client": transport.SSHNative}
+	for name, mode := range clients {
+		tests := []struct {
+			name     string
+			known    string
+			insecure bool
+			ok       bool
+			is       error  // with the built-in client
+			says     string // with the ssh program
+		}{
+			{"changed key", changed, false, false, transport.ErrHostKeyMismatch, "Host key verification failed"},
+			{"changed key, InsecureAcceptChangedHostKeys", changed, true, true, nil, ""},
+			{"new host", "", false, true, nil, ""},
+		}
+		for _, tt := range tests {
+			t.Run(name+", "+tt.name, func(t *testing.T) {
+				file, program := knownHosts(t, tt.known)
+				c, err := dialURI(t, uri(file, program, mode), virtwire.WithSSH(transport.SSHConfig{Mode: mode, InsecureAcceptChangedHostKeys: tt.insecure}))
+				after, rerr := os.ReadFile(file)
+				if rerr != nil {
+					t.Fatal(rerr)
+				}
+				if tt.ok {
+					if err != nil {
+						t.Fatalf("Dial: %v", err)
+					}
+					hostnameMatches(t, c)
+					if tt.known == "" && !strings.Contains(string(after), labKeyFields[2]) {
+						t.Errorf("the new host key was not recorded: known_hosts = %q", after)
+					}
+					if tt.known != "" && string(after) != tt.known {
+						t.Errorf("known_hosts changed: %q, was %q", after, tt.known)
+					}
+					return
+				}
+				if err == nil {
+					t.Fatal("Dial succeeded: no_verify=1 accepted a changed host key")
+				}
+				if mode == transport.SSHNative && !errors.Is(err, tt.is) {
+					t.Errorf("err = %v, want %v", err, tt.is)
+				}
+				if mode == transport.SSHExternal && !strings.Contains(err.Error(), tt.says) {
+					t.Errorf("err = %v, want it to say %q", err, tt.says)
+				}
+				if string(after) != tt.known {
+					t.Errorf("known_hosts changed: %q, was %q", after, tt.known)
+				}
+			})
+		}
+	}
+	// libvirt's own client with the same URI: it logs in despite the changed
+	// key, which is what InsecureAcceptChangedHostKeys claims to match.
+	t.Run("virsh, changed key", func(t *testing.T) {
+		file, program := knownHosts(t, changed)
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, "virsh", "-c", uri(file, program, transport.SSHExternal), "hostname").CombinedOutput()
+		if err != nil {
+			t.Fatalf("virsh refused the changed key (%v: %s): libvirt's client now keeps no_verify's promise, and InsecureAcceptChangedHostKeys's doc is out of date", err, out)
+		}
+	})
+}
+
 // --- SASL ---
 
 // saslDaemon is a fake daemon that requires SASL, offers mechs, and
@@ -611,9 +827,127 @@ func TestSASLPlainNeverOnTCP(t *testing.T) {
 	}
 }
 
+// relayTCP forwards every connection to a new TCP port of 127.0.0.1 to the
+// unix socket target, as an impostor or a relay on the network path would,
+// recording the bytes the client sends.
+func relayTCP(t *testing.T, target string, sent *logBuffer) string {
+	t.Helper()
+	return serveTCP(t, func(nc net.Conn) {
+		up, err := net.Dial("unix", target)
+		if err != nil {
+			return
+		}
+		defer up.Close()
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			_, _ = io.Copy(nc, up)
+			nc.Close()
+		}()
+		_, _ = io.Copy(io.MultiWriter(up, sent), nc)
+		up.Close()
+		<-done
+	})
+}
+
+// SCRAM has no security layer: on plain TCP (or ext) it hands whoever
+// answers the user name and a proof to attack offline, and leaves the
+// session in clear text. libvirt's client refuses ("No worthy mechs
+// found"); so does virtwire, before AUTH_SASL_START, with an error that
+// names the ways out. Against a fake daemon offering SCRAM (an impostor),
+// and against the lab's real SASL daemon (which offers SCRAM on its unix
+// socket) through a TCP relay: the relay sees neither the user name nor a
+// SASL start. WithInsecureSASL lets SCRAM through, and then the real
+// daemon accepts the login, so the refusal is all that stood in the way.
+func TestSASLRefusedOnInsecureChannel(t *testing.T) {
+	noLeaks(t)
+	const user, password = "agent", "scr4m-s3cret"
+	var mu sync.Mutex
+	var starts [][]byte
+	fake := saslDaemon("SCRAM-SHA-512,SCRAM-SHA-256,DIGEST-MD5,PLAIN", user, password, &starts, &mu)
+	fakeTCP := "test+tcp://" + serveTCP(t, func(nc net.Conn) { _ = fake.Serve(nc) }) + "/default"
+	ext := filepath.Join(t.TempDir(), "daemon")
+	if err := os.WriteFile(ext, []byte("#!/bin/sh\nexec nc -U "+fake.ListenUnix(t)+"\n"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	fakeExt := "test+ext:///default?command=" + url.QueryEscape(ext)
+	creds := virtwire.WithSASL(user, password)
+	tests := []struct {
+		name string
+		uri  string
+		opts []virtwire.Option
+	}{
+		{"tcp", fakeTCP, []virtwire.Option{creds}},
+		{"tcp, auth=sasl.scram-sha-256", fakeTCP + "?auth=sasl.scram-sha-256", []virtwire.Option{creds}},
+		{"tcp, SCRAM-SHA-1 the only mechanism allowed", fakeTCP, []virtwire.Option{creds, virtwire.WithSASLMechanisms("SCRAM-SHA-1", "SCRAM-SHA-256")}},
+		{"tcp, credentials from a callback", fakeTCP, []virtwire.Option{virtwire.WithCredentials(func(context.Context, []*virtwire.Credential) error {
+			t.Error("the credential callback was asked on plain TCP")
+			return errors.New("not here")
+		})}},
+		{"ext", fakeExt, []virtwire.Option{creds}},
+	}
+	for _, tt := range tests {
+		t.Run("fake daemon, "+tt.name, func(t *testing.T) {
+			mu.Lock()
+			starts = nil
+			mu.Unlock()
+			_, err := dialURI(t, tt.uri, tt.opts...)
+			mu.Lock()
+			sent := slices.Clone(starts)
+			mu.Unlock()
+			if err == nil {
+				t.Fatal("Dial succeeded: SCRAM ran on a channel that is neither encrypted nor local")
+			}
+			if !errors.Is(err, virtwire.ErrInsecureSASL) {
+				t.Errorf("err = %v, want ErrInsecureSASL", err)
+			}
+			for _, way := range []string{"connect with TLS", "virtwire.WithInsecureSASL()"} {
+				if !strings.Contains(err.Error(), way) {
+					t.Errorf("err = %v, want it to name the way out %q", err, way)
+				}
+			}
+			if len(sent) != 0 {
+				t.Errorf("the client sent AUTH_SASL_START %q", sent)
+			}
+		})
+	}
+
+	l := lab.Require(t)
+	var relayed logBuffer
+	relay := "test+tcp://" + relayTCP(t, l.SASLUnixSocket, &relayed) + "/default"
+	labCreds := virtwire.WithSASL(l.SASLUser, l.SASLPassword)
+	t.Run("real daemon through a relay", func(t *testing.T) {
+		_, err := dialURI(t, relay, labCreds)
+		sent := relayed.take()
+		if !errors.Is(err, virtwire.ErrInsecureSASL) {
+			t.Fatalf("err = %v, want ErrInsecureSASL", err)
+		}
+		if len(sent) == 0 {
+			t.Fatal("nothing went through the relay, so this proves nothing")
+		}
+		if bytes.Contains(sent, []byte(l.SASLUser)) {
+			t.Errorf("the user name %q went through the relay", l.SASLUser)
+		}
+		if bytes.Contains(sent, []byte("SCRAM")) {
+			t.Errorf("a SASL start went through the relay: %q", sent)
+		}
+	})
+	t.Run("real daemon through a relay, WithInsecureSASL", func(t *testing.T) {
+		c, err := dialURI(t, relay, labCreds, virtwire.WithInsecureSASL())
+		sent := relayed.take()
+		if err != nil {
+			t.Fatalf("Dial: %v", err)
+		}
+		hostnameMatches(t, c)
+		if !bytes.Contains(sent, []byte("SCRAM-SHA-256")) {
+			t.Errorf("the relay saw no SCRAM exchange: %q", sent)
+		}
+	})
+}
+
 // --- Secrets ---
 
-// logBuffer collects what a slog.Logger writes.
+// logBuffer collects what a slog.Logger (or a relay) writes.
 type logBuffer struct {
 	mu  sync.Mutex
 	buf bytes.Buffer
@@ -623,6 +957,15 @@ func (b *logBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.Write(p)
+}
+
+// take returns what was written and forgets it.
+func (b *logBuffer) take() []byte {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := bytes.Clone(b.buf.Bytes())
+	b.buf.Reset()
+	return out
 }
 
 func (b *logBuffer) String() string {
@@ -815,7 +1158,7 @@ func TestReadOnlyRefusesWrites(t *testing.T) {
 		call func() error
 	}{
 		{"DomainCreateXML", func() error { _, err := c.DomainCreateXML(ctx, testDomainXML("ro-test"), 0); return err }},
-		{"DomainDestroy", func() error { return c.DomainDestroy(ctx, dom) }},
+		{"DomainDestroy", func() error { return c.DomainDestroy(ctx, &dom) }},
 		{"DomainUndefine", func() error { return c.DomainUndefine(ctx, dom) }},
 		{"DomainSetMemory", func() error { return c.DomainSetMemory(ctx, dom, 1024) }},
 		{"DomainSetAutostart", func() error { return c.DomainSetAutostart(ctx, dom, 1) }},

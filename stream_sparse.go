@@ -10,7 +10,7 @@ import (
 // file on a filesystem that reports holes (SEEK_DATA/SEEK_HOLE), the file's
 // holes are sent as holes instead of zeros, so a sparse upload stays sparse.
 func (s *Stream) ReadFrom(r io.Reader) (int64, error) {
-	if f, ok := r.(*os.File); ok && s.sparse {
+	if f, ok := r.(*os.File); ok && s.s.Sparse() {
 		if n, ok, err := s.readFromSparse(f); ok {
 			return n, err
 		}

@@ -14,7 +14,6 @@ type (
 	DomainEventGraphicsAddress  = remote.DomainEventGraphicsAddress
 	DomainEventGraphicsIdentity = remote.DomainEventGraphicsIdentity
 	DomainFsinfo                = remote.DomainFsinfo
-	DomainGetSecurityLabelRet   = remote.DomainGetSecurityLabelRet
 	DomainIPAddr                = remote.DomainIPAddr
 	DomainInterface             = remote.DomainInterface
 	DomainIothreadInfo          = remote.DomainIothreadInfo
@@ -44,3 +43,19 @@ type (
 	UUID                        = remote.UUID
 	VcpuInfo                    = remote.VcpuInfo
 )
+
+// SecurityLabel is protocol/remote's DomainGetSecurityLabelRet (remote_domain_get_security_label_ret)
+// with its C strings as Go strings.
+type SecurityLabel struct {
+	Label     string
+	Enforcing int32
+}
+
+func securityLabelList(in []remote.DomainGetSecurityLabelRet) []SecurityLabel {
+	out := make([]SecurityLabel, len(in))
+	for i := range in {
+		v := &in[i]
+		out[i] = SecurityLabel{Label: cString(v.Label), Enforcing: v.Enforcing}
+	}
+	return out
+}

@@ -49,6 +49,14 @@ type nodeInfo struct {
 	MemoryKiB                                 uint64
 }
 
+// domInfo is what virsh dominfo prints of a domain's reference and its
+// security model and label: a UUID as libvirt formats it, and C strings
+// (char arrays on the wire).
+type domInfo struct {
+	ID, Name, UUID                            string
+	SecurityModel, SecurityDOI, SecurityLabel string
+}
+
 // versions is what virsh version --daemon prints that the daemon tells.
 type versions struct {
 	HypervisorType, Hypervisor, Daemon string
@@ -102,7 +110,9 @@ func TestVirshAgrees(t *testing.T) {
 					virshComparison{name: "dumpxml/" + dom[0], virtwire: domainXMLOf(dom[1], 0),
 						virsh: []string{"dumpxml", dom[1]}, parse: sameText},
 					virshComparison{name: "dumpxml-inactive/" + dom[0], virtwire: domainXMLOf(dom[1], virtwire.DomainXMLInactive),
-						virsh: []string{"dumpxml", "--inactive", dom[1]}, parse: sameText})
+						virsh: []string{"dumpxml", "--inactive", dom[1]}, parse: sameText},
+					virshComparison{name: "dominfo/" + dom[0], virtwire: domInfoOf(dom[1]),
+						virsh: []string{"dominfo", dom[1]}, parse: parseDomInfo})
 			}
 			for _, net := range [][2]string{{"default", "default"}, {"defined", objs.network}, {"transient", objs.transientNetwork}} {
 				rows = append(rows, virshComparison{name: "net-dumpxml/" + net[0], virtwire: networkXMLOf(net[1]),
@@ -198,7 +208,7 @@ func makeVirshObjects(t *testing.T, ctx context.Context, c *virtwire.Conn) virsh
 			}
 			continue
 		}
-		if err := c.DomainCreate(ctx, dom); err != nil {
+		if err := c.DomainCreate(ctx, &dom); err != nil {
 			t.Fatal(err)
 		}
 		if name == o.paused {
@@ -324,7 +334,7 @@ func getNodeInfo(ctx context.Context, c *virtwire.Conn) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return nodeInfo{Model: cString(model[:]), CPUs: int64(cpus), MHz: int64(mhz), Sockets: int64(sockets),
+	return nodeInfo{Model: model, CPUs: int64(cpus), MHz: int64(mhz), Sockets: int64(sockets),
 		Cores: int64(cores), Threads: int64(threads), Nodes: int64(nodes), MemoryKiB: mem}, nil
 }
 
@@ -352,6 +362,37 @@ func domainXMLOf(name string, flags virtwire.DomainXMLFlags) func(context.Contex
 		}
 		doc, err := c.DomainGetXMLDesc(ctx, dom, flags)
 		return strings.TrimSpace(doc), err
+	}
+}
+
+// domInfoOf reads what virsh dominfo shows of the domain's reference and
+// security, as virsh gets it: the security label only when the model is set
+// and the label is not empty.
+func domInfoOf(name string) func(context.Context, *virtwire.Conn) (any, error) {
+	return func(ctx context.Context, c *virtwire.Conn) (any, error) {
+		dom, err := c.DomainLookupByName(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		model, doi, err := c.NodeGetSecurityModel(ctx)
+		if err != nil {
+			return nil, err
+		}
+		info := domInfo{ID: "-", Name: dom.Name, UUID: dom.UUID.String(), SecurityModel: model, SecurityDOI: doi}
+		if dom.ID != -1 {
+			info.ID = fmt.Sprint(dom.ID)
+		}
+		if model == "" {
+			return info, nil
+		}
+		label, enforcing, err := c.DomainGetSecurityLabel(ctx, dom)
+		if err != nil {
+			return nil, err
+		}
+		if label != "" {
+			info.SecurityLabel = label + map[bool]string{true: " (enforcing)", false: " (permissive)"}[enforcing == 1]
+		}
+		return info, nil
 	}
 }
 
@@ -451,6 +492,22 @@ func parseNodeInfo(out string) (any, error) {
 		return nil, fmt.Errorf("missing fields in %v", fields)
 	}
 	return ni, nil
+}
+
+// parseDomInfo reads virsh dominfo's "Label:   value" lines.
+func parseDomInfo(out string) (any, error) {
+	fields := map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if ok {
+			fields[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		}
+	}
+	if fields["Name"] == "" || fields["UUID"] == "" || fields["Id"] == "" {
+		return nil, fmt.Errorf("missing fields in %v", fields)
+	}
+	return domInfo{ID: fields["Id"], Name: fields["Name"], UUID: fields["UUID"], SecurityModel: fields["Security model"],
+		SecurityDOI: fields["Security DOI"], SecurityLabel: fields["Security label"]}, nil
 }
 
 // parseVersions reads virsh version --daemon: "Running hypervisor: TEST

@@ -161,7 +161,8 @@ func (d *Domain) ID(ctx context.Context) (int, error) {
 // Start boots a defined domain: virsh start. flags may start it paused,
 // have it destroyed when the connection closes, and so on.
 func (d *Domain) Start(ctx context.Context, flags virtwire.DomainCreateFlags) error {
-	_, err := d.conn.DomainCreateWithFlags(ctx, d.ref, flags)
+	ref := d.ref // the handle keeps its reference as made (see ID)
+	_, err := d.conn.DomainCreateWithFlags(ctx, &ref, flags)
 	return d.wrap("start", err)
 }
 
@@ -188,7 +189,8 @@ func (d *Domain) Reboot(ctx context.Context, flags virtwire.DomainRebootFlagValu
 func (d *Domain) Destroy(ctx context.Context, flags virtwire.DomainDestroyFlagsValues) error {
 	var err error
 	if flags == 0 {
-		err = d.conn.DomainDestroy(ctx, d.ref)
+		ref := d.ref
+		err = d.conn.DomainDestroy(ctx, &ref)
 	} else {
 		err = d.conn.DomainDestroyFlags(ctx, d.ref, flags)
 	}

@@ -782,14 +782,14 @@ func (e *env) defineDomain(t *testing.T, name string, start bool, nics ...string
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if start {
-			_ = e.conn.DomainDestroy(ctx, dom)
+			_ = e.conn.DomainDestroy(ctx, &dom)
 		}
 		if err := e.conn.DomainUndefine(ctx, dom); err != nil {
 			t.Errorf("cleanup: undefining %s: %v", name, err)
 		}
 	})
 	if start {
-		if err := e.conn.DomainCreate(e.ctx, dom); err != nil {
+		if err := e.conn.DomainCreate(e.ctx, &dom); err != nil {
 			t.Fatal(err)
 		}
 	}

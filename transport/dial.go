@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"net"
 	"strconv"
 )
@@ -33,6 +34,19 @@ type Config struct {
 
 	// SSH tunes the ssh transports.
 	SSH SSHConfig
+
+	// InsecurePKIPermissions uses libvirt's TLS files even when any user
+	// of the machine can change them (world-writable, or reached through
+	// a world-writable folder or link), logging a warning; by default such
+	// a file is refused with ErrInsecurePermissions, since whoever swaps
+	// the CA certificate can impersonate the daemon. libvirt's client uses
+	// them.
+	InsecurePKIPermissions bool
+
+	// Logger receives warnings about what the dial used: a TLS private key
+	// that other users can read, a file InsecurePKIPermissions let
+	// through. nil logs nothing.
+	Logger *slog.Logger
 
 	// Client holds libvirt.conf settings (remote_mode, remote_proxy,
 	// tls_priority). nil reads libvirt.conf from the machine.
@@ -134,7 +148,7 @@ func Dial(ctx context.Context, u *URI, cfg *Config) (net.Conn, error) {
 			if name == "" {
 				name = "ssh"
 			}
-			return startCommand(ctx, name, ExternalSSHArgs(u, cmd))
+			return startCommand(ctx, name, ExternalSSHArgs(u, cmd, c.SSH))
 		}
 		return dialSSHNative(ctx, u, cmd, &c)
 	case Ext:

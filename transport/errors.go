@@ -17,6 +17,11 @@ var (
 	// recorded in known_hosts (possible man in the middle).
 	ErrHostKeyMismatch = errors.New("ssh host key verification failed")
 
+	// ErrInsecurePermissions: a TLS file (CA certificate, revocation list,
+	// client certificate or key), or a folder or link on its path, can be
+	// changed by any user of the machine (see Config.InsecurePKIPermissions).
+	ErrInsecurePermissions = errors.New("insecure file permissions")
+
 	// ErrNoCredentials: a credential was needed and no callback could
 	// provide it.
 	ErrNoCredentials = errors.New("no credential callback")

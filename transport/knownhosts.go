@@ -14,23 +14,26 @@ import (
 
 // knownHostsSetup says where host keys are checked and how.
 type knownHostsSetup struct {
-	verify   KnownHostsVerify
-	primary  string   // checked, and where accepted keys are added
-	readOnly []string // also trusted, never written
+	verify        KnownHostsVerify
+	primary       string   // checked, and where accepted keys are added
+	readOnly      []string // also trusted, never written
+	acceptChanged bool     // SSHConfig.InsecureAcceptChangedHostKeys with no_verify=1
 }
 
 // knownHostsFor applies libvirt's rules: for libssh and libssh2,
 // known_hosts_verify= (default normal) and known_hosts= (default
 // $XDG_CONFIG_HOME/libvirt/known_hosts); for ssh run natively, the ssh
 // program's files (~/.ssh/known_hosts) and no_verify=1 meaning auto, as
-// StrictHostKeyChecking=no does. Without known_hosts=, the user's and the
-// system's OpenSSH files are trusted too.
-func knownHostsFor(u *URI, sys *System) (knownHostsSetup, error) {
+// StrictHostKeyChecking=accept-new does (changed keys are refused unless
+// cfg.InsecureAcceptChangedHostKeys). Without known_hosts=, the user's and
+// the system's OpenSSH files are trusted too.
+func knownHostsFor(u *URI, cfg SSHConfig, sys *System) (knownHostsSetup, error) {
 	s := knownHostsSetup{verify: u.KnownHostsVerify()}
 	if s.verify == "" {
 		s.verify = VerifyNormal
 		if u.EffectiveTransport() == SSH && u.NoVerify() {
 			s.verify = VerifyAuto
+			s.acceptChanged = cfg.InsecureAcceptChangedHostKeys
 		}
 	}
 	if s.primary = u.KnownHosts(); s.primary != "" {
@@ -58,7 +61,10 @@ func knownHostsFor(u *URI, sys *System) (knownHostsSetup, error) {
 // hostKeyCallback checks the server's host key as known_hosts_verify says.
 // Unknown keys are put to creds as an echo prompt (answer "y") in normal
 // mode, accepted in auto mode; accepted keys are appended to the primary
-// file. A changed key is always refused.
+// file. A changed key is refused, unless the caller asked for libvirt's
+// insecure no_verify=1 (acceptChanged): then it is used and not recorded,
+// as OpenSSH does with StrictHostKeyChecking=no. A revoked key is always
+// refused.
 func hostKeyCallback(ctx context.Context, setup knownHostsSetup, creds CredentialFunc, sys *System) ssh.HostKeyCallback {
 	if setup.verify == VerifyIgnore {
 		return ssh.InsecureIgnoreHostKey()
@@ -89,6 +95,9 @@ func hostKeyCallback(ctx context.Context, setup knownHostsSetup, creds Credentia
 		case errors.As(err, &revoked):
 			return fmt.Errorf("%w: host key %s of %s is revoked in %s", ErrHostKeyMismatch, fp, hostname, revoked.Revoked.Filename)
 		case errors.As(err, &keyErr) && len(keyErr.Want) > 0:
+			if setup.acceptChanged {
+				return nil
+			}
 			w := keyErr.Want[0]
 			return fmt.Errorf("%w: the identity of host %s differs from the one stored in %s:%d (possible man in the middle attack); the server offered %s", ErrHostKeyMismatch, hostname, w.Filename, w.Line, fp)
 		case !errors.As(err, &keyErr):

@@ -125,7 +125,8 @@ func (u *URI) SSHAuth() []SSHAuthMethod {
 }
 
 // NoVerify reports no_verify= set to a non-zero number: skip the server
-// certificate check (tls) or accept new host keys (ssh).
+// certificate check (tls) or accept new host keys, still refusing changed
+// ones (ssh; see SSHConfig.InsecureAcceptChangedHostKeys).
 func (u *URI) NoVerify() bool { return u.flag("no_verify") }
 
 // NoTTY reports no_tty= set to a non-zero number: never prompt on a

@@ -99,8 +99,14 @@ func buildRemoteCommand(proxy Proxy, netcat, sock, helperURI string, readOnly bo
 }
 
 // ExternalSSHArgs is the argument list libvirt gives the ssh program
-// (command=, default "ssh") for u, ending with the remote command.
-func ExternalSSHArgs(u *URI, remoteCommand string) []string {
+// (command=, default "ssh") for u, ending with the remote command, with
+// one difference: no_verify=1 becomes StrictHostKeyChecking=accept-new,
+// which accepts new host keys and refuses changed ones, as libvirt's
+// documentation of no_verify promises. libvirt itself passes
+// StrictHostKeyChecking=no, with which OpenSSH still logs in with a key
+// when the host key has changed; cfg.InsecureAcceptChangedHostKeys asks
+// for that.
+func ExternalSSHArgs(u *URI, remoteCommand string, cfg SSHConfig) []string {
 	var args []string
 	if u.Port != 0 {
 		args = append(args, "-p", strconv.Itoa(u.Port))
@@ -116,7 +122,11 @@ func ExternalSSHArgs(u *URI, remoteCommand string) []string {
 		args = append(args, "-o", "BatchMode=yes")
 	}
 	if u.NoVerify() {
-		args = append(args, "-o", "StrictHostKeyChecking=no")
+		if cfg.InsecureAcceptChangedHostKeys {
+			args = append(args, "-o", "StrictHostKeyChecking=no")
+		} else {
+			args = append(args, "-o", "StrictHostKeyChecking=accept-new")
+		}
 	}
 	return append(args, "--", u.Hostname(), remoteCommand)
 }

@@ -12,7 +12,8 @@ import (
 
 // TestExternalSSHMatchesLibvirt compares the ssh argument lists with what
 // libvirt 9.0's virsh ran for the same URIs (recorded on the lab machine
-// with command= pointing at a script that saved its arguments).
+// with command= pointing at a script that saved its arguments), and shows
+// the one place this client is stricter by default: no_verify=1.
 func TestExternalSSHMatchesLibvirt(t *testing.T) {
 	const (
 		autoSys = `sh -c 'which virt-ssh-helper 1>/dev/null 2>&1; if test $? = 0; then     virt-ssh-helper 'qemu:///system'; else    if 'nc' -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;'nc' $ARG -U /var/run/libvirt/libvirt-sock; fi'`
@@ -20,25 +21,33 @@ func TestExternalSSHMatchesLibvirt(t *testing.T) {
 	)
 	tests := []struct {
 		uri  string
+		cfg  SSHConfig
 		want []string
 	}{
-		{"qemu+ssh://h/system", []string{"-T", "-e", "none", "--", "h", autoSys}},
-		{"qemu+ssh://h/system?proxy=native", []string{"-T", "-e", "none", "--", "h", `sh -c 'virt-ssh-helper 'qemu:///system''`}},
+		{"qemu+ssh://h/system", SSHConfig{}, []string{"-T", "-e", "none", "--", "h", autoSys}},
+		{"qemu+ssh://h/system?proxy=native", SSHConfig{}, []string{"-T", "-e", "none", "--", "h", `sh -c 'virt-ssh-helper 'qemu:///system''`}},
 		// libvirt 9.0 dropped socket= and mode= from the helper's URI; libvirt 11
 		// keeps them (virtSshURI), and so does this client.
-		{"qemu+ssh://h/system?proxy=native&socket=/s", []string{"-T", "-e", "none", "--", "h", `sh -c 'virt-ssh-helper '''\''qemu:///system?socket=%2Fs'\'''''`}},
-		{"qemu+ssh://h/system?proxy=netcat", []string{"-T", "-e", "none", "--", "h", ncSys}},
-		{"qemu+ssh://h/system?netcat=/opt/nc%20x", []string{"-T", "-e", "none", "--", "h",
+		{"qemu+ssh://h/system?proxy=native&socket=/s", SSHConfig{}, []string{"-T", "-e", "none", "--", "h", `sh -c 'virt-ssh-helper '''\''qemu:///system?socket=%2Fs'\'''''`}},
+		{"qemu+ssh://h/system?proxy=netcat", SSHConfig{}, []string{"-T", "-e", "none", "--", "h", ncSys}},
+		{"qemu+ssh://h/system?netcat=/opt/nc%20x", SSHConfig{}, []string{"-T", "-e", "none", "--", "h",
 			`sh -c 'if '''\''/opt/nc x'\'''' -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;'''\''/opt/nc x'\'''' $ARG -U /var/run/libvirt/libvirt-sock'`}},
-		{"qemu+ssh://u@[::1]:2222/system?name=qemu:///session", []string{"-p", "2222", "-l", "u", "-T", "-e", "none", "--", "::1",
+		{"qemu+ssh://u@[::1]:2222/system?name=qemu:///session", SSHConfig{}, []string{"-p", "2222", "-l", "u", "-T", "-e", "none", "--", "::1",
 			strings.Replace(autoSys, "qemu:///system", "qemu:///session", 1)}},
-		{"remote+ssh://h/", []string{"-T", "-e", "none", "--", "h",
+		{"remote+ssh://h/", SSHConfig{}, []string{"-T", "-e", "none", "--", "h",
 			`sh -c 'which virt-ssh-helper 1>/dev/null 2>&1; if test $? = 0; then     virt-ssh-helper '''\'''\''''; else    if 'nc' -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;'nc' $ARG -U /var/run/libvirt/libvirt-sock; fi'`}},
 		// libvirt 9.0 wrote the socket path bare here (-U /run/a b's/libvirt-sock),
 		// which breaks in the remote shell; this client quotes it.
-		{"test+ssh://root@127.0.0.1:16620/default?socket=/run/a%20b's/libvirt-sock&keyfile=/k%20x&no_verify=1&no_tty=1",
+		{"test+ssh://root@127.0.0.1:16620/default?socket=/run/a%20b's/libvirt-sock&keyfile=/k%20x&no_verify=1&no_tty=1", SSHConfig{InsecureAcceptChangedHostKeys: true},
 			[]string{"-p", "16620", "-l", "root", "-i", "/k x", "-T", "-e", "none", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=no", "--", "127.0.0.1",
 				`sh -c 'if 'nc' -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;'nc' $ARG -U '''\''/run/a b'\''\'\'''\''s/libvirt-sock'\'''''`}},
+		// libvirt gives StrictHostKeyChecking=no for no_verify=1, with which
+		// OpenSSH logs in to a host whose key changed; by default this client
+		// gives accept-new, as libvirt's documentation of no_verify promises.
+		{"test+ssh://root@127.0.0.1:16620/default?socket=/run/a%20b's/libvirt-sock&keyfile=/k%20x&no_verify=1&no_tty=1", SSHConfig{},
+			[]string{"-p", "16620", "-l", "root", "-i", "/k x", "-T", "-e", "none", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=accept-new", "--", "127.0.0.1",
+				`sh -c 'if 'nc' -q 2>&1 | grep "requires an argument" >/dev/null 2>&1; then ARG=-q0;else ARG=;fi;'nc' $ARG -U '''\''/run/a b'\''\'\'''\''s/libvirt-sock'\'''''`}},
+		{"qemu+ssh://h/system?no_verify=0", SSHConfig{InsecureAcceptChangedHostKeys: true}, []string{"-T", "-e", "none", "--", "h", autoSys}},
 	}
 	sys := fakeSystem(0, map[string]string{"HOME": "/root"}, files())
 	for _, tc := range tests {
@@ -51,7 +60,7 @@ func TestExternalSSHMatchesLibvirt(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tc.want, ExternalSSHArgs(u, cmd)); diff != "" {
+			if diff := cmp.Diff(tc.want, ExternalSSHArgs(u, cmd, tc.cfg)); diff != "" {
 				t.Errorf("(-libvirt +ours):\n%s", diff)
 			}
 		})

@@ -40,6 +40,15 @@ type SSHConfig struct {
 	Agent agent.Agent
 	// HostKeyCallback replaces known_hosts checking entirely.
 	HostKeyCallback ssh.HostKeyCallback
+	// InsecureAcceptChangedHostKeys makes no_verify=1 on ssh URIs accept a
+	// host key that differs from the recorded one, as libvirt's client does
+	// (it runs the ssh program with StrictHostKeyChecking=no, with which
+	// OpenSSH logs in with a key whatever the host key). A changed key is
+	// what a man in the middle shows. Without it, no_verify=1 accepts new
+	// host keys only, as libvirt's documentation promises: the ssh program
+	// runs with StrictHostKeyChecking=accept-new, and the built-in client
+	// refuses a changed key with ErrHostKeyMismatch.
+	InsecureAcceptChangedHostKeys bool
 }
 
 // defaultKeys are the key files tried when keyfile= is not given.
@@ -78,7 +87,7 @@ func dialSSHNative(ctx context.Context, u *URI, remoteCmd string, cfg *Config) (
 
 	hostKey := cfg.SSH.HostKeyCallback
 	if hostKey == nil {
-		setup, err := knownHostsFor(u, sys)
+		setup, err := knownHostsFor(u, cfg.SSH, sys)
 		if err != nil {
 			return nil, err
 		}

@@ -311,6 +311,34 @@ func TestSSHNativeHostKeys(t *testing.T) {
 			t.Fatalf("err = %v, want ErrHostKeyMismatch", err)
 		}
 	})
+	t.Run("ssh URI with no_verify=1: new key recorded, changed key refused unless asked", func(t *testing.T) {
+		sshBase := "qemu+ssh://" + srv.addr + "/system?no_verify=1&keyfile=" + key
+		kh := filepath.Join(t.TempDir(), "known_hosts")
+		conn, err := dialSSH(t, sshBase+"&known_hosts="+kh, &Config{})
+		if err != nil {
+			t.Fatalf("no_verify=1 refused a new host key: %v", err)
+		}
+		conn.Close()
+		if data, _ := os.ReadFile(kh); !strings.Contains(string(data), strings.TrimSpace(string(ssh.MarshalAuthorizedKey(srv.hostKey.PublicKey())))) {
+			t.Errorf("the new key was not recorded: %q", data)
+		}
+		other, _ := newSigner(t)
+		changed := srv.knownHostsFile(t, other.PublicKey())
+		if _, err := dialSSH(t, sshBase+"&known_hosts="+changed, &Config{}); !errors.Is(err, ErrHostKeyMismatch) {
+			t.Fatalf("changed key with no_verify=1: err = %v, want ErrHostKeyMismatch", err)
+		}
+		conn, err = dialSSH(t, sshBase+"&known_hosts="+changed, &Config{SSH: SSHConfig{InsecureAcceptChangedHostKeys: true}})
+		if err != nil {
+			t.Fatalf("changed key with InsecureAcceptChangedHostKeys: %v", err)
+		}
+		conn.Close()
+		if data, _ := os.ReadFile(changed); strings.Count(string(data), "\n") != 1 {
+			t.Errorf("the changed key was recorded: %q", data)
+		}
+		if _, err := dialSSH(t, base+"&known_hosts="+changed, &Config{SSH: SSHConfig{InsecureAcceptChangedHostKeys: true}}); !errors.Is(err, ErrHostKeyMismatch) {
+			t.Fatalf("libssh2 URI without no_verify, InsecureAcceptChangedHostKeys: err = %v, want ErrHostKeyMismatch", err)
+		}
+	})
 	t.Run("libvirt's default file under XDG_CONFIG_HOME", func(t *testing.T) {
 		sys, home := sshTestSystem(t)
 		conn, err := dialSSH(t, base+"&known_hosts_verify=auto", &Config{System: sys})
@@ -540,22 +568,30 @@ func TestSSHModeChoice(t *testing.T) {
 
 func TestKnownHostsFor(t *testing.T) {
 	env := map[string]string{"HOME": "/home/u", "XDG_CONFIG_HOME": "/cfg"}
+	insecure := SSHConfig{InsecureAcceptChangedHostKeys: true}
+	userFiles := []string{"/home/u/.ssh/known_hosts", "/etc/ssh/ssh_known_hosts"}
+	sshFiles := []string{"/etc/ssh/ssh_known_hosts"}
 	tests := []struct {
 		uri  string
+		cfg  SSHConfig
 		want knownHostsSetup
 	}{
-		{"qemu+libssh://h/system", knownHostsSetup{VerifyNormal, "/cfg/libvirt/known_hosts", []string{"/home/u/.ssh/known_hosts", "/etc/ssh/ssh_known_hosts"}}},
-		{"qemu+libssh2://h/system?no_verify=1", knownHostsSetup{VerifyNormal, "/cfg/libvirt/known_hosts", []string{"/home/u/.ssh/known_hosts", "/etc/ssh/ssh_known_hosts"}}},
-		{"qemu+ssh://h/system", knownHostsSetup{VerifyNormal, "/home/u/.ssh/known_hosts", []string{"/etc/ssh/ssh_known_hosts"}}},
-		{"qemu+ssh://h/system?no_verify=1", knownHostsSetup{VerifyAuto, "/home/u/.ssh/known_hosts", []string{"/etc/ssh/ssh_known_hosts"}}},
-		{"qemu+ssh://h/system?no_verify=1&known_hosts_verify=Ignore", knownHostsSetup{VerifyIgnore, "/home/u/.ssh/known_hosts", []string{"/etc/ssh/ssh_known_hosts"}}},
-		{"qemu+libssh://h/system?known_hosts=/k&known_hosts_verify=auto", knownHostsSetup{VerifyAuto, "/k", nil}},
+		{"qemu+libssh://h/system", SSHConfig{}, knownHostsSetup{verify: VerifyNormal, primary: "/cfg/libvirt/known_hosts", readOnly: userFiles}},
+		{"qemu+libssh2://h/system?no_verify=1", SSHConfig{}, knownHostsSetup{verify: VerifyNormal, primary: "/cfg/libvirt/known_hosts", readOnly: userFiles}},
+		{"qemu+libssh2://h/system?no_verify=1", insecure, knownHostsSetup{verify: VerifyNormal, primary: "/cfg/libvirt/known_hosts", readOnly: userFiles}},
+		{"qemu+ssh://h/system", SSHConfig{}, knownHostsSetup{verify: VerifyNormal, primary: "/home/u/.ssh/known_hosts", readOnly: sshFiles}},
+		{"qemu+ssh://h/system", insecure, knownHostsSetup{verify: VerifyNormal, primary: "/home/u/.ssh/known_hosts", readOnly: sshFiles}},
+		{"qemu+ssh://h/system?no_verify=1", SSHConfig{}, knownHostsSetup{verify: VerifyAuto, primary: "/home/u/.ssh/known_hosts", readOnly: sshFiles}},
+		{"qemu+ssh://h/system?no_verify=1", insecure, knownHostsSetup{verify: VerifyAuto, primary: "/home/u/.ssh/known_hosts", readOnly: sshFiles, acceptChanged: true}},
+		{"qemu+ssh://h/system?no_verify=1&known_hosts_verify=Ignore", SSHConfig{}, knownHostsSetup{verify: VerifyIgnore, primary: "/home/u/.ssh/known_hosts", readOnly: sshFiles}},
+		{"qemu+ssh://h/system?no_verify=1&known_hosts_verify=normal", insecure, knownHostsSetup{verify: VerifyNormal, primary: "/home/u/.ssh/known_hosts", readOnly: sshFiles}},
+		{"qemu+libssh://h/system?known_hosts=/k&known_hosts_verify=auto", SSHConfig{}, knownHostsSetup{verify: VerifyAuto, primary: "/k"}},
 	}
 	for _, tc := range tests {
 		u, _ := ParseURI(tc.uri)
-		got, err := knownHostsFor(u, fakeSystem(1000, env, files()))
+		got, err := knownHostsFor(u, tc.cfg, fakeSystem(1000, env, files()))
 		if err != nil || fmt.Sprint(got) != fmt.Sprint(tc.want) {
-			t.Errorf("%s: %+v, %v; want %+v", tc.uri, got, err, tc.want)
+			t.Errorf("%s %+v: %+v, %v; want %+v", tc.uri, tc.cfg, got, err, tc.want)
 		}
 	}
 }

@@ -73,12 +73,26 @@ func LocatePKI(u *URI, sys *System) (PKIFiles, error) {
 // verify against the CA, as libvirt checks before connecting. The server's
 // certificate and host name are verified unless no_verify=1. TLS 1.2 is the
 // minimum; tls_priority (or priority) narrows versions and ciphers.
+//
+// A file that any user of the machine can change (world-writable, or
+// reached through a world-writable folder or link) is refused with an
+// error wrapping ErrInsecurePermissions that names it and its mode; libvirt
+// would use it. Dial does the same, and can log a private key other users
+// can read (Config.Logger) or accept files others can change
+// (Config.InsecurePKIPermissions).
 func TLSConfig(u *URI, priority string, sys *System) (*tls.Config, error) {
+	return tlsConfigFromFiles(u, priority, sys, pkiCheck{})
+}
+
+func tlsConfigFromFiles(u *URI, priority string, sys *System, check pkiCheck) (*tls.Config, error) {
 	files, err := LocatePKI(u, sys)
 	if err != nil {
 		return nil, err
 	}
-	caPEM, err := sys.Read(files.CACert)
+	caPEM, err := check.read(sys, files.CACert, "CA certificate", false)
+	if errors.Is(err, ErrInsecurePermissions) {
+		return nil, err
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot read CA certificate '%s': %w", files.CACert, err)
 	}
@@ -87,8 +101,15 @@ func TLSConfig(u *URI, priority string, sys *System) (*tls.Config, error) {
 		return nil, fmt.Errorf("no certificate found in CA certificate file '%s'", files.CACert)
 	}
 	cfg := &tls.Config{RootCAs: pool, ServerName: u.Hostname()}
-	certPEM, certErr := sys.Read(files.Cert)
-	keyPEM, keyErr := sys.Read(files.Key)
+	// The certificate, key and revocation list are optional, but one that
+	// exists and others can change is refused.
+	certPEM, certErr := check.read(sys, files.Cert, "client certificate", false)
+	keyPEM, keyErr := check.read(sys, files.Key, "client key", true)
+	for _, err := range []error{certErr, keyErr} {
+		if errors.Is(err, ErrInsecurePermissions) {
+			return nil, err
+		}
+	}
 	if certErr == nil && keyErr == nil {
 		pair, err := tls.X509KeyPair(certPEM, keyPEM)
 		if err != nil {
@@ -105,7 +126,11 @@ func TLSConfig(u *URI, priority string, sys *System) (*tls.Config, error) {
 		}
 		cfg.Certificates = []tls.Certificate{pair}
 	}
-	if crlData, err := sys.Read(files.CACRL); err == nil {
+	crlData, err := check.read(sys, files.CACRL, "CA revocation list", false)
+	if errors.Is(err, ErrInsecurePermissions) {
+		return nil, err
+	}
+	if err == nil {
 		revoked, err := parseCRL(crlData)
 		if err != nil {
 			return nil, fmt.Errorf("cannot load CA revocation list '%s': %v", files.CACRL, err)
@@ -229,7 +254,7 @@ func clientTLSConfig(u *URI, cfg *Config) (*tls.Config, error) {
 		priority = cfg.Client.TLSPriority
 	}
 	if cfg.TLSConfig == nil {
-		return TLSConfig(u, priority, cfg.System)
+		return tlsConfigFromFiles(u, priority, cfg.System, pkiCheck{log: cfg.Logger, insecure: cfg.InsecurePKIPermissions})
 	}
 	tc := cfg.TLSConfig.Clone()
 	if tc.ServerName == "" {

@@ -26,9 +26,11 @@ const (
 var transports = []Kind{TLS, Unix, SSH, LibSSH2, Ext, TCP, LibSSH}
 
 // Secure reports whether libvirt counts the channel as secure: encrypted or
-// local (tls, unix and the ssh family). SASL PLAIN is only allowed on secure
-// channels, and tcp and ext are never counted (libvirt is pessimistic about
-// what an external command does).
+// local (tls, unix and the ssh family). tcp and ext are never counted
+// (libvirt is pessimistic about what an external command does). On other
+// channels libvirt's client allows only SASL mechanisms with a security
+// layer, which virtwire does not implement, so it runs no SASL there
+// unless asked to (virtwire.WithInsecureSASL, SCRAM only).
 func (t Kind) Secure() bool {
 	switch t {
 	case TLS, Unix, SSH, LibSSH, LibSSH2:

@@ -204,6 +204,17 @@ func (x *CPUCache) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 
 // MarshalXML writes x as XML, with what it read but does not model
 // (see Extra).
+func (x CPUCounter) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CPUCounter) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
 func (x CPUFeature) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return marshalElement(e, start, &x)
 }
@@ -215,12 +226,34 @@ func (x *CPUFeature) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error 
 
 // MarshalXML writes x as XML, with what it read but does not model
 // (see Extra).
+func (x CPUHostFeatures) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CPUHostFeatures) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
 func (x CPUMaxPhysAddr) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return marshalElement(e, start, &x)
 }
 
 // UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
 func (x *CPUMaxPhysAddr) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CPUMicrocode) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CPUMicrocode) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	return unmarshalElement(d, start, x)
 }
 
@@ -243,6 +276,17 @@ func (x CPUPin) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 
 // UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
 func (x *CPUPin) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CPUSignature) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CPUSignature) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	return unmarshalElement(d, start, x)
 }
 
@@ -309,6 +353,292 @@ func (x Capabilities) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 
 // UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
 func (x *Capabilities) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsBaseLabel) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsBaseLabel) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsCache) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsCache) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsCacheBank) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsCacheBank) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsCacheControl) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsCacheControl) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsCell) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsCell) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsCellCPU) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsCellCPU) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsCellCPUs) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsCellCPUs) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsCells) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsCells) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsEnum) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsEnum) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsFeatureToggle) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsFeatureToggle) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsGuest) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsGuest) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsGuestArch) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsGuestArch) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsGuestDomain) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsGuestDomain) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsGuestFeatures) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsGuestFeatures) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsHost) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsHost) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsIOMMU) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsIOMMU) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsMachine) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsMachine) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsMemoryBandwidth) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsMemoryBandwidth) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsMemoryBandwidthNode) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsMemoryBandwidthNode) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsMigration) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsMigration) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsMonitor) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsMonitor) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsMonitorFeature) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsMonitorFeature) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsPowerManagement) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsPowerManagement) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsSecModel) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsSecModel) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsTopology) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsTopology) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x CapsURITransports) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *CapsURITransports) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	return unmarshalElement(d, start, x)
 }
 
@@ -974,12 +1304,320 @@ func (x *Domain) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 
 // MarshalXML writes x as XML, with what it read but does not model
 // (see Extra).
+func (x DomainBackup) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainBackup) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainBackupDisk) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainBackupDisk) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainBackupDisks) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainBackupDisks) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainBackupServer) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainBackupServer) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCapabilities) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCapabilities) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCapsCPU) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCapsCPU) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCapsCPUBlockers) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCapsCPUBlockers) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCapsCPUMode) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCapsCPUMode) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCapsCPUModel) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCapsCPUModel) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCapsDevices) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCapsDevices) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCapsFeatures) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCapsFeatures) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCapsLoader) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCapsLoader) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCapsOS) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCapsOS) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCapsSEV) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCapsSEV) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCapsSGX) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCapsSGX) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCapsSGXSection) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCapsSGXSection) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCapsSGXSections) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCapsSGXSections) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCapsSupport) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCapsSupport) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCapsVCPU) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCapsVCPU) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCheckpoint) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCheckpoint) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCheckpointDisk) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCheckpointDisk) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainCheckpointDisks) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainCheckpointDisks) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
 func (x DomainMemory) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return marshalElement(e, start, &x)
 }
 
 // UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
 func (x *DomainMemory) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainSnapshot) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainSnapshot) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainSnapshotCookie) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainSnapshotCookie) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainSnapshotDisk) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainSnapshotDisk) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainSnapshotDisks) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainSnapshotDisks) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainSnapshotMemory) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainSnapshotMemory) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x DomainSnapshotParent) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *DomainSnapshotParent) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	return unmarshalElement(d, start, x)
 }
 
@@ -1420,6 +2058,127 @@ func (x GraphicsStreaming) MarshalXML(e *xml.Encoder, start xml.StartElement) er
 
 // UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
 func (x *GraphicsStreaming) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostBond) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostBond) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostBondARPMon) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostBondARPMon) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostBondMIIMon) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostBondMIIMon) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostBridge) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostBridge) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostCapabilities) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostCapabilities) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostInterface) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostInterface) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostInterfaceDHCP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostInterfaceDHCP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostInterfaceLink) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostInterfaceLink) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostInterfaceProtocol) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostInterfaceProtocol) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostInterfaceStart) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostInterfaceStart) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x HostVLAN) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *HostVLAN) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	return unmarshalElement(d, start, x)
 }
 
@@ -2151,6 +2910,17 @@ func (x *MemoryDeviceTarget) UnmarshalXML(d *xml.Decoder, start xml.StartElement
 
 // MarshalXML writes x as XML, with what it read but does not model
 // (see Extra).
+func (x MemoryPages) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *MemoryPages) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
 func (x MemoryTune) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return marshalElement(e, start, &x)
 }
@@ -2360,6 +3130,160 @@ func (x *NVRAMDevice) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error
 
 // MarshalXML writes x as XML, with what it read but does not model
 // (see Extra).
+func (x NWFilter) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilter) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterARP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterARP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterBinding) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterBinding) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterBindingDev) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterBindingDev) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterICMP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterICMP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterIP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterIP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterIPv6) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterIPv6) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterMAC) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterMAC) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterProtocol) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterProtocol) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterRule) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterRule) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterSTP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterSTP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterTCP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterTCP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterUDP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterUDP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NWFilterVLAN) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NWFilterVLAN) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
 func (x Network) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return marshalElement(e, start, &x)
 }
@@ -2465,6 +3389,556 @@ func (x NetworkTFTP) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 
 // UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
 func (x *NetworkTFTP) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDevice) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDevice) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceAPCard) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceAPCard) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceAPMatrix) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceAPMatrix) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceAPQueue) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceAPQueue) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceCCW) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceCCW) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceCCWAddress) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceCCWAddress) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceCCWGroup) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceCCWGroup) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceCCWGroupDevice) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceCCWGroupDevice) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceCCWGroupMember) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceCCWGroupMember) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceCCWGroupMembers) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceCCWGroupMembers) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceCSS) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceCSS) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceCapability) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceCapability) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceDRM) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceDRM) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceDevNode) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceDevNode) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceDriver) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceDriver) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceFCHost) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceFCHost) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceFCRemotePort) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceFCRemotePort) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceID) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceID) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceIOMMUGroup) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceIOMMUGroup) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceMDev) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceMDev) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceMDevAttr) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceMDevAttr) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceMDevType) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceMDevType) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceMDevTypes) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceMDevTypes) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceNUMA) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceNUMA) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceNet) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceNet) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceNetFeature) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceNetFeature) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDevicePCI) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDevicePCI) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDevicePCIExpress) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDevicePCIExpress) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDevicePCIExpressLink) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDevicePCIExpressLink) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceParent) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceParent) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDevicePhysFunction) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDevicePhysFunction) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceQETH) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceQETH) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceRemovable) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceRemovable) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceSCSI) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceSCSI) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceSCSIGeneric) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceSCSIGeneric) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceSCSIHost) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceSCSIHost) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceSCSITarget) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceSCSITarget) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceStorage) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceStorage) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceSubCapability) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceSubCapability) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceSystem) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceSystem) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceSystemFirmware) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceSystemFirmware) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceSystemHardware) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceSystemHardware) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceUSBDevice) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceUSBDevice) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceUSBInterface) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceUSBInterface) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceVDPA) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceVDPA) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceVPD) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceVPD) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceVPDField) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceVPDField) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceVPDSet) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceVPDSet) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceVPortOps) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceVPortOps) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x NodeDeviceVirtFunctions) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *NodeDeviceVirtFunctions) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	return unmarshalElement(d, start, x)
 }
 
@@ -2899,6 +4373,28 @@ func (x *SecLabel) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 
 // MarshalXML writes x as XML, with what it read but does not model
 // (see Extra).
+func (x Secret) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *Secret) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x SecretUsage) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *SecretUsage) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
 func (x Shmem) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 	return marshalElement(e, start, &x)
 }
@@ -2982,6 +4478,314 @@ func (x SoundCodec) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 
 // UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
 func (x *SoundCodec) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StorageExtent) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StorageExtent) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StoragePermissions) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StoragePermissions) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StoragePool) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StoragePool) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StoragePoolAuth) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StoragePoolAuth) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StoragePoolCOW) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StoragePoolCOW) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StoragePoolCapabilities) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StoragePoolCapabilities) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StoragePoolCapability) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StoragePoolCapability) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StoragePoolCapsFormat) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StoragePoolCapsFormat) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StoragePoolCapsOptions) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StoragePoolCapsOptions) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StoragePoolFeatures) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StoragePoolFeatures) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StoragePoolFormat) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StoragePoolFormat) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StoragePoolMountOpts) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StoragePoolMountOpts) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StoragePoolOption) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StoragePoolOption) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StoragePoolProtocol) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StoragePoolProtocol) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StoragePoolRBDConfigOpts) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StoragePoolRBDConfigOpts) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StoragePoolRefresh) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StoragePoolRefresh) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StoragePoolRefreshVolume) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StoragePoolRefreshVolume) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StoragePoolSource) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StoragePoolSource) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StoragePoolSourceDevice) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StoragePoolSourceDevice) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StoragePoolSourceDir) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StoragePoolSourceDir) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StoragePoolSources) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StoragePoolSources) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StoragePoolTarget) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StoragePoolTarget) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StorageTimestamps) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StorageTimestamps) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StorageVolume) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StorageVolume) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StorageVolumeFeatures) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StorageVolumeFeatures) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StorageVolumeSource) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StorageVolumeSource) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StorageVolumeSourceDevice) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StorageVolumeSourceDevice) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	return unmarshalElement(d, start, x)
+}
+
+// MarshalXML writes x as XML, with what it read but does not model
+// (see Extra).
+func (x StorageVolumeTarget) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
+	return marshalElement(e, start, &x)
+}
+
+// UnmarshalXML reads x from XML, keeping what it does not model in x.Extra.
+func (x *StorageVolumeTarget) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	return unmarshalElement(d, start, x)
 }
 

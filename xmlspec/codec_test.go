@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"reflect"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -263,8 +264,9 @@ func TestTypeInfoRejectsUnsupportedStructs(t *testing.T) {
 }
 
 // TestPackageTypesAreValid builds the codec's view of every struct reachable
-// from the three documents, so a field of a type the codec cannot handle
-// fails here rather than at a user's first Marshal.
+// from the documents (every kind the corpus test covers), variants
+// included, so a field of a type the codec cannot handle fails here rather
+// than at a user's first Marshal.
 func TestPackageTypesAreValid(t *testing.T) {
 	seen := map[reflect.Type]bool{}
 	var walk func(reflect.Type)
@@ -278,13 +280,20 @@ func TestPackageTypesAreValid(t *testing.T) {
 			t.Error(err)
 			return
 		}
-		for _, fi := range ti.elems {
+		for _, fi := range slices.Concat(ti.elems, ti.variants) {
 			if fi.leaf == notLeaf {
 				walk(fi.typ)
 			}
 		}
 	}
-	for _, v := range []any{Domain{}, Network{}, NetworkPort{}} {
+	for _, k := range corpusKinds {
+		doc, err := k.parse([]byte("<" + k.root + "/>"))
+		if err != nil {
+			t.Fatalf("%s: an empty <%s>: %v", k.name, k.root, err)
+		}
+		walk(reflect.TypeOf(doc).Elem())
+	}
+	for _, v := range []any{DomainSnapshot{}, DomainCheckpoint{}, DomainBackup{}, NodeDevice{}, Secret{}, NWFilter{}, NWFilterBinding{}, HostInterface{}} {
 		walk(reflect.TypeOf(v))
 	}
 	if len(seen) < 250 {

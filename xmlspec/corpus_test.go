@@ -58,6 +58,7 @@ func relaxNG(t testing.TB, schema string, files []string) map[string]bool {
 		t.Fatalf("xmllint: %v", err)
 	}
 	verdict := make(map[string]bool, len(files))
+	report := stderr.String()
 	sc := bufio.NewScanner(&stderr)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
@@ -67,11 +68,19 @@ func relaxNG(t testing.TB, schema string, files []string) map[string]bool {
 			verdict[strings.TrimSuffix(line, " validates")] = true
 		case strings.HasSuffix(line, " fails to validate"):
 			verdict[strings.TrimSuffix(line, " fails to validate")] = false
+		case strings.Contains(line, ": parser error :"):
+			// "FILE:LINE: parser error : ...": not well-formed (libvirt's
+			// test data has files holding several documents), so xmllint
+			// gives no verdict.
+			file, _, _ := strings.Cut(line, ": parser error :")
+			if i := strings.LastIndexByte(file, ':'); i > 0 {
+				verdict[file[:i]] = false
+			}
 		}
 	}
 	for _, f := range files {
 		if _, ok := verdict[f]; !ok {
-			t.Fatalf("xmllint gave no verdict for %s:\n%s", f, stderr.String())
+			t.Fatalf("xmllint gave no verdict for %s:\n%s", f, report)
 		}
 	}
 	return verdict

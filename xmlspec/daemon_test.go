@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -16,15 +15,7 @@ import (
 
 func labConn(t *testing.T) *virtwire.Conn {
 	t.Helper()
-	l := lab.Require(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	c, err := virtwire.Dial(ctx, l.URI(lab.UnixRW))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.Close() })
-	return c
+	return labDriverConn(t, lab.Require(t).URI(lab.UnixRW))
 }
 
 func suffix(t *testing.T) string {

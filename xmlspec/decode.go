@@ -79,6 +79,11 @@ func (dec *decoder) token() (xml.Token, error) {
 }
 
 func (dec *decoder) decodeStruct(start xml.StartElement, sv reflect.Value, ti *typeInfo) error {
+	if ti.discriminator != nil {
+		if fi := ti.variantFor(start.Attr); fi != nil {
+			return dec.decodeVariant(start, sv, ti, fi)
+		}
+	}
 	if err := dec.enter(start.Name); err != nil {
 		return err
 	}

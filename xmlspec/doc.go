@@ -1,6 +1,31 @@
-// Package xmlspec holds Go structs for libvirt's domain, network and network
-// port XML documents, written from libvirt's formatdomain, formatnetwork and
-// formatnetworkport documents and RELAX NG schemas (libvirt 11.3).
+// Package xmlspec holds Go structs for libvirt's XML documents, written from
+// libvirt's format documents (formatdomain.rst, formatnetwork.rst...) and
+// RELAX NG schemas (libvirt 11.3). One type per kind of document, each with
+// a Parse function and a Marshal method:
+//
+//	<domain>                   Domain                   a guest's definition
+//	<network>                  Network                  a virtual network
+//	<networkport>              NetworkPort              a port of a virtual network
+//	<pool>                     StoragePool              a storage pool
+//	<volume>                   StorageVolume            a storage volume
+//	<storagepoolCapabilities>  StoragePoolCapabilities  the pool types a host supports
+//	<capabilities>             HostCapabilities         the host's capabilities
+//	<domainCapabilities>       DomainCapabilities       what a hypervisor offers a guest
+//	<domainsnapshot>           DomainSnapshot           a snapshot of a guest
+//	<domaincheckpoint>         DomainCheckpoint         a checkpoint for incremental backups
+//	<domainbackup>             DomainBackup             a backup job
+//	<device>                   NodeDevice               a host device (node device)
+//	<secret>                   Secret                   a secret's definition
+//	<filter>                   NWFilter                 a network filter
+//	<filterbinding>            NWFilterBinding          a network filter bound to a port
+//	<interface>                HostInterface            a host network interface
+//
+// Helpers cover common tasks: the NICs of a domain (NewNetworkInterface,
+// Domain.InterfaceByMAC), DHCP hosts of a network, pools and volumes to
+// create (NewDirPool, NewQcow2VolumeBackedBy), the machine types and NUMA
+// nodes of a host (HostCapabilities.MachineTypes, NUMACells), the CPU
+// models and firmware a domain may use (DomainCapabilities.CPUModels,
+// Firmwares).
 //
 // The structs read and write through encoding/xml (xml.Unmarshal,
 // xml.Marshal and friends work on them, alone or inside a program's own
@@ -45,7 +70,7 @@
 // zero value is not written unless the document had it. Fields where zero is
 // a meaningful value (PCI slot 0, controller index 0) are pointers.
 //
-// The package's tests read and write every domain and network document of
+// The package's tests read and write every document of these kinds in
 // libvirt's own test suite and check that each comes back identical (in the
 // sense above) and that the output of each schema-valid document is
 // schema-valid too (xmllint --relaxng).

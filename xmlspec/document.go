@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 )
 
 // ParseDomain reads a <domain> document.
@@ -68,11 +69,19 @@ func parse(data []byte, v any, what string) error {
 	}
 }
 
+// marshalIndent writes v, a pointer to a document's struct, as an indented
+// document. The root element is named after the document kind even when v
+// was read as part of another document under another name (a snapshot's
+// <inactiveDomain> is a Domain).
 func marshalIndent(v any) ([]byte, error) {
 	var b bytes.Buffer
 	enc := xml.NewEncoder(&b)
 	enc.Indent("", "  ")
-	if err := enc.Encode(v); err != nil {
+	var start xml.StartElement
+	if ti, err := typeOf(reflect.TypeOf(v).Elem()); err == nil {
+		start.Name.Local = ti.rootName
+	}
+	if err := enc.EncodeElement(v, start); err != nil {
 		return nil, err
 	}
 	if err := enc.Close(); err != nil {

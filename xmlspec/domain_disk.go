@@ -123,7 +123,8 @@ type DiskSourceHost struct {
 	Extra     Extra  `xml:"-"`
 }
 
-// DiskSourceName is an element naming something: an RBD <snapshot>.
+// DiskSourceName is an element naming something in a name attribute: an
+// RBD <snapshot>, a storage pool source's <vendor> or <product>.
 type DiskSourceName struct {
 	Name  string `xml:"name,attr"`
 	Extra Extra  `xml:"-"`

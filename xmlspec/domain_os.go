@@ -120,21 +120,31 @@ type InitEnv struct {
 	Extra Extra  `xml:"-"`
 }
 
-// CPU is the guest <cpu>: model, topology, features and NUMA layout.
+// CPU is a <cpu>: the guest CPU of a domain (model, topology, features and
+// NUMA layout), or the host CPU of the host capabilities (Arch, model,
+// topology, Features with only names, Microcode, Signature, Counter and
+// Pages), which libvirt reads and writes with the same code and which its
+// CPU comparison and baseline calls take.
 type CPU struct {
-	Mode               string          `xml:"mode,attr"` // custom, host-model, host-passthrough, maximum
-	Match              string          `xml:"match,attr"`
-	Check              string          `xml:"check,attr"`
-	DeprecatedFeatures string          `xml:"deprecated_features,attr"`
-	Migratable         string          `xml:"migratable,attr"`
-	Model              *CPUModel       `xml:"model"`
-	Vendor             string          `xml:"vendor"`
-	Topology           *CPUTopology    `xml:"topology"`
-	Cache              *CPUCache       `xml:"cache"`
-	MaxPhysAddr        *CPUMaxPhysAddr `xml:"maxphysaddr"`
-	Features           []CPUFeature    `xml:"feature"`
-	NUMA               *NUMA           `xml:"numa"`
-	Extra              Extra           `xml:"-"`
+	Mode               string           `xml:"mode,attr"` // custom, host-model, host-passthrough, maximum
+	Match              string           `xml:"match,attr"`
+	Check              string           `xml:"check,attr"`
+	DeprecatedFeatures string           `xml:"deprecated_features,attr"`
+	Migratable         string           `xml:"migratable,attr"`
+	Arch               string           `xml:"arch"`     // host CPU only
+	HostFeatures       *CPUHostFeatures `xml:"features"` // host CPU only
+	Model              *CPUModel        `xml:"model"`
+	Vendor             string           `xml:"vendor"`
+	Microcode          *CPUMicrocode    `xml:"microcode"` // host CPU only
+	Signature          *CPUSignature    `xml:"signature"` // host CPU only
+	Counter            *CPUCounter      `xml:"counter"`   // host CPU only
+	Topology           *CPUTopology     `xml:"topology"`
+	Cache              *CPUCache        `xml:"cache"`
+	MaxPhysAddr        *CPUMaxPhysAddr  `xml:"maxphysaddr"`
+	Features           []CPUFeature     `xml:"feature"`
+	Pages              []MemoryPages    `xml:"pages"` // host CPU only: the page sizes it supports
+	NUMA               *NUMA            `xml:"numa"`
+	Extra              Extra            `xml:"-"`
 }
 
 // CPUModel is <model> in <cpu>.
@@ -170,7 +180,8 @@ type CPUMaxPhysAddr struct {
 	Extra Extra  `xml:"-"`
 }
 
-// CPUFeature is one <feature policy='...' name='...'/>.
+// CPUFeature is one <feature policy='...' name='...'/>; a host CPU's features
+// have only a name.
 type CPUFeature struct {
 	Policy string `xml:"policy,attr"`
 	Name   string `xml:"name,attr"`

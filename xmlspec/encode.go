@@ -28,6 +28,9 @@ var wellKnownPrefixes = map[string]string{
 	NamespaceXen:     "xen",
 	NamespaceVMware:  "vmware",
 	NamespaceDnsmasq: "dnsmasq",
+
+	NamespaceStoragePoolFS:  "fs",
+	NamespaceStoragePoolRBD: "rbd",
 }
 
 // nsDecl is one namespace declaration in scope; prefix "" is the default
@@ -214,6 +217,15 @@ func (enc *encoder) qualifyAttrs(in []xml.Attr, out *[]xml.Attr) {
 }
 
 func (enc *encoder) encodeStruct(name xml.Name, startAttrs []xml.Attr, sv reflect.Value, ti *typeInfo) error {
+	if ti.discriminator != nil {
+		fi, err := ti.chosenVariant(sv)
+		if err != nil {
+			return err
+		}
+		if fi != nil {
+			return enc.encodeVariant(name, startAttrs, sv, ti, fi)
+		}
+	}
 	mark := len(enc.scope)
 	defer func() { enc.scope = enc.scope[:mark] }()
 	extra := sv.Field(ti.extra).Addr().Interface().(*Extra)

@@ -175,3 +175,14 @@ func removeWhere[T any](items []T, match func(*T) bool) (kept, removed []T) {
 	clear(items[len(kept):])
 	return kept, removed
 }
+
+// findItem returns a pointer to the first item for which match is true, or
+// nil.
+func findItem[T any](items []T, match func(*T) bool) *T {
+	for i := range items {
+		if match(&items[i]) {
+			return &items[i]
+		}
+	}
+	return nil
+}

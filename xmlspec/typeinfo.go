@@ -13,7 +13,9 @@ import (
 // The codec reads the same `xml` struct tags as encoding/xml ("name,attr",
 // "name", "namespace-URL name", ",chardata", "-") and one of its own:
 // `format:"0x%02x"` says how to print an integer that was set in Go rather
-// than read from a document.
+// than read from a document; and `variant:"type=pci"` (see variant.go), in
+// place of an xml tag, for an element whose content depends on the value of
+// one of its attributes.
 
 type fieldKind uint8
 
@@ -21,6 +23,7 @@ const (
 	attrField fieldKind = iota + 1
 	elemField
 	charField
+	variantField
 )
 
 type leafKind uint8
@@ -45,6 +48,7 @@ type fieldInfo struct {
 	leaf   leafKind
 	typ    reflect.Type // T without pointer or slice
 	format string
+	values []string // variantField: the discriminator values that choose it
 }
 
 type typeInfo struct {
@@ -58,6 +62,10 @@ type typeInfo struct {
 	byAttr   map[xml.Name]*fieldInfo
 	byElem   map[xml.Name]*fieldInfo
 	byKey    map[string]*fieldInfo
+	// A struct with variant fields: the attribute whose value picks one,
+	// and the variants in field order.
+	discriminator *fieldInfo
+	variants      []*fieldInfo
 }
 
 var (
@@ -150,10 +158,15 @@ func buildType(t reflect.Type) (*typeInfo, error) {
 				return nil, fmt.Errorf("xmlspec: %s: two chardata fields", t)
 			}
 			ti.chardata = fi
+		case variantField:
+			ti.variants = append(ti.variants, fi)
 		}
 	}
 	if ti.extra < 0 {
 		return nil, fmt.Errorf("xmlspec: %s has no Extra field", t)
+	}
+	if err := ti.checkVariants(); err != nil {
+		return nil, err
 	}
 	return ti, nil
 }
@@ -161,7 +174,13 @@ func buildType(t reflect.Type) (*typeInfo, error) {
 func buildField(t reflect.Type, sf reflect.StructField, index int, tag string) (*fieldInfo, error) {
 	fi := &fieldInfo{index: index, format: sf.Tag.Get("format")}
 	name, opts, _ := strings.Cut(tag, ",")
+	variant, isVariant := sf.Tag.Lookup("variant")
 	switch {
+	case isVariant && tag != "":
+		return nil, fmt.Errorf("xmlspec: %s.%s: a variant field has no xml tag", t, sf.Name)
+	case isVariant:
+		fi.kind = variantField
+		name = variant
 	case hasOpt(opts, "attr"):
 		fi.kind = attrField
 	case hasOpt(opts, "chardata"):
@@ -171,7 +190,11 @@ func buildField(t reflect.Type, sf reflect.StructField, index int, tag string) (
 	default:
 		fi.kind = elemField
 	}
-	if fi.kind != charField {
+	if fi.kind == variantField {
+		if err := fi.parseVariant(name); err != nil {
+			return nil, fmt.Errorf("xmlspec: %s.%s: %v", t, sf.Name, err)
+		}
+	} else if fi.kind != charField {
 		if name == "" {
 			return nil, fmt.Errorf("xmlspec: %s.%s: tag needs a name", t, sf.Name)
 		}
@@ -199,6 +222,7 @@ func buildField(t reflect.Type, sf reflect.StructField, index int, tag string) (
 	switch {
 	case fi.leaf != notLeaf:
 	case ft.Kind() == reflect.Struct && fi.kind == elemField:
+	case ft.Kind() == reflect.Struct && fi.kind == variantField && fi.ptr:
 	default:
 		return nil, fmt.Errorf("xmlspec: %s.%s: type %s is not supported for %q", t, sf.Name, sf.Type, tag)
 	}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"syscall"
 	"unsafe"
+
+	"golang.org/x/sys/unix"
 )
 
 // A Socket reads and writes one unix or TCP socket with raw system calls
@@ -30,11 +32,17 @@ type Socket struct {
 	readFn func(fd uintptr) bool
 
 	// The same for writes.
-	bufs    [2][]byte
+	bufs    [][]byte // bufs[bi:] is still to write; bufs[bi] may be partly written
+	bi      int
+	one     [1][]byte
+	iov     []syscall.Iovec
 	wn      int
 	werr    error
 	writeFn func(fd uintptr) bool
 	tryFn   func(fd uintptr) bool
+	// sendmsg's arguments.
+	msgData, msgOOB []byte
+	sendFn          func(fd uintptr) bool
 }
 
 // New returns a Socket for nc when nc is a *net.UnixConn or *net.TCPConn,
@@ -62,6 +70,7 @@ func New(nc net.Conn, oobSpace int) (*Socket, bool) {
 	s.readFn = s.doRead
 	s.writeFn = s.doWrite
 	s.tryFn = func(fd uintptr) bool { s.doWrite(fd); return true }
+	s.sendFn = s.doSend
 	return s, true
 }
 
@@ -119,28 +128,43 @@ func (s *Socket) doRead(fd uintptr) bool {
 
 // Write writes all of p, waiting in the poller while the socket is full.
 func (s *Socket) Write(p []byte) (int, error) {
-	return s.Writev(p, nil)
+	s.one[0] = p
+	n, err := s.WriteBuffers(s.one[:], true)
+	s.one[0] = nil
+	return n, err
 }
 
 // Writev writes a then b with as few system calls as the socket allows.
 func (s *Socket) Writev(a, b []byte) (int, error) {
-	s.bufs = [2][]byte{a, b}
-	s.wn, s.werr = 0, nil
-	err := s.rc.Write(s.writeFn)
-	s.bufs = [2][]byte{}
-	if err == nil {
-		err = s.werr
-	}
-	return s.wn, err
+	return s.WriteBuffers([][]byte{a, b}, true)
 }
 
 // TryWrite writes as much of p as the socket takes now, without waiting
 // for room.
 func (s *Socket) TryWrite(p []byte) (int, error) {
-	s.bufs = [2][]byte{p, nil}
-	s.wn, s.werr = 0, nil
-	err := s.rc.Write(s.tryFn)
-	s.bufs = [2][]byte{}
+	s.one[0] = p
+	n, err := s.WriteBuffers(s.one[:], false)
+	s.one[0] = nil
+	return n, err
+}
+
+// maxIovec bounds the buffers of one writev (Linux allows 1024).
+const maxIovec = 64
+
+// WriteBuffers writes bufs in order with as few writev calls as the socket
+// allows. With wait it writes them all, waiting in the poller while the
+// socket is full; without, it writes what the socket takes now and returns
+// the count. It does not change bufs.
+func (s *Socket) WriteBuffers(bufs [][]byte, wait bool) (int, error) {
+	s.bufs = append(s.bufs[:0], bufs...)
+	s.bi, s.wn, s.werr = 0, 0, nil
+	fn := s.writeFn
+	if !wait {
+		fn = s.tryFn
+	}
+	err := s.rc.Write(fn)
+	clear(s.bufs)
+	s.bufs = s.bufs[:0]
 	if err == nil {
 		err = s.werr
 	}
@@ -150,19 +174,26 @@ func (s *Socket) TryWrite(p []byte) (int, error) {
 // doWrite writes until done or the socket is full (false: wait).
 func (s *Socket) doWrite(fd uintptr) bool {
 	for {
-		var iov [2]syscall.Iovec
-		cnt := 0
-		for _, b := range s.bufs {
-			if len(b) > 0 {
-				iov[cnt].Base = &b[0]
-				iov[cnt].SetLen(len(b))
-				cnt++
-			}
+		for s.bi < len(s.bufs) && len(s.bufs[s.bi]) == 0 {
+			s.bi++
 		}
-		if cnt == 0 {
+		if s.bi == len(s.bufs) {
 			return true
 		}
-		n, _, e := syscall.RawSyscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&iov[0])), uintptr(cnt))
+		s.iov = s.iov[:0]
+		for _, b := range s.bufs[s.bi:] {
+			if len(s.iov) == maxIovec {
+				break
+			}
+			if len(b) > 0 {
+				var v syscall.Iovec
+				v.Base = &b[0]
+				v.SetLen(len(b))
+				s.iov = append(s.iov, v)
+			}
+		}
+		n, _, e := syscall.RawSyscall(syscall.SYS_WRITEV, fd, uintptr(unsafe.Pointer(&s.iov[0])), uintptr(len(s.iov)))
+		clear(s.iov)
 		switch e {
 		case 0:
 		case syscall.EINTR:
@@ -174,10 +205,62 @@ func (s *Socket) doWrite(fd uintptr) bool {
 			return true
 		}
 		s.wn += int(n)
-		for i := range s.bufs {
-			k := min(int(n), len(s.bufs[i]))
-			s.bufs[i] = s.bufs[i][k:]
+		for n > 0 {
+			k := min(int(n), len(s.bufs[s.bi]))
+			s.bufs[s.bi] = s.bufs[s.bi][k:]
 			n -= uintptr(k)
+			if len(s.bufs[s.bi]) == 0 {
+				s.bi++
+			}
 		}
 	}
+}
+
+// SendMsg sends data with the control message oob (such as a descriptor
+// to pass) in one sendmsg, waiting while the socket is full.
+func (s *Socket) SendMsg(data, oob []byte) error {
+	s.msgData, s.msgOOB, s.werr = data, oob, nil
+	err := s.rc.Write(s.sendFn)
+	s.msgData, s.msgOOB = nil, nil
+	if err == nil {
+		err = s.werr
+	}
+	return err
+}
+
+func (s *Socket) doSend(fd uintptr) bool {
+	for {
+		err := syscall.Sendmsg(int(fd), s.msgData, s.msgOOB, nil, 0)
+		switch err {
+		case nil:
+			return true
+		case syscall.EINTR:
+			continue
+		case syscall.EAGAIN:
+			return false
+		}
+		s.werr = os.NewSyscallError("sendmsg", err)
+		return true
+	}
+}
+
+// PeerClosed reports, without reading, whether the peer has closed its
+// side: the kernel has seen the end of the stream (or a reset), even if
+// data it sent before is still waiting to be read. A reader that must not
+// read for a while (its buffers are full) asks this to notice a peer that
+// went away.
+func (s *Socket) PeerClosed() bool {
+	closed := false
+	_ = s.rc.Control(func(fd uintptr) {
+		fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLRDHUP}}
+		for {
+			n, err := unix.Poll(fds, 0)
+			if err == unix.EINTR {
+				continue
+			}
+			closed = err == nil && n > 0 && fds[0].Revents&(unix.POLLRDHUP|unix.POLLHUP|unix.POLLERR) != 0
+			return
+		}
+	})
+	return closed
 }

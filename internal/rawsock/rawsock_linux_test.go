@@ -172,7 +172,7 @@ func TestWrap(t *testing.T) {
 	}
 	p := pairs(t)["tcp"]
 	w := Wrap(p[0])
-	if _, ok := w.(*conn); !ok {
+	if _, ok := w.(*Conn); !ok {
 		t.Fatalf("Wrap(TCPConn) = %T", w)
 	}
 	if _, err := w.Write([]byte("x")); err != nil {
@@ -181,5 +181,95 @@ func TestWrap(t *testing.T) {
 	buf := make([]byte, 1)
 	if _, err := io.ReadFull(p[1], buf); err != nil || buf[0] != 'x' {
 		t.Fatalf("peer read %q, %v", buf, err)
+	}
+}
+
+// After Buffer, Write never waits: what the full socket does not take is
+// held, onHeld says so, and Flush delivers everything in order.
+func TestConnBuffer(t *testing.T) {
+	p := pairs(t)["tcp"]
+	c := Wrap(p[0]).(*Conn)
+	notified := 0
+	c.Buffer(func() { notified++ })
+	data := bytes.Repeat([]byte("0123456789abcdef"), 1<<20) // 16 MiB
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.Write(data[:8<<20])
+		if err == nil {
+			_, err = c.Write(data[8<<20:])
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Write waited for a peer that reads nothing")
+	}
+	if c.Held() == 0 {
+		t.Fatal("nothing is held although the peer read nothing")
+	}
+	if notified != 1 {
+		t.Errorf("onHeld was called %d times, want once", notified)
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		b, _ := io.ReadAll(io.LimitReader(p[1], int64(len(data))))
+		got <- b
+	}()
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Held() != 0 {
+		t.Errorf("%d bytes still held after Flush", c.Held())
+	}
+	if b := <-got; !bytes.Equal(b, data) {
+		t.Fatalf("the peer got %d bytes, not the %d written in order", len(b), len(data))
+	}
+}
+
+// WriteBuffers writes many buffers in order, without waiting when asked.
+func TestWriteBuffers(t *testing.T) {
+	p := pairs(t)["unix"]
+	s, _ := New(p[0], 0)
+	var bufs [][]byte
+	var want []byte
+	for i := range 200 { // more than one writev takes
+		b := bytes.Repeat([]byte{byte(i)}, i+1)
+		bufs = append(bufs, b, nil)
+		want = append(want, b...)
+	}
+	n, err := s.WriteBuffers(bufs, false)
+	if err != nil || n != len(want) {
+		t.Fatalf("WriteBuffers = %d, %v; want %d", n, err, len(want))
+	}
+	got := make([]byte, len(want))
+	if _, err := io.ReadFull(p[1], got); err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("the peer got other bytes: %v", err)
+	}
+}
+
+// PeerClosed sees the peer's close without reading, data still unread.
+func TestPeerClosed(t *testing.T) {
+	for name, p := range pairs(t) {
+		t.Run(name, func(t *testing.T) {
+			s, _ := New(p[0], 0)
+			if s.PeerClosed() {
+				t.Fatal("an open peer looks closed")
+			}
+			if _, err := p[1].Write([]byte("unread")); err != nil {
+				t.Fatal(err)
+			}
+			p[1].Close()
+			deadline := time.Now().Add(5 * time.Second)
+			for !s.PeerClosed() {
+				if time.Now().After(deadline) {
+					t.Fatal("the peer's close was not seen")
+				}
+				time.Sleep(time.Millisecond) // polling the kernel's state
+			}
+		})
 	}
 }

@@ -25,3 +25,12 @@ func (s *Socket) Writev(a, b []byte) (int, error) { panic("rawsock: no raw socke
 
 // TryWrite is never called: New makes no Socket here.
 func (s *Socket) TryWrite([]byte) (int, error) { panic("rawsock: no raw socket here") }
+
+// WriteBuffers is never called: New makes no Socket here.
+func (s *Socket) WriteBuffers([][]byte, bool) (int, error) { panic("rawsock: no raw socket here") }
+
+// SendMsg is never called: New makes no Socket here.
+func (s *Socket) SendMsg(data, oob []byte) error { panic("rawsock: no raw socket here") }
+
+// PeerClosed reports false: there is no raw path on this platform.
+func (s *Socket) PeerClosed() bool { return false }

@@ -18,8 +18,14 @@ type Config struct {
 	// Want insists on one mechanism, as auth=sasl.MECH does in a URI.
 	Want string
 	// Secure says the channel is encrypted or local (transport.Kind's
-	// Secure): only then may PLAIN be used.
+	// Secure). No mechanism of this package negotiates a SASL security
+	// layer, so on any other channel none is used (see Choose).
 	Secure bool
+	// AllowInsecureChannel lets SCRAM run on a channel that is not Secure
+	// (plain tcp, ext), as libvirt's client never does: an impostor daemon
+	// then learns the user name and a proof it can attack offline, and the
+	// session is unprotected. PLAIN stays refused.
+	AllowInsecureChannel bool
 	// Username and Password, when set, are used without asking.
 	Username string
 	Password string
@@ -70,7 +76,7 @@ func (c *Client) Start(ctx context.Context, serverMechList string) (mech string,
 		return "", nil, errors.New("sasl: Start called twice")
 	}
 	c.state = stateFailed
-	mech, err = Choose(serverMechList, c.cfg.Allowed, c.cfg.Want, c.cfg.Secure)
+	mech, err = Choose(serverMechList, c.cfg)
 	if err != nil {
 		return "", nil, err
 	}

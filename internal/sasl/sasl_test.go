@@ -34,36 +34,47 @@ func TestParseMechList(t *testing.T) {
 func TestChoose(t *testing.T) {
 	const all = "SCRAM-SHA-512,SCRAM-SHA-384,SCRAM-SHA-256,SCRAM-SHA-224,SCRAM-SHA-1,DIGEST-MD5,CRAM-MD5,NTLM,PLAIN,LOGIN,ANONYMOUS"
 	tests := []struct {
-		name    string
-		list    string
-		allowed []string
-		want    string
-		secure  bool
-		mech    string
-		err     error
-		errText string
+		name     string
+		list     string
+		allowed  []string
+		want     string
+		secure   bool
+		insecure bool // AllowInsecureChannel
+		mech     string
+		err      error
+		errText  string
 	}{
 		{name: "lab TLS default list picks SHA-512", list: all, secure: true, mech: SCRAMSHA512},
 		{name: "lab scram-sha-256 only", list: "SCRAM-SHA-256", secure: true, mech: SCRAMSHA256},
 		{name: "lab scram-sha-256 digest-md5", list: "SCRAM-SHA-256,DIGEST-MD5", secure: true, mech: SCRAMSHA256},
-		{name: "SHA-1 when alone", list: "SCRAM-SHA-1,CRAM-MD5", mech: SCRAMSHA1},
+		{name: "SHA-1 when alone", list: "SCRAM-SHA-1,CRAM-MD5", secure: true, mech: SCRAMSHA1},
 		{name: "allowed list narrows", list: all, allowed: []string{"scram-sha-1", "PLAIN"}, secure: true, mech: SCRAMSHA1},
 		{name: "PLAIN on TLS", list: "PLAIN,LOGIN", secure: true, mech: Plain},
 		{name: "PLAIN never on TCP", list: "PLAIN,LOGIN", err: ErrNoMechanism, errText: "PLAIN is refused on an insecure channel"},
-		{name: "SCRAM preferred over PLAIN on TCP", list: "PLAIN,SCRAM-SHA-256", mech: SCRAMSHA256},
+		{name: "PLAIN never on TCP, even with AllowInsecureChannel", list: "PLAIN,LOGIN", insecure: true, err: ErrNoMechanism, errText: "PLAIN is refused on an insecure channel"},
+		{name: "SCRAM refused on TCP", list: "SCRAM-SHA-256", err: ErrInsecureChannel, errText: "SCRAM-SHA-256 has no SASL security layer"},
+		{name: "SCRAM refused on TCP, the strongest named", list: all, err: ErrInsecureChannel, errText: "SCRAM-SHA-512 has no SASL security layer"},
+		{name: "SCRAM refused on TCP beside DIGEST-MD5 (a relay rewriting the list)", list: "DIGEST-MD5,SCRAM-SHA-256", err: ErrInsecureChannel, errText: "connect with TLS"},
+		{name: "SCRAM refused on TCP, PLAIN not taken instead", list: "PLAIN,SCRAM-SHA-256", err: ErrInsecureChannel, errText: "impostor"},
+		{name: "want SCRAM on TCP", list: all, want: "scram-sha-1", err: ErrInsecureChannel, errText: "SCRAM-SHA-1 has no SASL security layer"},
+		{name: "SCRAM on TCP with AllowInsecureChannel", list: "PLAIN,SCRAM-SHA-256", insecure: true, mech: SCRAMSHA256},
+		{name: "want SCRAM on TCP with AllowInsecureChannel", list: all, want: "SCRAM-SHA-1", insecure: true, mech: SCRAMSHA1},
+		{name: "allowed list before the channel", list: "SCRAM-SHA-256", allowed: []string{"PLAIN"}, err: ErrNoMechanism, errText: "the server offers SCRAM-SHA-256"},
 		{name: "want from auth=sasl.X", list: all, want: "scram-sha-256", secure: true, mech: SCRAMSHA256},
 		{name: "want not offered", list: "SCRAM-SHA-1", want: "SCRAM-SHA-256", err: ErrNoMechanism, errText: "SASL mechanism SCRAM-SHA-256 not supported by server (it offers SCRAM-SHA-1)"},
 		{name: "want not implemented", list: "CRAM-MD5", want: "CRAM-MD5", err: ErrNoMechanism, errText: "not implemented"},
 		{name: "want PLAIN on TCP", list: "PLAIN", want: "PLAIN", err: ErrNoMechanism, errText: "clear text"},
+		{name: "want PLAIN on TCP with AllowInsecureChannel", list: "PLAIN", want: "PLAIN", insecure: true, err: ErrNoMechanism, errText: "clear text"},
 		{name: "want outside allowed", list: "SCRAM-SHA-1", want: "SCRAM-SHA-1", allowed: []string{"PLAIN"}, err: ErrNoMechanism, errText: "allowed list"},
 		{name: "lab plain TCP: DIGEST-MD5 only", list: "DIGEST-MD5", err: ErrSecurityLayer, errText: "offers only DIGEST-MD5, which need a SASL security layer"},
+		{name: "lab plain TCP with AllowInsecureChannel: DIGEST-MD5 only", list: "DIGEST-MD5", insecure: true, err: ErrSecurityLayer, errText: "connect with TLS"},
 		{name: "GSSAPI and DIGEST-MD5 only", list: "GSSAPI,DIGEST-MD5", err: ErrSecurityLayer, errText: "connect with TLS"},
 		{name: "empty list", list: "", err: ErrNoMechanism, errText: "offered no SASL mechanisms"},
 		{name: "nothing implemented", list: "CRAM-MD5,LOGIN", err: ErrNoMechanism, errText: "the server offers CRAM-MD5,LOGIN"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := Choose(tc.list, tc.allowed, tc.want, tc.secure)
+			got, err := Choose(tc.list, Config{Allowed: tc.allowed, Want: tc.want, Secure: tc.secure, AllowInsecureChannel: tc.insecure})
 			if tc.err != nil {
 				if !errors.Is(err, tc.err) || !strings.Contains(err.Error(), tc.errText) {
 					t.Fatalf("Choose = %q, %v; want %v containing %q", got, err, tc.err, tc.errText)
@@ -146,7 +157,7 @@ func TestSCRAMAgainstServer(t *testing.T) {
 			}
 		})
 		t.Run(mech+"/wrong password", func(t *testing.T) {
-			c := NewClient(Config{Username: "alice", Password: "wrong"})
+			c := NewClient(Config{Username: "alice", Password: "wrong", Secure: true})
 			err := run(t, c, scramServer(t, hash, "alice", "labpass1"), mech, nil)
 			if !errors.Is(err, errServerRejected) && !errors.Is(err, ErrAuthFailed) {
 				t.Fatalf("err = %v, want the server's rejection", err)
@@ -156,7 +167,7 @@ func TestSCRAMAgainstServer(t *testing.T) {
 			}
 		})
 		t.Run(mech+"/bad server signature", func(t *testing.T) {
-			c := NewClient(Config{Username: "alice", Password: "labpass1"})
+			c := NewClient(Config{Username: "alice", Password: "labpass1", Secure: true})
 			forged := func(s string) string {
 				if strings.HasPrefix(s, "v=") {
 					return "v=" + base64.StdEncoding.EncodeToString(make([]byte, 64))
@@ -174,7 +185,7 @@ func TestSCRAMAgainstServer(t *testing.T) {
 func TestSCRAMServerErrors(t *testing.T) {
 	ctx := context.Background()
 	start := func(t *testing.T) *Client {
-		c := NewClient(Config{Username: "alice", Password: "p"})
+		c := NewClient(Config{Username: "alice", Password: "p", Secure: true})
 		if _, _, err := c.Start(ctx, "SCRAM-SHA-256"); err != nil {
 			t.Fatal(err)
 		}
@@ -201,7 +212,7 @@ func TestSCRAMEmptyFinalStep(t *testing.T) {
 	// A server that sends its signature but completes only on the next step.
 	ctx := context.Background()
 	srv := scramServer(t, scram.SHA256, "alice", "pw")
-	c := NewClient(Config{Username: "alice", Password: "pw"})
+	c := NewClient(Config{Username: "alice", Password: "pw", Secure: true})
 	_, first, err := c.Start(ctx, "SCRAM-SHA-256")
 	if err != nil {
 		t.Fatal(err)
@@ -222,7 +233,7 @@ func TestSCRAMEmptyFinalStep(t *testing.T) {
 	if _, done, err = c.Step(ctx, nil, true); err != nil || !done {
 		t.Fatalf("final completion: %v %v", done, err)
 	}
-	if _, _, err := NewClient(Config{}).Step(ctx, nil, true); err == nil {
+	if _, _, err := NewClient(Config{Secure: true}).Step(ctx, nil, true); err == nil {
 		t.Error("Step without Start succeeded")
 	}
 }
@@ -249,6 +260,36 @@ func TestPlain(t *testing.T) {
 	}
 }
 
+// On an insecure channel SCRAM is refused before anything is asked or
+// produced; AllowInsecureChannel lets it run.
+func TestInsecureChannel(t *testing.T) {
+	ctx := context.Background()
+	asked := 0
+	cb := func(_ context.Context, creds []*transport.Credential) error {
+		asked++
+		for _, c := range creds {
+			c.Result = "alice"
+		}
+		return nil
+	}
+	c := NewClient(Config{Credentials: cb})
+	mech, data, err := c.Start(ctx, "SCRAM-SHA-256,SCRAM-SHA-1")
+	if !errors.Is(err, ErrInsecureChannel) || mech != "" || data != nil {
+		t.Fatalf("Start = %q %q %v, want ErrInsecureChannel", mech, data, err)
+	}
+	if asked != 0 {
+		t.Errorf("the credential callback was asked %d times", asked)
+	}
+	if _, _, err := c.Step(ctx, []byte("r=x,s=c2FsdA==,i=4096"), false); err == nil {
+		t.Error("Step after a refused Start went on")
+	}
+	c = NewClient(Config{Credentials: cb, AllowInsecureChannel: true})
+	mech, data, err = c.Start(ctx, "SCRAM-SHA-256,SCRAM-SHA-1")
+	if err != nil || mech != SCRAMSHA256 || !strings.HasPrefix(string(data), "n,,n=alice,r=") || asked != 1 {
+		t.Fatalf("Start with AllowInsecureChannel = %q %q %v (asked %d)", mech, data, err, asked)
+	}
+}
+
 func TestCredentialsFromCallback(t *testing.T) {
 	var asked []*transport.Credential
 	cb := func(ctx context.Context, creds []*transport.Credential) error {
@@ -263,7 +304,7 @@ func TestCredentialsFromCallback(t *testing.T) {
 		}
 		return nil
 	}
-	c := NewClient(Config{Credentials: cb, Host: "10.0.0.5"})
+	c := NewClient(Config{Credentials: cb, Host: "10.0.0.5", Secure: true})
 	if err := run(t, c, scramServer(t, scram.SHA256, "alice", "labpass1"), "SCRAM-SHA-256", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +314,7 @@ func TestCredentialsFromCallback(t *testing.T) {
 	}
 	// Only the missing password is asked for.
 	asked = nil
-	c = NewClient(Config{Username: "alice", Credentials: cb})
+	c = NewClient(Config{Username: "alice", Credentials: cb, Secure: true})
 	if err := run(t, c, scramServer(t, scram.SHA256, "alice", "labpass1"), "SCRAM-SHA-256", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -284,12 +325,12 @@ func TestCredentialsFromCallback(t *testing.T) {
 
 func TestCredentialErrors(t *testing.T) {
 	ctx := context.Background()
-	if _, _, err := NewClient(Config{}).Start(ctx, "SCRAM-SHA-256"); !errors.Is(err, transport.ErrNoCredentials) {
+	if _, _, err := NewClient(Config{Secure: true}).Start(ctx, "SCRAM-SHA-256"); !errors.Is(err, transport.ErrNoCredentials) {
 		t.Errorf("no callback: %v", err)
 	}
 	boom := errors.New("user cancelled")
 	failing := func(context.Context, []*transport.Credential) error { return boom }
-	if _, _, err := NewClient(Config{Credentials: failing}).Start(ctx, "SCRAM-SHA-256"); !errors.Is(err, boom) {
+	if _, _, err := NewClient(Config{Credentials: failing, Secure: true}).Start(ctx, "SCRAM-SHA-256"); !errors.Is(err, boom) {
 		t.Errorf("failing callback: %v", err)
 	}
 	blank := func(_ context.Context, creds []*transport.Credential) error {
@@ -298,10 +339,10 @@ func TestCredentialErrors(t *testing.T) {
 		}
 		return nil
 	}
-	if _, _, err := NewClient(Config{Credentials: blank}).Start(ctx, "SCRAM-SHA-256"); err == nil || !strings.Contains(err.Error(), "no authentication name") {
+	if _, _, err := NewClient(Config{Credentials: blank, Secure: true}).Start(ctx, "SCRAM-SHA-256"); err == nil || !strings.Contains(err.Error(), "no authentication name") {
 		t.Errorf("blank name: %v", err)
 	}
-	c := NewClient(Config{Username: "u", Password: "hunter2"})
+	c := NewClient(Config{Username: "u", Password: "hunter2", Secure: true})
 	if strings.Contains(c.String(), "hunter2") || strings.Contains(fmt.Sprintf("%v %+v", c, c), "hunter2") {
 		t.Errorf("String shows the password: %s", c)
 	}
@@ -323,8 +364,16 @@ func FuzzParseMechList(f *testing.F) {
 				t.Fatalf("bad mechanism %q from %q", m, s)
 			}
 		}
-		if _, err := Choose(s, nil, "", false); err == nil && len(mechs) == 0 {
-			t.Fatalf("Choose picked from an empty list %q", s)
+		if m, err := Choose(s, Config{Secure: true}); err == nil && len(mechs) == 0 {
+			t.Fatalf("Choose picked %q from an empty list %q", m, s)
+		}
+		// No mechanism here has a security layer: nothing is ever picked
+		// on an insecure channel, and PLAIN not even when asked to.
+		if m, err := Choose(s, Config{}); err == nil {
+			t.Fatalf("Choose picked %q from %q on an insecure channel", m, s)
+		}
+		if m, err := Choose(s, Config{AllowInsecureChannel: true}); err == nil && m == Plain {
+			t.Fatalf("Choose picked PLAIN from %q on an insecure channel", s)
 		}
 	})
 }

@@ -114,7 +114,10 @@ func (w *emitter) decode(r *rtype, expr, what string) {
 	case rString:
 		w.p("%s = d.String(%d, %q)", expr, r.max, what)
 	case rOpaque:
-		w.p("%s = d.Opaque(%d, %q)", expr, r.max, what)
+		// Never nil: see rVarArray.
+		w.p("if %s = d.Opaque(%d, %q); %s == nil {", expr, r.max, what, expr)
+		w.p("%s = []byte{}", expr)
+		w.p("}")
 	case rFixedOpaque:
 		w.p("d.FixedOpaque(%s[:], %q)", expr, what)
 	case rNamed:
@@ -134,7 +137,10 @@ func (w *emitter) decode(r *rtype, expr, what string) {
 		i := fmt.Sprintf("i%d", w.depth)
 		n := fmt.Sprintf("n%d", w.depth)
 		w.depth++
-		w.p("if %s := d.ArrayLen(%d, %d, %q); cap(%s) >= %s {", n, r.max, r.elem.minSize, what, expr, n)
+		// A decoded list is never nil: an empty one is a slice of length
+		// 0 (make of length 0 does not allocate), so that every list a
+		// method returns, at any depth, is empty the same way.
+		w.p("if %s := d.ArrayLen(%d, %d, %q); %s != nil && cap(%s) >= %s {", n, r.max, r.elem.minSize, what, expr, expr, n)
 		w.p("%s = %s[:%s]", expr, expr, n)
 		w.p("} else {")
 		w.p("%s = make(%s, %s)", expr, r.goType, n)

@@ -113,6 +113,9 @@ func (m *model) genEvents() ([]byte, error) {
 			}
 			var efs []eventField
 			for _, f := range fields[1:] {
+				if cStringFields[pi.msg.def.Name+"."+f.Name] || m.hasCString(f.Type.Name) {
+					return nil, fmt.Errorf("xdrgen: event %s: C strings in events are not supported", pi.value.Name)
+				}
 				r, err := m.resolveDecl(f, rootProgram)
 				if err != nil {
 					return nil, err
@@ -135,11 +138,13 @@ func (m *model) genEvents() ([]byte, error) {
 					return nil, fmt.Errorf("xdrgen: %s: field type %s is not in the headers", goName, ef.goType)
 				}
 			}
-			idNote := ""
+			idNote, idExpr := "", "0"
 			if idName != "" {
-				if _, ok := m.consts[idName]; ok {
-					idNote = fmt.Sprintf(" Subscribe with %s.", goConstName(idName))
+				if _, ok := m.consts[idName]; !ok {
+					return nil, fmt.Errorf("xdrgen: event %s: no event ID %s in the headers", pi.value.Name, idName)
 				}
+				idNote = fmt.Sprintf(" Subscribe with %s.", goConstName(idName))
+				idExpr = fmt.Sprintf("int32(%s)", goConstName(idName))
 			}
 			w.p("// %s is the event %s.%s", goName, pi.value.Name, idNote)
 			w.p("type %s struct {", goName)
@@ -151,7 +156,7 @@ func (m *model) genEvents() ([]byte, error) {
 			w.p("func (*%s) isEvent() {}", goName)
 			w.p("")
 			var b strings.Builder
-			fmt.Fprintf(&b, "{family: %s, decode: func(body []byte) (int32, Event, error) {\n", family)
+			fmt.Fprintf(&b, "{family: %s, id: %s, decode: func(body []byte) (int32, Event, error) {\n", family, idExpr)
 			fmt.Fprintf(&b, "var m %s.%s\n", p.pkg, pi.msg.goName)
 			b.WriteString("if err := protocol.Decode(body, &m); err != nil { return 0, nil, err }\n")
 			var inits []string

@@ -229,8 +229,7 @@ type param struct {
 	name   string // Go parameter or result name
 	field  string // struct field
 	goType string // type in the signature
-	conv   string // conversion from signature type to field type ("" if none)
-	back   string // conversion from field type to signature type
+	expr   string // an argument: the value of the args field; a result: the value returned
 }
 
 // rootType shortens remote.X to X when the root package may alias X, and
@@ -317,6 +316,7 @@ func (m *model) genAliases() ([]byte, error) {
 		w.p("%s = %s", n, m.aliases[n])
 	}
 	w.p(")")
+	m.genTwins(w)
 	return w.source()
 }
 
@@ -331,6 +331,9 @@ func sortedKeys(m map[string]string) []string {
 
 // genMethods produces the Conn methods for the remote, qemu and lxc programs.
 func (m *model) genMethods() ([]byte, error) {
+	if err := m.checkCharArrays(); err != nil {
+		return nil, err
+	}
 	known := map[string]bool{}
 	for _, e := range m.constEnums() {
 		known[goTypeName(e.Name)] = true
@@ -371,10 +374,11 @@ func (m *model) genMethods() ([]byte, error) {
 	return w.source()
 }
 
-func (m *model) fields(ti *tinfo, method string, known map[string]bool, sigType func(string) string, result bool) ([]param, error) {
+func (m *model) fields(ti *tinfo, pi *procInfo, known map[string]bool, sigType func(string) string, result bool) ([]param, error) {
 	if ti == nil {
 		return nil, nil
 	}
+	method := pi.goName
 	var out []param
 	for _, f := range ti.def.Fields {
 		r, err := m.resolveDecl(f, rootProgram)
@@ -387,20 +391,52 @@ func (m *model) fields(ti *tinfo, method string, known map[string]bool, sigType 
 		} else if reservedLocals[pn] {
 			pn += "Arg"
 		}
-		pr := param{name: pn, field: camel(f.Name), goType: sigType(r.goType)}
+		pr := param{name: pn, field: camel(f.Name)}
+		if result {
+			pr.expr = "ret." + pr.field
+		} else {
+			pr.expr = pn
+		}
+		key := ti.def.Name + "." + f.Name
 		typed := paramTypeOverrides[method+"."+f.Name]
 		if typed == "" && f.Name == "flags" && !result {
 			if typed, err = m.flagType(method, known); err != nil {
 				return nil, err
 			}
 		}
-		if typed != "" {
+		switch {
+		case typed != "":
 			if !known[typed] {
 				return nil, fmt.Errorf("xdrgen: type %s for %s.%s is not in the headers", typed, method, f.Name)
 			}
-			pr.conv = r.goType
-			pr.back = typed
+			if result {
+				pr.expr = typed + "(" + pr.expr + ")"
+			} else {
+				pr.expr = r.goType + "(" + pr.expr + ")"
+			}
 			pr.goType = typed
+		case cStringFields[key]:
+			if !result {
+				return nil, fmt.Errorf("xdrgen: %s: C strings in arguments are not supported", key)
+			}
+			pr.goType, pr.expr = "string", cStringExpr(r, pr.expr)
+		case r.kind == rVarArray && r.elem.kind == rNamed && m.hasCString(f.Type.Name):
+			if !result {
+				return nil, fmt.Errorf("xdrgen: %s: C strings in arguments are not supported", key)
+			}
+			tw, err := m.twinOf(f.Type.Name)
+			if err != nil {
+				return nil, err
+			}
+			pr.goType, pr.expr = "[]"+tw.name, tw.funcName()+"("+pr.expr+")"
+		case r.kind == rNamed && m.hasCString(f.Type.Name):
+			return nil, fmt.Errorf("xdrgen: %s: a struct with C strings is shown only in lists", key)
+		case !result && f.Name == refreshedArg && refreshes[pi.value.Name] != refreshNone:
+			pr.goType, pr.expr = "*"+sigType(r.goType), "*"+pn
+		default:
+			// Only here, so that the root package aliases only the
+			// protocol types its methods show.
+			pr.goType = sigType(r.goType)
 		}
 		out = append(out, pr)
 	}
@@ -408,11 +444,17 @@ func (m *model) fields(ti *tinfo, method string, known map[string]bool, sigType 
 }
 
 func (m *model) genMethod(w *emitter, p *program, pi *procInfo, name string, known map[string]bool, sigType func(string) string) error {
-	ins, err := m.fields(pi.args, pi.goName, known, sigType, false)
+	refresh := refreshes[pi.value.Name]
+	if refresh != refreshNone {
+		if err := m.checkRefresh(pi, refresh); err != nil {
+			return err
+		}
+	}
+	ins, err := m.fields(pi.args, pi, known, sigType, false)
 	if err != nil {
 		return err
 	}
-	outs, err := m.fields(pi.ret, pi.goName, known, sigType, true)
+	outs, err := m.fields(pi.ret, pi, known, sigType, true)
 	if err != nil {
 		return err
 	}
@@ -459,23 +501,41 @@ func (m *model) genMethod(w *emitter, p *program, pi *procInfo, name string, kno
 		w.p("// Like libvirt's client, it adds TypedParamStringOkay to flags when the")
 		w.p("// daemon supports string parameters.")
 	}
+	if pi.value.Name == "REMOTE_PROC_CONNECT_SUPPORTS_FEATURE" {
+		w.p("//")
+		w.p("// Like libvirt's client, it answers FeatureRemote itself (1: the")
+		w.p("// connection speaks libvirt's remote protocol) without asking the daemon.")
+	}
 	if pi.value.Name == "REMOTE_PROC_NETWORK_UPDATE" {
 		w.p("//")
 		w.p("// Pass command and section as documented: like libvirt's client, it")
 		w.p("// swaps them on the wire for daemons that still expect libvirt's old,")
 		w.p("// swapped order (see FeatureNetworkUpdateHasCorrectOrder).")
 	}
+	if refresh != refreshNone {
+		w.p("//")
+		for _, l := range refreshDoc[refresh] {
+			w.p("// %s", l)
+		}
+	}
 	w.p("func (c *Conn) %s(%s) (%s) {", name, strings.Join(sig, ", "), strings.Join(res, ", "))
+	if refresh != refreshNone {
+		w.p("if dom == nil {")
+		w.p("err = nilObject(%q, %q)", name, refreshedArg)
+		w.p("return")
+		w.p("}")
+	}
 	pkgQual := p.pkg + "."
 	argsExpr, retExpr := "nil", "nil"
 	if pi.args != nil {
 		var inits []string
 		for _, in := range ins {
-			v := in.name
-			if in.conv != "" {
-				v = in.conv + "(" + v + ")"
-			}
-			inits = append(inits, in.field+": "+v)
+			inits = append(inits, in.field+": "+in.expr)
+		}
+		if pi.value.Name == "REMOTE_PROC_CONNECT_SUPPORTS_FEATURE" {
+			w.p("if feature == int32(FeatureRemote) {")
+			w.p("return 1, nil")
+			w.p("}")
 		}
 		w.p("args := %s%s{%s}", pkgQual, pi.args.goName, strings.Join(inits, ", "))
 		argsExpr = "&args"
@@ -528,16 +588,19 @@ func (m *model) genMethod(w *emitter, p *program, pi *procInfo, name string, kno
 	}
 	w.p("return")
 	w.p("}")
+	if fdOut {
+		// Like every list a method returns: empty, not nil.
+		w.p("if files == nil {")
+		w.p("files = []*os.File{}")
+		w.p("}")
+	}
+	w.genRefresh(refresh, name)
 	var rets []string
 	if pi.stream != "" {
 		rets = append(rets, "stream")
 	}
 	for _, o := range outs {
-		v := "ret." + o.field
-		if o.back != "" {
-			v = o.back + "(" + v + ")"
-		}
-		rets = append(rets, v)
+		rets = append(rets, o.expr)
 	}
 	if fdOut {
 		rets = append(rets, "files")

@@ -39,6 +39,7 @@ type model struct {
 
 	taken   map[string]bool   // names the root package's constants use
 	aliases map[string]string // root-package aliases of protocol types
+	twins   map[string]*twin  // root-package twins of structs with C strings, by .x name
 }
 
 type tinfo struct {

@@ -3,12 +3,14 @@
 package xdrtest
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"reflect"
 )
 
 // Fill sets every exported field of the value v points to, recursively, from
-// r. Strings and slices are short; optional (pointer) fields are set half of
+// r. Strings and slices are short, and an empty slice is empty, not nil, as
+// the generated decoders make it; optional (pointer) fields are set half of
 // the time; unions get a valid discriminant and only the matching arm.
 func Fill(v any, r *rand.Rand) {
 	fill(reflect.ValueOf(v).Elem(), r, 0)
@@ -41,7 +43,7 @@ func fill(v reflect.Value, r *rand.Rand, depth int) {
 	case reflect.Slice:
 		n := r.IntN(4)
 		if depth > 6 || n == 0 {
-			v.Set(reflect.Zero(v.Type()))
+			v.Set(reflect.MakeSlice(v.Type(), 0, 0))
 			return
 		}
 		s := reflect.MakeSlice(v.Type(), n, n)
@@ -94,4 +96,31 @@ func PlainXDR(t reflect.Type) bool {
 		return PlainXDR(t.Elem())
 	}
 	return true
+}
+
+// WalkSlices calls f with the path and value of every slice reachable from
+// v through exported fields, elements and non-nil pointers: for checks
+// that decoded lists are empty rather than nil.
+func WalkSlices(v reflect.Value, path string, f func(path string, s reflect.Value)) {
+	switch v.Kind() {
+	case reflect.Slice:
+		f(path, v)
+		for i := range v.Len() {
+			WalkSlices(v.Index(i), fmt.Sprintf("%s[%d]", path, i), f)
+		}
+	case reflect.Array:
+		for i := range v.Len() {
+			WalkSlices(v.Index(i), fmt.Sprintf("%s[%d]", path, i), f)
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			WalkSlices(v.Elem(), path, f)
+		}
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if v.Type().Field(i).IsExported() {
+				WalkSlices(v.Field(i), path+"."+v.Type().Field(i).Name, f)
+			}
+		}
+	}
 }

@@ -273,7 +273,7 @@ func (v *ConnectListServersRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectListServersRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 4, "admin_connect_list_servers_ret.servers"); cap(v.Servers) >= n0 {
+	if n0 := d.ArrayLen(16384, 4, "admin_connect_list_servers_ret.servers"); v.Servers != nil && cap(v.Servers) >= n0 {
 		v.Servers = v.Servers[:n0]
 	} else {
 		v.Servers = make([]Server, n0)
@@ -354,7 +354,7 @@ func (v *ServerGetThreadpoolParametersRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ServerGetThreadpoolParametersRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(32, 12, "admin_server_get_threadpool_parameters_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(32, 12, "admin_server_get_threadpool_parameters_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -385,7 +385,7 @@ func (v *ServerSetThreadpoolParametersArgs) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ServerSetThreadpoolParametersArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Srv.DecodeXDR(d)
-	if n0 := d.ArrayLen(32, 12, "admin_server_set_threadpool_parameters_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(32, 12, "admin_server_set_threadpool_parameters_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -436,7 +436,7 @@ func (v *ServerListClientsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ServerListClientsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 24, "admin_server_list_clients_ret.clients"); cap(v.Clients) >= n0 {
+	if n0 := d.ArrayLen(16384, 24, "admin_server_list_clients_ret.clients"); v.Clients != nil && cap(v.Clients) >= n0 {
 		v.Clients = v.Clients[:n0]
 	} else {
 		v.Clients = make([]Client, n0)
@@ -520,7 +520,7 @@ func (v *ClientGetInfoRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ClientGetInfoRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(64, 12, "admin_client_get_info_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(64, 12, "admin_client_get_info_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -584,7 +584,7 @@ func (v *ServerGetClientLimitsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ServerGetClientLimitsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(32, 12, "admin_server_get_client_limits_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(32, 12, "admin_server_get_client_limits_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -615,7 +615,7 @@ func (v *ServerSetClientLimitsArgs) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ServerSetClientLimitsArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Srv.DecodeXDR(d)
-	if n0 := d.ArrayLen(32, 12, "admin_server_set_client_limits_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(32, 12, "admin_server_set_client_limits_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)

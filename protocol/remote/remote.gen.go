@@ -1950,7 +1950,7 @@ func (v *NodeGetCPUStatsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *NodeGetCPUStatsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16, 12, "remote_node_get_cpu_stats_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(16, 12, "remote_node_get_cpu_stats_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]NodeGetCPUStats, n0)
@@ -2001,7 +2001,7 @@ func (v *NodeGetMemoryStatsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *NodeGetMemoryStatsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16, 12, "remote_node_get_memory_stats_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(16, 12, "remote_node_get_memory_stats_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]NodeGetMemoryStats, n0)
@@ -2047,7 +2047,7 @@ func (v *NodeGetCellsFreeMemoryRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *NodeGetCellsFreeMemoryRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(1024, 8, "remote_node_get_cells_free_memory_ret.cells"); cap(v.Cells) >= n0 {
+	if n0 := d.ArrayLen(1024, 8, "remote_node_get_cells_free_memory_ret.cells"); v.Cells != nil && cap(v.Cells) >= n0 {
 		v.Cells = v.Cells[:n0]
 	} else {
 		v.Cells = make([]uint64, n0)
@@ -2143,7 +2143,7 @@ func (v *DomainGetSchedulerParametersRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetSchedulerParametersRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16, 12, "remote_domain_get_scheduler_parameters_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(16, 12, "remote_domain_get_scheduler_parameters_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -2191,7 +2191,7 @@ func (v *DomainGetSchedulerParametersFlagsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetSchedulerParametersFlagsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16, 12, "remote_domain_get_scheduler_parameters_flags_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(16, 12, "remote_domain_get_scheduler_parameters_flags_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -2220,7 +2220,7 @@ func (v *DomainSetSchedulerParametersArgs) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainSetSchedulerParametersArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
-	if n0 := d.ArrayLen(16, 12, "remote_domain_set_scheduler_parameters_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(16, 12, "remote_domain_set_scheduler_parameters_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -2251,7 +2251,7 @@ func (v *DomainSetSchedulerParametersFlagsArgs) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainSetSchedulerParametersFlagsArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
-	if n0 := d.ArrayLen(16, 12, "remote_domain_set_scheduler_parameters_flags_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(16, 12, "remote_domain_set_scheduler_parameters_flags_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -2283,7 +2283,7 @@ func (v *DomainSetBlkioParametersArgs) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainSetBlkioParametersArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
-	if n0 := d.ArrayLen(16, 12, "remote_domain_set_blkio_parameters_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(16, 12, "remote_domain_set_blkio_parameters_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -2334,7 +2334,7 @@ func (v *DomainGetBlkioParametersRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetBlkioParametersRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16, 12, "remote_domain_get_blkio_parameters_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(16, 12, "remote_domain_get_blkio_parameters_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -2366,7 +2366,7 @@ func (v *DomainSetMemoryParametersArgs) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainSetMemoryParametersArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
-	if n0 := d.ArrayLen(16, 12, "remote_domain_set_memory_parameters_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(16, 12, "remote_domain_set_memory_parameters_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -2417,7 +2417,7 @@ func (v *DomainGetMemoryParametersRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetMemoryParametersRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16, 12, "remote_domain_get_memory_parameters_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(16, 12, "remote_domain_get_memory_parameters_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -2474,7 +2474,7 @@ func (v *DomainSetNUMAParametersArgs) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainSetNUMAParametersArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
-	if n0 := d.ArrayLen(16, 12, "remote_domain_set_numa_parameters_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(16, 12, "remote_domain_set_numa_parameters_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -2525,7 +2525,7 @@ func (v *DomainGetNUMAParametersRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetNUMAParametersRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16, 12, "remote_domain_get_numa_parameters_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(16, 12, "remote_domain_get_numa_parameters_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -2557,7 +2557,7 @@ func (v *DomainSetPerfEventsArgs) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainSetPerfEventsArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
-	if n0 := d.ArrayLen(64, 12, "remote_domain_set_perf_events_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(64, 12, "remote_domain_set_perf_events_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -2603,7 +2603,7 @@ func (v *DomainGetPerfEventsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetPerfEventsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(64, 12, "remote_domain_get_perf_events_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(64, 12, "remote_domain_get_perf_events_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -2703,7 +2703,7 @@ func (v *DomainBlockStatsFlagsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainBlockStatsFlagsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16, 12, "remote_domain_block_stats_flags_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(16, 12, "remote_domain_block_stats_flags_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -2794,7 +2794,7 @@ func (v *DomainSetInterfaceParametersArgs) EncodeXDR(e *protocol.Encoder) {
 func (v *DomainSetInterfaceParametersArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
 	v.Device = d.String(4194304, "remote_domain_set_interface_parameters_args.device")
-	if n0 := d.ArrayLen(16, 12, "remote_domain_set_interface_parameters_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(16, 12, "remote_domain_set_interface_parameters_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -2848,7 +2848,7 @@ func (v *DomainGetInterfaceParametersRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetInterfaceParametersRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16, 12, "remote_domain_get_interface_parameters_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(16, 12, "remote_domain_get_interface_parameters_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -2916,7 +2916,7 @@ func (v *DomainMemoryStatsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMemoryStatsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(1024, 12, "remote_domain_memory_stats_ret.stats"); cap(v.Stats) >= n0 {
+	if n0 := d.ArrayLen(1024, 12, "remote_domain_memory_stats_ret.stats"); v.Stats != nil && cap(v.Stats) >= n0 {
 		v.Stats = v.Stats[:n0]
 	} else {
 		v.Stats = make([]DomainMemoryStat, n0)
@@ -2967,7 +2967,9 @@ func (v *DomainBlockPeekRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainBlockPeekRet) DecodeXDR(d *protocol.Decoder) error {
-	v.Buffer = d.Opaque(4194304, "remote_domain_block_peek_ret.buffer")
+	if v.Buffer = d.Opaque(4194304, "remote_domain_block_peek_ret.buffer"); v.Buffer == nil {
+		v.Buffer = []byte{}
+	}
 	return d.Err()
 }
 
@@ -3008,7 +3010,9 @@ func (v *DomainMemoryPeekRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMemoryPeekRet) DecodeXDR(d *protocol.Decoder) error {
-	v.Buffer = d.Opaque(4194304, "remote_domain_memory_peek_ret.buffer")
+	if v.Buffer = d.Opaque(4194304, "remote_domain_memory_peek_ret.buffer"); v.Buffer == nil {
+		v.Buffer = []byte{}
+	}
 	return d.Err()
 }
 
@@ -3087,7 +3091,7 @@ func (v *ConnectListDomainsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectListDomainsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 4, "remote_connect_list_domains_ret.ids"); cap(v.IDs) >= n0 {
+	if n0 := d.ArrayLen(16384, 4, "remote_connect_list_domains_ret.ids"); v.IDs != nil && cap(v.IDs) >= n0 {
 		v.IDs = v.IDs[:n0]
 	} else {
 		v.IDs = make([]int32, n0)
@@ -3707,7 +3711,7 @@ func (v *DomainSaveParamsArgs) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainSaveParamsArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
-	if n0 := d.ArrayLen(64, 12, "remote_domain_save_params_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(64, 12, "remote_domain_save_params_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -3782,7 +3786,7 @@ func (v *DomainRestoreParamsArgs) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainRestoreParamsArgs) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(64, 12, "remote_domain_restore_params_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(64, 12, "remote_domain_restore_params_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -4037,7 +4041,9 @@ func (v *DomainMigratePrepareRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigratePrepareRet) DecodeXDR(d *protocol.Decoder) error {
-	v.Cookie = d.Opaque(4194304, "remote_domain_migrate_prepare_ret.cookie")
+	if v.Cookie = d.Opaque(4194304, "remote_domain_migrate_prepare_ret.cookie"); v.Cookie == nil {
+		v.Cookie = []byte{}
+	}
 	if d.Optional() {
 		v.URIOut = new(string)
 		(*v.URIOut) = d.String(4194304, "remote_domain_migrate_prepare_ret.uri_out")
@@ -4073,7 +4079,9 @@ func (v *DomainMigratePerformArgs) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigratePerformArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
-	v.Cookie = d.Opaque(4194304, "remote_domain_migrate_perform_args.cookie")
+	if v.Cookie = d.Opaque(4194304, "remote_domain_migrate_perform_args.cookie"); v.Cookie == nil {
+		v.Cookie = []byte{}
+	}
 	v.URI = d.String(4194304, "remote_domain_migrate_perform_args.uri")
 	v.Flags = d.Uint64()
 	if d.Optional() {
@@ -4105,7 +4113,9 @@ func (v *DomainMigrateFinishArgs) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigrateFinishArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dname = d.String(4194304, "remote_domain_migrate_finish_args.dname")
-	v.Cookie = d.Opaque(4194304, "remote_domain_migrate_finish_args.cookie")
+	if v.Cookie = d.Opaque(4194304, "remote_domain_migrate_finish_args.cookie"); v.Cookie == nil {
+		v.Cookie = []byte{}
+	}
 	v.URI = d.String(4194304, "remote_domain_migrate_finish_args.uri")
 	v.Flags = d.Uint64()
 	return d.Err()
@@ -4188,7 +4198,9 @@ func (v *DomainMigratePrepare2Ret) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigratePrepare2Ret) DecodeXDR(d *protocol.Decoder) error {
-	v.Cookie = d.Opaque(4194304, "remote_domain_migrate_prepare2_ret.cookie")
+	if v.Cookie = d.Opaque(4194304, "remote_domain_migrate_prepare2_ret.cookie"); v.Cookie == nil {
+		v.Cookie = []byte{}
+	}
 	if d.Optional() {
 		v.URIOut = new(string)
 		(*v.URIOut) = d.String(4194304, "remote_domain_migrate_prepare2_ret.uri_out")
@@ -4219,7 +4231,9 @@ func (v *DomainMigrateFinish2Args) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigrateFinish2Args) DecodeXDR(d *protocol.Decoder) error {
 	v.Dname = d.String(4194304, "remote_domain_migrate_finish2_args.dname")
-	v.Cookie = d.Opaque(4194304, "remote_domain_migrate_finish2_args.cookie")
+	if v.Cookie = d.Opaque(4194304, "remote_domain_migrate_finish2_args.cookie"); v.Cookie == nil {
+		v.Cookie = []byte{}
+	}
 	v.URI = d.String(4194304, "remote_domain_migrate_finish2_args.uri")
 	v.Flags = d.Uint64()
 	v.Retcode = d.Int32()
@@ -4273,7 +4287,7 @@ func (v *ConnectListDefinedDomainsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectListDefinedDomainsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 4, "remote_connect_list_defined_domains_ret.names"); cap(v.Names) >= n0 {
+	if n0 := d.ArrayLen(16384, 4, "remote_connect_list_defined_domains_ret.names"); v.Names != nil && cap(v.Names) >= n0 {
 		v.Names = v.Names[:n0]
 	} else {
 		v.Names = make([]string, n0)
@@ -4533,7 +4547,7 @@ func (v *DomainSendKeyArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
 	v.Codeset = d.Uint32()
 	v.Holdtime = d.Uint32()
-	if n0 := d.ArrayLen(16, 4, "remote_domain_send_key_args.keycodes"); cap(v.Keycodes) >= n0 {
+	if n0 := d.ArrayLen(16, 4, "remote_domain_send_key_args.keycodes"); v.Keycodes != nil && cap(v.Keycodes) >= n0 {
 		v.Keycodes = v.Keycodes[:n0]
 	} else {
 		v.Keycodes = make([]uint32, n0)
@@ -4664,7 +4678,9 @@ func (v *DomainPinVcpuArgs) EncodeXDR(e *protocol.Encoder) {
 func (v *DomainPinVcpuArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
 	v.Vcpu = d.Uint32()
-	v.Cpumap = d.Opaque(2048, "remote_domain_pin_vcpu_args.cpumap")
+	if v.Cpumap = d.Opaque(2048, "remote_domain_pin_vcpu_args.cpumap"); v.Cpumap == nil {
+		v.Cpumap = []byte{}
+	}
 	return d.Err()
 }
 
@@ -4688,7 +4704,9 @@ func (v *DomainPinVcpuFlagsArgs) EncodeXDR(e *protocol.Encoder) {
 func (v *DomainPinVcpuFlagsArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
 	v.Vcpu = d.Uint32()
-	v.Cpumap = d.Opaque(2048, "remote_domain_pin_vcpu_flags_args.cpumap")
+	if v.Cpumap = d.Opaque(2048, "remote_domain_pin_vcpu_flags_args.cpumap"); v.Cpumap == nil {
+		v.Cpumap = []byte{}
+	}
 	v.Flags = d.Uint32()
 	return d.Err()
 }
@@ -4732,7 +4750,9 @@ func (v *DomainGetVcpuPinInfoRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetVcpuPinInfoRet) DecodeXDR(d *protocol.Decoder) error {
-	v.Cpumaps = d.Opaque(8388608, "remote_domain_get_vcpu_pin_info_ret.cpumaps")
+	if v.Cpumaps = d.Opaque(8388608, "remote_domain_get_vcpu_pin_info_ret.cpumaps"); v.Cpumaps == nil {
+		v.Cpumaps = []byte{}
+	}
 	v.Num = d.Int32()
 	return d.Err()
 }
@@ -4754,7 +4774,9 @@ func (v *DomainPinEmulatorArgs) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainPinEmulatorArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
-	v.Cpumap = d.Opaque(2048, "remote_domain_pin_emulator_args.cpumap")
+	if v.Cpumap = d.Opaque(2048, "remote_domain_pin_emulator_args.cpumap"); v.Cpumap == nil {
+		v.Cpumap = []byte{}
+	}
 	v.Flags = d.Uint32()
 	return d.Err()
 }
@@ -4795,7 +4817,9 @@ func (v *DomainGetEmulatorPinInfoRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetEmulatorPinInfoRet) DecodeXDR(d *protocol.Decoder) error {
-	v.Cpumaps = d.Opaque(8388608, "remote_domain_get_emulator_pin_info_ret.cpumaps")
+	if v.Cpumaps = d.Opaque(8388608, "remote_domain_get_emulator_pin_info_ret.cpumaps"); v.Cpumaps == nil {
+		v.Cpumaps = []byte{}
+	}
 	v.Ret = d.Int32()
 	return d.Err()
 }
@@ -4839,7 +4863,7 @@ func (v *DomainGetVcpusRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetVcpusRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 20, "remote_domain_get_vcpus_ret.info"); cap(v.Info) >= n0 {
+	if n0 := d.ArrayLen(16384, 20, "remote_domain_get_vcpus_ret.info"); v.Info != nil && cap(v.Info) >= n0 {
 		v.Info = v.Info[:n0]
 	} else {
 		v.Info = make([]VcpuInfo, n0)
@@ -4847,7 +4871,9 @@ func (v *DomainGetVcpusRet) DecodeXDR(d *protocol.Decoder) error {
 	for i0 := range v.Info {
 		v.Info[i0].DecodeXDR(d)
 	}
-	v.Cpumaps = d.Opaque(8388608, "remote_domain_get_vcpus_ret.cpumaps")
+	if v.Cpumaps = d.Opaque(8388608, "remote_domain_get_vcpus_ret.cpumaps"); v.Cpumaps == nil {
+		v.Cpumaps = []byte{}
+	}
 	return d.Err()
 }
 
@@ -4898,7 +4924,9 @@ func (v *DomainIothreadInfo) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainIothreadInfo) DecodeXDR(d *protocol.Decoder) error {
 	v.IothreadID = d.Uint32()
-	v.Cpumap = d.Opaque(2048, "remote_domain_iothread_info.cpumap")
+	if v.Cpumap = d.Opaque(2048, "remote_domain_iothread_info.cpumap"); v.Cpumap == nil {
+		v.Cpumap = []byte{}
+	}
 	return d.Err()
 }
 
@@ -4938,7 +4966,7 @@ func (v *DomainGetIothreadInfoRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetIothreadInfoRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 8, "remote_domain_get_iothread_info_ret.info"); cap(v.Info) >= n0 {
+	if n0 := d.ArrayLen(16384, 8, "remote_domain_get_iothread_info_ret.info"); v.Info != nil && cap(v.Info) >= n0 {
 		v.Info = v.Info[:n0]
 	} else {
 		v.Info = make([]DomainIothreadInfo, n0)
@@ -4970,7 +4998,9 @@ func (v *DomainPinIothreadArgs) EncodeXDR(e *protocol.Encoder) {
 func (v *DomainPinIothreadArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
 	v.IothreadsID = d.Uint32()
-	v.Cpumap = d.Opaque(2048, "remote_domain_pin_iothread_args.cpumap")
+	if v.Cpumap = d.Opaque(2048, "remote_domain_pin_iothread_args.cpumap"); v.Cpumap == nil {
+		v.Cpumap = []byte{}
+	}
 	v.Flags = d.Uint32()
 	return d.Err()
 }
@@ -5042,7 +5072,7 @@ func (v *DomainSetIothreadParamsArgs) EncodeXDR(e *protocol.Encoder) {
 func (v *DomainSetIothreadParamsArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
 	v.IothreadID = d.Uint32()
-	if n0 := d.ArrayLen(64, 12, "remote_domain_set_iothread_params_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(64, 12, "remote_domain_set_iothread_params_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -5087,7 +5117,7 @@ func (v *DomainGetSecurityLabelRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetSecurityLabelRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(4097, 4, "remote_domain_get_security_label_ret.label"); cap(v.Label) >= n0 {
+	if n0 := d.ArrayLen(4097, 4, "remote_domain_get_security_label_ret.label"); v.Label != nil && cap(v.Label) >= n0 {
 		v.Label = v.Label[:n0]
 	} else {
 		v.Label = make([]int8, n0)
@@ -5132,7 +5162,7 @@ func (v *DomainGetSecurityLabelListRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetSecurityLabelListRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(64, 8, "remote_domain_get_security_label_list_ret.labels"); cap(v.Labels) >= n0 {
+	if n0 := d.ArrayLen(64, 8, "remote_domain_get_security_label_list_ret.labels"); v.Labels != nil && cap(v.Labels) >= n0 {
 		v.Labels = v.Labels[:n0]
 	} else {
 		v.Labels = make([]DomainGetSecurityLabelRet, n0)
@@ -5164,7 +5194,7 @@ func (v *NodeGetSecurityModelRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *NodeGetSecurityModelRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(257, 4, "remote_node_get_security_model_ret.model"); cap(v.Model) >= n0 {
+	if n0 := d.ArrayLen(257, 4, "remote_node_get_security_model_ret.model"); v.Model != nil && cap(v.Model) >= n0 {
 		v.Model = v.Model[:n0]
 	} else {
 		v.Model = make([]int8, n0)
@@ -5172,7 +5202,7 @@ func (v *NodeGetSecurityModelRet) DecodeXDR(d *protocol.Decoder) error {
 	for i0 := range v.Model {
 		v.Model[i0] = d.Int8("remote_node_get_security_model_ret.model")
 	}
-	if n0 := d.ArrayLen(257, 4, "remote_node_get_security_model_ret.doi"); cap(v.Doi) >= n0 {
+	if n0 := d.ArrayLen(257, 4, "remote_node_get_security_model_ret.doi"); v.Doi != nil && cap(v.Doi) >= n0 {
 		v.Doi = v.Doi[:n0]
 	} else {
 		v.Doi = make([]int8, n0)
@@ -5648,7 +5678,7 @@ func (v *DomainBlockCopyArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
 	v.Path = d.String(4194304, "remote_domain_block_copy_args.path")
 	v.Destxml = d.String(4194304, "remote_domain_block_copy_args.destxml")
-	if n0 := d.ArrayLen(16, 12, "remote_domain_block_copy_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(16, 12, "remote_domain_block_copy_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -5730,7 +5760,7 @@ func (v *DomainSetBlockIOTuneArgs) EncodeXDR(e *protocol.Encoder) {
 func (v *DomainSetBlockIOTuneArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
 	v.Disk = d.String(4194304, "remote_domain_set_block_io_tune_args.disk")
-	if n0 := d.ArrayLen(32, 12, "remote_domain_set_block_io_tune_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(32, 12, "remote_domain_set_block_io_tune_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -5792,7 +5822,7 @@ func (v *DomainGetBlockIOTuneRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetBlockIOTuneRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(32, 12, "remote_domain_get_block_io_tune_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(32, 12, "remote_domain_get_block_io_tune_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -5827,7 +5857,7 @@ func (v *DomainSetThrottleGroupArgs) EncodeXDR(e *protocol.Encoder) {
 func (v *DomainSetThrottleGroupArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
 	v.Group = d.String(4194304, "remote_domain_set_throttle_group_args.group")
-	if n0 := d.ArrayLen(32, 12, "remote_domain_set_throttle_group_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(32, 12, "remote_domain_set_throttle_group_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -5914,7 +5944,7 @@ func (v *DomainGetCPUStatsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetCPUStatsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(2048, 12, "remote_domain_get_cpu_stats_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(2048, 12, "remote_domain_get_cpu_stats_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -6008,7 +6038,7 @@ func (v *ConnectListNetworksRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectListNetworksRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 4, "remote_connect_list_networks_ret.names"); cap(v.Names) >= n0 {
+	if n0 := d.ArrayLen(16384, 4, "remote_connect_list_networks_ret.names"); v.Names != nil && cap(v.Names) >= n0 {
 		v.Names = v.Names[:n0]
 	} else {
 		v.Names = make([]string, n0)
@@ -6066,7 +6096,7 @@ func (v *ConnectListDefinedNetworksRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectListDefinedNetworksRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 4, "remote_connect_list_defined_networks_ret.names"); cap(v.Names) >= n0 {
+	if n0 := d.ArrayLen(16384, 4, "remote_connect_list_defined_networks_ret.names"); v.Names != nil && cap(v.Names) >= n0 {
 		v.Names = v.Names[:n0]
 	} else {
 		v.Names = make([]string, n0)
@@ -6519,7 +6549,7 @@ func (v *ConnectListNwfiltersRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectListNwfiltersRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 4, "remote_connect_list_nwfilters_ret.names"); cap(v.Names) >= n0 {
+	if n0 := d.ArrayLen(16384, 4, "remote_connect_list_nwfilters_ret.names"); v.Names != nil && cap(v.Names) >= n0 {
 		v.Names = v.Names[:n0]
 	} else {
 		v.Names = make([]string, n0)
@@ -6759,7 +6789,7 @@ func (v *ConnectListInterfacesRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectListInterfacesRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 4, "remote_connect_list_interfaces_ret.names"); cap(v.Names) >= n0 {
+	if n0 := d.ArrayLen(16384, 4, "remote_connect_list_interfaces_ret.names"); v.Names != nil && cap(v.Names) >= n0 {
 		v.Names = v.Names[:n0]
 	} else {
 		v.Names = make([]string, n0)
@@ -6817,7 +6847,7 @@ func (v *ConnectListDefinedInterfacesRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectListDefinedInterfacesRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 4, "remote_connect_list_defined_interfaces_ret.names"); cap(v.Names) >= n0 {
+	if n0 := d.ArrayLen(16384, 4, "remote_connect_list_defined_interfaces_ret.names"); v.Names != nil && cap(v.Names) >= n0 {
 		v.Names = v.Names[:n0]
 	} else {
 		v.Names = make([]string, n0)
@@ -7079,7 +7109,7 @@ func (v *AuthListRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *AuthListRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(20, 4, "remote_auth_list_ret.types"); cap(v.Types) >= n0 {
+	if n0 := d.ArrayLen(20, 4, "remote_auth_list_ret.types"); v.Types != nil && cap(v.Types) >= n0 {
 		v.Types = v.Types[:n0]
 	} else {
 		v.Types = make([]AuthType, n0)
@@ -7127,7 +7157,7 @@ func (v *AuthSASLStartArgs) EncodeXDR(e *protocol.Encoder) {
 func (v *AuthSASLStartArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Mech = d.String(4194304, "remote_auth_sasl_start_args.mech")
 	v.Nil = d.Int32()
-	if n0 := d.ArrayLen(65536, 4, "remote_auth_sasl_start_args.data"); cap(v.Data) >= n0 {
+	if n0 := d.ArrayLen(65536, 4, "remote_auth_sasl_start_args.data"); v.Data != nil && cap(v.Data) >= n0 {
 		v.Data = v.Data[:n0]
 	} else {
 		v.Data = make([]int8, n0)
@@ -7159,7 +7189,7 @@ func (v *AuthSASLStartRet) EncodeXDR(e *protocol.Encoder) {
 func (v *AuthSASLStartRet) DecodeXDR(d *protocol.Decoder) error {
 	v.Complete = d.Int32()
 	v.Nil = d.Int32()
-	if n0 := d.ArrayLen(65536, 4, "remote_auth_sasl_start_ret.data"); cap(v.Data) >= n0 {
+	if n0 := d.ArrayLen(65536, 4, "remote_auth_sasl_start_ret.data"); v.Data != nil && cap(v.Data) >= n0 {
 		v.Data = v.Data[:n0]
 	} else {
 		v.Data = make([]int8, n0)
@@ -7188,7 +7218,7 @@ func (v *AuthSASLStepArgs) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *AuthSASLStepArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Nil = d.Int32()
-	if n0 := d.ArrayLen(65536, 4, "remote_auth_sasl_step_args.data"); cap(v.Data) >= n0 {
+	if n0 := d.ArrayLen(65536, 4, "remote_auth_sasl_step_args.data"); v.Data != nil && cap(v.Data) >= n0 {
 		v.Data = v.Data[:n0]
 	} else {
 		v.Data = make([]int8, n0)
@@ -7220,7 +7250,7 @@ func (v *AuthSASLStepRet) EncodeXDR(e *protocol.Encoder) {
 func (v *AuthSASLStepRet) DecodeXDR(d *protocol.Decoder) error {
 	v.Complete = d.Int32()
 	v.Nil = d.Int32()
-	if n0 := d.ArrayLen(65536, 4, "remote_auth_sasl_step_ret.data"); cap(v.Data) >= n0 {
+	if n0 := d.ArrayLen(65536, 4, "remote_auth_sasl_step_ret.data"); v.Data != nil && cap(v.Data) >= n0 {
 		v.Data = v.Data[:n0]
 	} else {
 		v.Data = make([]int8, n0)
@@ -7294,7 +7324,7 @@ func (v *ConnectListStoragePoolsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectListStoragePoolsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 4, "remote_connect_list_storage_pools_ret.names"); cap(v.Names) >= n0 {
+	if n0 := d.ArrayLen(16384, 4, "remote_connect_list_storage_pools_ret.names"); v.Names != nil && cap(v.Names) >= n0 {
 		v.Names = v.Names[:n0]
 	} else {
 		v.Names = make([]string, n0)
@@ -7352,7 +7382,7 @@ func (v *ConnectListDefinedStoragePoolsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectListDefinedStoragePoolsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 4, "remote_connect_list_defined_storage_pools_ret.names"); cap(v.Names) >= n0 {
+	if n0 := d.ArrayLen(16384, 4, "remote_connect_list_defined_storage_pools_ret.names"); v.Names != nil && cap(v.Names) >= n0 {
 		v.Names = v.Names[:n0]
 	} else {
 		v.Names = make([]string, n0)
@@ -7908,7 +7938,7 @@ func (v *StoragePoolListVolumesRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *StoragePoolListVolumesRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 4, "remote_storage_pool_list_volumes_ret.names"); cap(v.Names) >= n0 {
+	if n0 := d.ArrayLen(16384, 4, "remote_storage_pool_list_volumes_ret.names"); v.Names != nil && cap(v.Names) >= n0 {
 		v.Names = v.Names[:n0]
 	} else {
 		v.Names = make([]string, n0)
@@ -8413,7 +8443,7 @@ func (v *NodeListDevicesRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *NodeListDevicesRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(65536, 4, "remote_node_list_devices_ret.names"); cap(v.Names) >= n0 {
+	if n0 := d.ArrayLen(65536, 4, "remote_node_list_devices_ret.names"); v.Names != nil && cap(v.Names) >= n0 {
 		v.Names = v.Names[:n0]
 	} else {
 		v.Names = make([]string, n0)
@@ -8635,7 +8665,7 @@ func (v *NodeDeviceListCapsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *NodeDeviceListCapsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(65536, 4, "remote_node_device_list_caps_ret.names"); cap(v.Names) >= n0 {
+	if n0 := d.ArrayLen(65536, 4, "remote_node_device_list_caps_ret.names"); v.Names != nil && cap(v.Names) >= n0 {
 		v.Names = v.Names[:n0]
 	} else {
 		v.Names = make([]string, n0)
@@ -9181,7 +9211,7 @@ func (v *ConnectListSecretsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectListSecretsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 4, "remote_connect_list_secrets_ret.uuids"); cap(v.UUIDs) >= n0 {
+	if n0 := d.ArrayLen(16384, 4, "remote_connect_list_secrets_ret.uuids"); v.UUIDs != nil && cap(v.UUIDs) >= n0 {
 		v.UUIDs = v.UUIDs[:n0]
 	} else {
 		v.UUIDs = make([]string, n0)
@@ -9311,7 +9341,9 @@ func (v *SecretSetValueArgs) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *SecretSetValueArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Secret.DecodeXDR(d)
-	v.Value = d.Opaque(65536, "remote_secret_set_value_args.value")
+	if v.Value = d.Opaque(65536, "remote_secret_set_value_args.value"); v.Value == nil {
+		v.Value = []byte{}
+	}
 	v.Flags = d.Uint32()
 	return d.Err()
 }
@@ -9347,7 +9379,9 @@ func (v *SecretGetValueRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *SecretGetValueRet) DecodeXDR(d *protocol.Decoder) error {
-	v.Value = d.Opaque(65536, "remote_secret_get_value_ret.value")
+	if v.Value = d.Opaque(65536, "remote_secret_get_value_ret.value"); v.Value == nil {
+		v.Value = []byte{}
+	}
 	return d.Err()
 }
 
@@ -9759,7 +9793,7 @@ func (v *ConnectBaselineCPUArgs) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectBaselineCPUArgs) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(256, 4, "remote_connect_baseline_cpu_args.xmlCPUs"); cap(v.XmlCPUs) >= n0 {
+	if n0 := d.ArrayLen(256, 4, "remote_connect_baseline_cpu_args.xmlCPUs"); v.XmlCPUs != nil && cap(v.XmlCPUs) >= n0 {
 		v.XmlCPUs = v.XmlCPUs[:n0]
 	} else {
 		v.XmlCPUs = make([]string, n0)
@@ -9889,7 +9923,7 @@ func (v *DomainGetJobStatsRet) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetJobStatsRet) DecodeXDR(d *protocol.Decoder) error {
 	v.Type = d.Int32()
-	if n0 := d.ArrayLen(64, 12, "remote_domain_get_job_stats_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(64, 12, "remote_domain_get_job_stats_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -10470,7 +10504,7 @@ func (v *DomainEventGraphicsMsg) DecodeXDR(d *protocol.Decoder) error {
 	v.Local.DecodeXDR(d)
 	v.Remote.DecodeXDR(d)
 	v.AuthScheme = d.String(4194304, "remote_domain_event_graphics_msg.authScheme")
-	if n0 := d.ArrayLen(20, 8, "remote_domain_event_graphics_msg.subject"); cap(v.Subject) >= n0 {
+	if n0 := d.ArrayLen(20, 8, "remote_domain_event_graphics_msg.subject"); v.Subject != nil && cap(v.Subject) >= n0 {
 		v.Subject = v.Subject[:n0]
 	} else {
 		v.Subject = make([]DomainEventGraphicsIdentity, n0)
@@ -11083,7 +11117,7 @@ func (v *DomainSnapshotListNamesRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainSnapshotListNamesRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 4, "remote_domain_snapshot_list_names_ret.names"); cap(v.Names) >= n0 {
+	if n0 := d.ArrayLen(16384, 4, "remote_domain_snapshot_list_names_ret.names"); v.Names != nil && cap(v.Names) >= n0 {
 		v.Names = v.Names[:n0]
 	} else {
 		v.Names = make([]string, n0)
@@ -11133,7 +11167,7 @@ func (v *DomainListAllSnapshotsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainListAllSnapshotsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 28, "remote_domain_list_all_snapshots_ret.snapshots"); cap(v.Snapshots) >= n0 {
+	if n0 := d.ArrayLen(16384, 28, "remote_domain_list_all_snapshots_ret.snapshots"); v.Snapshots != nil && cap(v.Snapshots) >= n0 {
 		v.Snapshots = v.Snapshots[:n0]
 	} else {
 		v.Snapshots = make([]DomainSnapshot, n0)
@@ -11217,7 +11251,7 @@ func (v *DomainSnapshotListChildrenNamesRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainSnapshotListChildrenNamesRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 4, "remote_domain_snapshot_list_children_names_ret.names"); cap(v.Names) >= n0 {
+	if n0 := d.ArrayLen(16384, 4, "remote_domain_snapshot_list_children_names_ret.names"); v.Names != nil && cap(v.Names) >= n0 {
 		v.Names = v.Names[:n0]
 	} else {
 		v.Names = make([]string, n0)
@@ -11267,7 +11301,7 @@ func (v *DomainSnapshotListAllChildrenRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainSnapshotListAllChildrenRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 28, "remote_domain_snapshot_list_all_children_ret.snapshots"); cap(v.Snapshots) >= n0 {
+	if n0 := d.ArrayLen(16384, 28, "remote_domain_snapshot_list_all_children_ret.snapshots"); v.Snapshots != nil && cap(v.Snapshots) >= n0 {
 		v.Snapshots = v.Snapshots[:n0]
 	} else {
 		v.Snapshots = make([]DomainSnapshot, n0)
@@ -11736,7 +11770,9 @@ func (v *DomainMigrateBegin3Ret) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigrateBegin3Ret) DecodeXDR(d *protocol.Decoder) error {
-	v.CookieOut = d.Opaque(4194304, "remote_domain_migrate_begin3_ret.cookie_out")
+	if v.CookieOut = d.Opaque(4194304, "remote_domain_migrate_begin3_ret.cookie_out"); v.CookieOut == nil {
+		v.CookieOut = []byte{}
+	}
 	v.XML = d.String(4194304, "remote_domain_migrate_begin3_ret.xml")
 	return d.Err()
 }
@@ -11769,7 +11805,9 @@ func (v *DomainMigratePrepare3Args) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigratePrepare3Args) DecodeXDR(d *protocol.Decoder) error {
-	v.CookieIn = d.Opaque(4194304, "remote_domain_migrate_prepare3_args.cookie_in")
+	if v.CookieIn = d.Opaque(4194304, "remote_domain_migrate_prepare3_args.cookie_in"); v.CookieIn == nil {
+		v.CookieIn = []byte{}
+	}
 	if d.Optional() {
 		v.URIIn = new(string)
 		(*v.URIIn) = d.String(4194304, "remote_domain_migrate_prepare3_args.uri_in")
@@ -11805,7 +11843,9 @@ func (v *DomainMigratePrepare3Ret) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigratePrepare3Ret) DecodeXDR(d *protocol.Decoder) error {
-	v.CookieOut = d.Opaque(4194304, "remote_domain_migrate_prepare3_ret.cookie_out")
+	if v.CookieOut = d.Opaque(4194304, "remote_domain_migrate_prepare3_ret.cookie_out"); v.CookieOut == nil {
+		v.CookieOut = []byte{}
+	}
 	if d.Optional() {
 		v.URIOut = new(string)
 		(*v.URIOut) = d.String(4194304, "remote_domain_migrate_prepare3_ret.uri_out")
@@ -11838,7 +11878,9 @@ func (v *DomainMigratePrepareTunnel3Args) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigratePrepareTunnel3Args) DecodeXDR(d *protocol.Decoder) error {
-	v.CookieIn = d.Opaque(4194304, "remote_domain_migrate_prepare_tunnel3_args.cookie_in")
+	if v.CookieIn = d.Opaque(4194304, "remote_domain_migrate_prepare_tunnel3_args.cookie_in"); v.CookieIn == nil {
+		v.CookieIn = []byte{}
+	}
 	v.Flags = d.Uint64()
 	if d.Optional() {
 		v.Dname = new(string)
@@ -11863,7 +11905,9 @@ func (v *DomainMigratePrepareTunnel3Ret) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigratePrepareTunnel3Ret) DecodeXDR(d *protocol.Decoder) error {
-	v.CookieOut = d.Opaque(4194304, "remote_domain_migrate_prepare_tunnel3_ret.cookie_out")
+	if v.CookieOut = d.Opaque(4194304, "remote_domain_migrate_prepare_tunnel3_ret.cookie_out"); v.CookieOut == nil {
+		v.CookieOut = []byte{}
+	}
 	return d.Err()
 }
 
@@ -11912,7 +11956,9 @@ func (v *DomainMigratePerform3Args) DecodeXDR(d *protocol.Decoder) error {
 	} else {
 		v.Xmlin = nil
 	}
-	v.CookieIn = d.Opaque(4194304, "remote_domain_migrate_perform3_args.cookie_in")
+	if v.CookieIn = d.Opaque(4194304, "remote_domain_migrate_perform3_args.cookie_in"); v.CookieIn == nil {
+		v.CookieIn = []byte{}
+	}
 	if d.Optional() {
 		v.Dconnuri = new(string)
 		(*v.Dconnuri) = d.String(4194304, "remote_domain_migrate_perform3_args.dconnuri")
@@ -11948,7 +11994,9 @@ func (v *DomainMigratePerform3Ret) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigratePerform3Ret) DecodeXDR(d *protocol.Decoder) error {
-	v.CookieOut = d.Opaque(4194304, "remote_domain_migrate_perform3_ret.cookie_out")
+	if v.CookieOut = d.Opaque(4194304, "remote_domain_migrate_perform3_ret.cookie_out"); v.CookieOut == nil {
+		v.CookieOut = []byte{}
+	}
 	return d.Err()
 }
 
@@ -11981,7 +12029,9 @@ func (v *DomainMigrateFinish3Args) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigrateFinish3Args) DecodeXDR(d *protocol.Decoder) error {
 	v.Dname = d.String(4194304, "remote_domain_migrate_finish3_args.dname")
-	v.CookieIn = d.Opaque(4194304, "remote_domain_migrate_finish3_args.cookie_in")
+	if v.CookieIn = d.Opaque(4194304, "remote_domain_migrate_finish3_args.cookie_in"); v.CookieIn == nil {
+		v.CookieIn = []byte{}
+	}
 	if d.Optional() {
 		v.Dconnuri = new(string)
 		(*v.Dconnuri) = d.String(4194304, "remote_domain_migrate_finish3_args.dconnuri")
@@ -12014,7 +12064,9 @@ func (v *DomainMigrateFinish3Ret) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigrateFinish3Ret) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
-	v.CookieOut = d.Opaque(4194304, "remote_domain_migrate_finish3_ret.cookie_out")
+	if v.CookieOut = d.Opaque(4194304, "remote_domain_migrate_finish3_ret.cookie_out"); v.CookieOut == nil {
+		v.CookieOut = []byte{}
+	}
 	return d.Err()
 }
 
@@ -12037,7 +12089,9 @@ func (v *DomainMigrateConfirm3Args) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigrateConfirm3Args) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
-	v.CookieIn = d.Opaque(4194304, "remote_domain_migrate_confirm3_args.cookie_in")
+	if v.CookieIn = d.Opaque(4194304, "remote_domain_migrate_confirm3_args.cookie_in"); v.CookieIn == nil {
+		v.CookieIn = []byte{}
+	}
 	v.Flags = d.Uint64()
 	v.Cancelled = d.Int32()
 	return d.Err()
@@ -12243,7 +12297,7 @@ func (v *DomainGetDiskErrorsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetDiskErrorsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(256, 8, "remote_domain_get_disk_errors_ret.errors"); cap(v.Errors) >= n0 {
+	if n0 := d.ArrayLen(256, 8, "remote_domain_get_disk_errors_ret.errors"); v.Errors != nil && cap(v.Errors) >= n0 {
 		v.Errors = v.Errors[:n0]
 	} else {
 		v.Errors = make([]DomainDiskError, n0)
@@ -12291,7 +12345,7 @@ func (v *ConnectListAllDomainsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectListAllDomainsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 24, "remote_connect_list_all_domains_ret.domains"); cap(v.Domains) >= n0 {
+	if n0 := d.ArrayLen(16384, 24, "remote_connect_list_all_domains_ret.domains"); v.Domains != nil && cap(v.Domains) >= n0 {
 		v.Domains = v.Domains[:n0]
 	} else {
 		v.Domains = make([]Domain, n0)
@@ -12339,7 +12393,7 @@ func (v *ConnectListAllStoragePoolsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectListAllStoragePoolsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 20, "remote_connect_list_all_storage_pools_ret.pools"); cap(v.Pools) >= n0 {
+	if n0 := d.ArrayLen(16384, 20, "remote_connect_list_all_storage_pools_ret.pools"); v.Pools != nil && cap(v.Pools) >= n0 {
 		v.Pools = v.Pools[:n0]
 	} else {
 		v.Pools = make([]StoragePool, n0)
@@ -12390,7 +12444,7 @@ func (v *StoragePoolListAllVolumesRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *StoragePoolListAllVolumesRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 12, "remote_storage_pool_list_all_volumes_ret.vols"); cap(v.Vols) >= n0 {
+	if n0 := d.ArrayLen(16384, 12, "remote_storage_pool_list_all_volumes_ret.vols"); v.Vols != nil && cap(v.Vols) >= n0 {
 		v.Vols = v.Vols[:n0]
 	} else {
 		v.Vols = make([]StorageVol, n0)
@@ -12438,7 +12492,7 @@ func (v *ConnectListAllNetworksRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectListAllNetworksRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 20, "remote_connect_list_all_networks_ret.nets"); cap(v.Nets) >= n0 {
+	if n0 := d.ArrayLen(16384, 20, "remote_connect_list_all_networks_ret.nets"); v.Nets != nil && cap(v.Nets) >= n0 {
 		v.Nets = v.Nets[:n0]
 	} else {
 		v.Nets = make([]Network, n0)
@@ -12486,7 +12540,7 @@ func (v *ConnectListAllInterfacesRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectListAllInterfacesRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 8, "remote_connect_list_all_interfaces_ret.ifaces"); cap(v.Ifaces) >= n0 {
+	if n0 := d.ArrayLen(16384, 8, "remote_connect_list_all_interfaces_ret.ifaces"); v.Ifaces != nil && cap(v.Ifaces) >= n0 {
 		v.Ifaces = v.Ifaces[:n0]
 	} else {
 		v.Ifaces = make([]Interface, n0)
@@ -12534,7 +12588,7 @@ func (v *ConnectListAllNodeDevicesRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectListAllNodeDevicesRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(65536, 4, "remote_connect_list_all_node_devices_ret.devices"); cap(v.Devices) >= n0 {
+	if n0 := d.ArrayLen(65536, 4, "remote_connect_list_all_node_devices_ret.devices"); v.Devices != nil && cap(v.Devices) >= n0 {
 		v.Devices = v.Devices[:n0]
 	} else {
 		v.Devices = make([]NodeDevice, n0)
@@ -12582,7 +12636,7 @@ func (v *ConnectListAllNwfiltersRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectListAllNwfiltersRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 20, "remote_connect_list_all_nwfilters_ret.filters"); cap(v.Filters) >= n0 {
+	if n0 := d.ArrayLen(16384, 20, "remote_connect_list_all_nwfilters_ret.filters"); v.Filters != nil && cap(v.Filters) >= n0 {
 		v.Filters = v.Filters[:n0]
 	} else {
 		v.Filters = make([]Nwfilter, n0)
@@ -12630,7 +12684,7 @@ func (v *ConnectListAllSecretsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectListAllSecretsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 24, "remote_connect_list_all_secrets_ret.secrets"); cap(v.Secrets) >= n0 {
+	if n0 := d.ArrayLen(16384, 24, "remote_connect_list_all_secrets_ret.secrets"); v.Secrets != nil && cap(v.Secrets) >= n0 {
 		v.Secrets = v.Secrets[:n0]
 	} else {
 		v.Secrets = make([]Secret, n0)
@@ -12659,7 +12713,7 @@ func (v *NodeSetMemoryParametersArgs) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *NodeSetMemoryParametersArgs) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(64, 12, "remote_node_set_memory_parameters_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(64, 12, "remote_node_set_memory_parameters_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -12707,7 +12761,7 @@ func (v *NodeGetMemoryParametersRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *NodeGetMemoryParametersRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(64, 12, "remote_node_get_memory_parameters_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(64, 12, "remote_node_get_memory_parameters_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -12757,7 +12811,9 @@ func (v *NodeGetCPUMapRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *NodeGetCPUMapRet) DecodeXDR(d *protocol.Decoder) error {
-	v.Cpumap = d.Opaque(2048, "remote_node_get_cpu_map_ret.cpumap")
+	if v.Cpumap = d.Opaque(2048, "remote_node_get_cpu_map_ret.cpumap"); v.Cpumap == nil {
+		v.Cpumap = []byte{}
+	}
 	v.Online = d.Uint32()
 	v.Ret = d.Int32()
 	return d.Err()
@@ -12879,7 +12935,7 @@ func (v *DomainMigrateBegin3ParamsArgs) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigrateBegin3ParamsArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
-	if n0 := d.ArrayLen(64, 12, "remote_domain_migrate_begin3_params_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(64, 12, "remote_domain_migrate_begin3_params_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -12905,7 +12961,9 @@ func (v *DomainMigrateBegin3ParamsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigrateBegin3ParamsRet) DecodeXDR(d *protocol.Decoder) error {
-	v.CookieOut = d.Opaque(4194304, "remote_domain_migrate_begin3_params_ret.cookie_out")
+	if v.CookieOut = d.Opaque(4194304, "remote_domain_migrate_begin3_params_ret.cookie_out"); v.CookieOut == nil {
+		v.CookieOut = []byte{}
+	}
 	v.XML = d.String(4194304, "remote_domain_migrate_begin3_params_ret.xml")
 	return d.Err()
 }
@@ -12929,7 +12987,7 @@ func (v *DomainMigratePrepare3ParamsArgs) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigratePrepare3ParamsArgs) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(64, 12, "remote_domain_migrate_prepare3_params_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(64, 12, "remote_domain_migrate_prepare3_params_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -12937,7 +12995,9 @@ func (v *DomainMigratePrepare3ParamsArgs) DecodeXDR(d *protocol.Decoder) error {
 	for i0 := range v.Params {
 		v.Params[i0].DecodeXDR(d)
 	}
-	v.CookieIn = d.Opaque(4194304, "remote_domain_migrate_prepare3_params_args.cookie_in")
+	if v.CookieIn = d.Opaque(4194304, "remote_domain_migrate_prepare3_params_args.cookie_in"); v.CookieIn == nil {
+		v.CookieIn = []byte{}
+	}
 	v.Flags = d.Uint32()
 	return d.Err()
 }
@@ -12959,7 +13019,9 @@ func (v *DomainMigratePrepare3ParamsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigratePrepare3ParamsRet) DecodeXDR(d *protocol.Decoder) error {
-	v.CookieOut = d.Opaque(4194304, "remote_domain_migrate_prepare3_params_ret.cookie_out")
+	if v.CookieOut = d.Opaque(4194304, "remote_domain_migrate_prepare3_params_ret.cookie_out"); v.CookieOut == nil {
+		v.CookieOut = []byte{}
+	}
 	if d.Optional() {
 		v.URIOut = new(string)
 		(*v.URIOut) = d.String(4194304, "remote_domain_migrate_prepare3_params_ret.uri_out")
@@ -12988,7 +13050,7 @@ func (v *DomainMigratePrepareTunnel3ParamsArgs) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigratePrepareTunnel3ParamsArgs) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(64, 12, "remote_domain_migrate_prepare_tunnel3_params_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(64, 12, "remote_domain_migrate_prepare_tunnel3_params_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -12996,7 +13058,9 @@ func (v *DomainMigratePrepareTunnel3ParamsArgs) DecodeXDR(d *protocol.Decoder) e
 	for i0 := range v.Params {
 		v.Params[i0].DecodeXDR(d)
 	}
-	v.CookieIn = d.Opaque(4194304, "remote_domain_migrate_prepare_tunnel3_params_args.cookie_in")
+	if v.CookieIn = d.Opaque(4194304, "remote_domain_migrate_prepare_tunnel3_params_args.cookie_in"); v.CookieIn == nil {
+		v.CookieIn = []byte{}
+	}
 	v.Flags = d.Uint32()
 	return d.Err()
 }
@@ -13013,7 +13077,9 @@ func (v *DomainMigratePrepareTunnel3ParamsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigratePrepareTunnel3ParamsRet) DecodeXDR(d *protocol.Decoder) error {
-	v.CookieOut = d.Opaque(4194304, "remote_domain_migrate_prepare_tunnel3_params_ret.cookie_out")
+	if v.CookieOut = d.Opaque(4194304, "remote_domain_migrate_prepare_tunnel3_params_ret.cookie_out"); v.CookieOut == nil {
+		v.CookieOut = []byte{}
+	}
 	return d.Err()
 }
 
@@ -13050,7 +13116,7 @@ func (v *DomainMigratePerform3ParamsArgs) DecodeXDR(d *protocol.Decoder) error {
 	} else {
 		v.Dconnuri = nil
 	}
-	if n0 := d.ArrayLen(64, 12, "remote_domain_migrate_perform3_params_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(64, 12, "remote_domain_migrate_perform3_params_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -13058,7 +13124,9 @@ func (v *DomainMigratePerform3ParamsArgs) DecodeXDR(d *protocol.Decoder) error {
 	for i0 := range v.Params {
 		v.Params[i0].DecodeXDR(d)
 	}
-	v.CookieIn = d.Opaque(4194304, "remote_domain_migrate_perform3_params_args.cookie_in")
+	if v.CookieIn = d.Opaque(4194304, "remote_domain_migrate_perform3_params_args.cookie_in"); v.CookieIn == nil {
+		v.CookieIn = []byte{}
+	}
 	v.Flags = d.Uint32()
 	return d.Err()
 }
@@ -13075,7 +13143,9 @@ func (v *DomainMigratePerform3ParamsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigratePerform3ParamsRet) DecodeXDR(d *protocol.Decoder) error {
-	v.CookieOut = d.Opaque(4194304, "remote_domain_migrate_perform3_params_ret.cookie_out")
+	if v.CookieOut = d.Opaque(4194304, "remote_domain_migrate_perform3_params_ret.cookie_out"); v.CookieOut == nil {
+		v.CookieOut = []byte{}
+	}
 	return d.Err()
 }
 
@@ -13100,7 +13170,7 @@ func (v *DomainMigrateFinish3ParamsArgs) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigrateFinish3ParamsArgs) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(64, 12, "remote_domain_migrate_finish3_params_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(64, 12, "remote_domain_migrate_finish3_params_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -13108,7 +13178,9 @@ func (v *DomainMigrateFinish3ParamsArgs) DecodeXDR(d *protocol.Decoder) error {
 	for i0 := range v.Params {
 		v.Params[i0].DecodeXDR(d)
 	}
-	v.CookieIn = d.Opaque(4194304, "remote_domain_migrate_finish3_params_args.cookie_in")
+	if v.CookieIn = d.Opaque(4194304, "remote_domain_migrate_finish3_params_args.cookie_in"); v.CookieIn == nil {
+		v.CookieIn = []byte{}
+	}
 	v.Flags = d.Uint32()
 	v.Cancelled = d.Int32()
 	return d.Err()
@@ -13129,7 +13201,9 @@ func (v *DomainMigrateFinish3ParamsRet) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigrateFinish3ParamsRet) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
-	v.CookieOut = d.Opaque(4194304, "remote_domain_migrate_finish3_params_ret.cookie_out")
+	if v.CookieOut = d.Opaque(4194304, "remote_domain_migrate_finish3_params_ret.cookie_out"); v.CookieOut == nil {
+		v.CookieOut = []byte{}
+	}
 	return d.Err()
 }
 
@@ -13157,7 +13231,7 @@ func (v *DomainMigrateConfirm3ParamsArgs) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainMigrateConfirm3ParamsArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
-	if n0 := d.ArrayLen(64, 12, "remote_domain_migrate_confirm3_params_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(64, 12, "remote_domain_migrate_confirm3_params_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -13165,7 +13239,9 @@ func (v *DomainMigrateConfirm3ParamsArgs) DecodeXDR(d *protocol.Decoder) error {
 	for i0 := range v.Params {
 		v.Params[i0].DecodeXDR(d)
 	}
-	v.CookieIn = d.Opaque(4194304, "remote_domain_migrate_confirm3_params_args.cookie_in")
+	if v.CookieIn = d.Opaque(4194304, "remote_domain_migrate_confirm3_params_args.cookie_in"); v.CookieIn == nil {
+		v.CookieIn = []byte{}
+	}
 	v.Flags = d.Uint32()
 	v.Cancelled = d.Int32()
 	return d.Err()
@@ -13297,7 +13373,7 @@ func (v *DomainEventCallbackTunableMsg) EncodeXDR(e *protocol.Encoder) {
 func (v *DomainEventCallbackTunableMsg) DecodeXDR(d *protocol.Decoder) error {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
-	if n0 := d.ArrayLen(2048, 12, "remote_domain_event_callback_tunable_msg.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(2048, 12, "remote_domain_event_callback_tunable_msg.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -13385,7 +13461,7 @@ func (v *ConnectGetCPUModelNamesRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectGetCPUModelNamesRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(8192, 4, "remote_connect_get_cpu_model_names_ret.models"); cap(v.Models) >= n0 {
+	if n0 := d.ArrayLen(8192, 4, "remote_connect_get_cpu_model_names_ret.models"); v.Models != nil && cap(v.Models) >= n0 {
 		v.Models = v.Models[:n0]
 	} else {
 		v.Models = make([]string, n0)
@@ -13844,7 +13920,7 @@ func (v *DomainFsfreezeArgs) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainFsfreezeArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
-	if n0 := d.ArrayLen(256, 4, "remote_domain_fsfreeze_args.mountpoints"); cap(v.Mountpoints) >= n0 {
+	if n0 := d.ArrayLen(256, 4, "remote_domain_fsfreeze_args.mountpoints"); v.Mountpoints != nil && cap(v.Mountpoints) >= n0 {
 		v.Mountpoints = v.Mountpoints[:n0]
 	} else {
 		v.Mountpoints = make([]string, n0)
@@ -13892,7 +13968,7 @@ func (v *DomainFsthawArgs) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainFsthawArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
-	if n0 := d.ArrayLen(256, 4, "remote_domain_fsthaw_args.mountpoints"); cap(v.Mountpoints) >= n0 {
+	if n0 := d.ArrayLen(256, 4, "remote_domain_fsthaw_args.mountpoints"); v.Mountpoints != nil && cap(v.Mountpoints) >= n0 {
 		v.Mountpoints = v.Mountpoints[:n0]
 	} else {
 		v.Mountpoints = make([]string, n0)
@@ -13941,7 +14017,7 @@ func (v *NodeGetFreePagesArgs) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *NodeGetFreePagesArgs) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(1024, 4, "remote_node_get_free_pages_args.pages"); cap(v.Pages) >= n0 {
+	if n0 := d.ArrayLen(1024, 4, "remote_node_get_free_pages_args.pages"); v.Pages != nil && cap(v.Pages) >= n0 {
 		v.Pages = v.Pages[:n0]
 	} else {
 		v.Pages = make([]uint32, n0)
@@ -13970,7 +14046,7 @@ func (v *NodeGetFreePagesRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *NodeGetFreePagesRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(1024, 8, "remote_node_get_free_pages_ret.counts"); cap(v.Counts) >= n0 {
+	if n0 := d.ArrayLen(1024, 8, "remote_node_get_free_pages_ret.counts"); v.Counts != nil && cap(v.Counts) >= n0 {
 		v.Counts = v.Counts[:n0]
 	} else {
 		v.Counts = make([]uint64, n0)
@@ -14007,7 +14083,7 @@ func (v *NodeAllocPagesArgs) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *NodeAllocPagesArgs) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(1024, 4, "remote_node_alloc_pages_args.pageSizes"); cap(v.PageSizes) >= n0 {
+	if n0 := d.ArrayLen(1024, 4, "remote_node_alloc_pages_args.pageSizes"); v.PageSizes != nil && cap(v.PageSizes) >= n0 {
 		v.PageSizes = v.PageSizes[:n0]
 	} else {
 		v.PageSizes = make([]uint32, n0)
@@ -14015,7 +14091,7 @@ func (v *NodeAllocPagesArgs) DecodeXDR(d *protocol.Decoder) error {
 	for i0 := range v.PageSizes {
 		v.PageSizes[i0] = d.Uint32()
 	}
-	if n0 := d.ArrayLen(1024, 8, "remote_node_alloc_pages_args.pageCounts"); cap(v.PageCounts) >= n0 {
+	if n0 := d.ArrayLen(1024, 8, "remote_node_alloc_pages_args.pageCounts"); v.PageCounts != nil && cap(v.PageCounts) >= n0 {
 		v.PageCounts = v.PageCounts[:n0]
 	} else {
 		v.PageCounts = make([]uint64, n0)
@@ -14167,7 +14243,7 @@ func (v *NetworkGetDHCPLeasesRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *NetworkGetDHCPLeasesRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(65536, 40, "remote_network_get_dhcp_leases_ret.leases"); cap(v.Leases) >= n0 {
+	if n0 := d.ArrayLen(65536, 40, "remote_network_get_dhcp_leases_ret.leases"); v.Leases != nil && cap(v.Leases) >= n0 {
 		v.Leases = v.Leases[:n0]
 	} else {
 		v.Leases = make([]NetworkDHCPLease, n0)
@@ -14197,7 +14273,7 @@ func (v *DomainStatsRecord) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainStatsRecord) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
-	if n0 := d.ArrayLen(262144, 12, "remote_domain_stats_record.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(262144, 12, "remote_domain_stats_record.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -14227,7 +14303,7 @@ func (v *ConnectGetAllDomainStatsArgs) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectGetAllDomainStatsArgs) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 24, "remote_connect_get_all_domain_stats_args.doms"); cap(v.Doms) >= n0 {
+	if n0 := d.ArrayLen(16384, 24, "remote_connect_get_all_domain_stats_args.doms"); v.Doms != nil && cap(v.Doms) >= n0 {
 		v.Doms = v.Doms[:n0]
 	} else {
 		v.Doms = make([]Domain, n0)
@@ -14280,7 +14356,7 @@ func (v *ConnectGetAllDomainStatsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectGetAllDomainStatsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 28, "remote_connect_get_all_domain_stats_ret.retStats"); cap(v.RetStats) >= n0 {
+	if n0 := d.ArrayLen(16384, 28, "remote_connect_get_all_domain_stats_ret.retStats"); v.RetStats != nil && cap(v.RetStats) >= n0 {
 		v.RetStats = v.RetStats[:n0]
 	} else {
 		v.RetStats = make([]DomainStatsRecord, n0)
@@ -14315,7 +14391,7 @@ func (v *DomainFsinfo) DecodeXDR(d *protocol.Decoder) error {
 	v.Mountpoint = d.String(4194304, "remote_domain_fsinfo.mountpoint")
 	v.Name = d.String(4194304, "remote_domain_fsinfo.name")
 	v.Fstype = d.String(4194304, "remote_domain_fsinfo.fstype")
-	if n0 := d.ArrayLen(256, 4, "remote_domain_fsinfo.dev_aliases"); cap(v.DevAliases) >= n0 {
+	if n0 := d.ArrayLen(256, 4, "remote_domain_fsinfo.dev_aliases"); v.DevAliases != nil && cap(v.DevAliases) >= n0 {
 		v.DevAliases = v.DevAliases[:n0]
 	} else {
 		v.DevAliases = make([]string, n0)
@@ -14362,7 +14438,7 @@ func (v *DomainGetFsinfoRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetFsinfoRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(256, 16, "remote_domain_get_fsinfo_ret.info"); cap(v.Info) >= n0 {
+	if n0 := d.ArrayLen(256, 16, "remote_domain_get_fsinfo_ret.info"); v.Info != nil && cap(v.Info) >= n0 {
 		v.Info = v.Info[:n0]
 	} else {
 		v.Info = make([]DomainFsinfo, n0)
@@ -14425,7 +14501,7 @@ func (v *DomainInterface) DecodeXDR(d *protocol.Decoder) error {
 	} else {
 		v.Hwaddr = nil
 	}
-	if n0 := d.ArrayLen(2048, 12, "remote_domain_interface.addrs"); cap(v.Addrs) >= n0 {
+	if n0 := d.ArrayLen(2048, 12, "remote_domain_interface.addrs"); v.Addrs != nil && cap(v.Addrs) >= n0 {
 		v.Addrs = v.Addrs[:n0]
 	} else {
 		v.Addrs = make([]DomainIPAddr, n0)
@@ -14473,7 +14549,7 @@ func (v *DomainInterfaceAddressesRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainInterfaceAddressesRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(2048, 12, "remote_domain_interface_addresses_ret.ifaces"); cap(v.Ifaces) >= n0 {
+	if n0 := d.ArrayLen(2048, 12, "remote_domain_interface_addresses_ret.ifaces"); v.Ifaces != nil && cap(v.Ifaces) >= n0 {
 		v.Ifaces = v.Ifaces[:n0]
 	} else {
 		v.Ifaces = make([]DomainInterface, n0)
@@ -14614,7 +14690,7 @@ func (v *DomainEventCallbackJobCompletedMsg) EncodeXDR(e *protocol.Encoder) {
 func (v *DomainEventCallbackJobCompletedMsg) DecodeXDR(d *protocol.Decoder) error {
 	v.CallbackID = d.Int32()
 	v.Dom.DecodeXDR(d)
-	if n0 := d.ArrayLen(64, 12, "remote_domain_event_callback_job_completed_msg.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(64, 12, "remote_domain_event_callback_job_completed_msg.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -14700,7 +14776,7 @@ func (v *DomainGetGuestVcpusRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetGuestVcpusRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(64, 12, "remote_domain_get_guest_vcpus_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(64, 12, "remote_domain_get_guest_vcpus_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -15115,7 +15191,7 @@ func (v *ConnectBaselineHypervisorCPUArgs) DecodeXDR(d *protocol.Decoder) error 
 	} else {
 		v.Virttype = nil
 	}
-	if n0 := d.ArrayLen(256, 4, "remote_connect_baseline_hypervisor_cpu_args.xmlCPUs"); cap(v.XmlCPUs) >= n0 {
+	if n0 := d.ArrayLen(256, 4, "remote_connect_baseline_hypervisor_cpu_args.xmlCPUs"); v.XmlCPUs != nil && cap(v.XmlCPUs) >= n0 {
 		v.XmlCPUs = v.XmlCPUs[:n0]
 	} else {
 		v.XmlCPUs = make([]string, n0)
@@ -15179,7 +15255,7 @@ func (v *NodeGetSEVInfoRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *NodeGetSEVInfoRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(64, 12, "remote_node_get_sev_info_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(64, 12, "remote_node_get_sev_info_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -15225,7 +15301,7 @@ func (v *DomainGetLaunchSecurityInfoRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetLaunchSecurityInfoRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(64, 12, "remote_domain_get_launch_security_info_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(64, 12, "remote_domain_get_launch_security_info_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -15256,7 +15332,7 @@ func (v *DomainSetLaunchSecurityStateArgs) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainSetLaunchSecurityStateArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
-	if n0 := d.ArrayLen(64, 12, "remote_domain_set_launch_security_state_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(64, 12, "remote_domain_set_launch_security_state_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -15422,7 +15498,7 @@ func (v *ConnectListAllNwfilterBindingsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectListAllNwfilterBindingsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 8, "remote_connect_list_all_nwfilter_bindings_ret.bindings"); cap(v.Bindings) >= n0 {
+	if n0 := d.ArrayLen(16384, 8, "remote_connect_list_all_nwfilter_bindings_ret.bindings"); v.Bindings != nil && cap(v.Bindings) >= n0 {
 		v.Bindings = v.Bindings[:n0]
 	} else {
 		v.Bindings = make([]NwfilterBinding, n0)
@@ -15505,7 +15581,7 @@ func (v *NetworkListAllPortsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *NetworkListAllPortsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 36, "remote_network_list_all_ports_ret.ports"); cap(v.Ports) >= n0 {
+	if n0 := d.ArrayLen(16384, 36, "remote_network_list_all_ports_ret.ports"); v.Ports != nil && cap(v.Ports) >= n0 {
 		v.Ports = v.Ports[:n0]
 	} else {
 		v.Ports = make([]NetworkPort, n0)
@@ -15610,7 +15686,7 @@ func (v *NetworkPortSetParametersArgs) EncodeXDR(e *protocol.Encoder) {
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *NetworkPortSetParametersArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Port.DecodeXDR(d)
-	if n0 := d.ArrayLen(16, 12, "remote_network_port_set_parameters_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(16, 12, "remote_network_port_set_parameters_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -15661,7 +15737,7 @@ func (v *NetworkPortGetParametersRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *NetworkPortGetParametersRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16, 12, "remote_network_port_get_parameters_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(16, 12, "remote_network_port_get_parameters_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -15839,7 +15915,7 @@ func (v *DomainListAllCheckpointsRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainListAllCheckpointsRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 28, "remote_domain_list_all_checkpoints_ret.checkpoints"); cap(v.Checkpoints) >= n0 {
+	if n0 := d.ArrayLen(16384, 28, "remote_domain_list_all_checkpoints_ret.checkpoints"); v.Checkpoints != nil && cap(v.Checkpoints) >= n0 {
 		v.Checkpoints = v.Checkpoints[:n0]
 	} else {
 		v.Checkpoints = make([]DomainCheckpoint, n0)
@@ -15890,7 +15966,7 @@ func (v *DomainCheckpointListAllChildrenRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainCheckpointListAllChildrenRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(16384, 28, "remote_domain_checkpoint_list_all_children_ret.checkpoints"); cap(v.Checkpoints) >= n0 {
+	if n0 := d.ArrayLen(16384, 28, "remote_domain_checkpoint_list_all_children_ret.checkpoints"); v.Checkpoints != nil && cap(v.Checkpoints) >= n0 {
 		v.Checkpoints = v.Checkpoints[:n0]
 	} else {
 		v.Checkpoints = make([]DomainCheckpoint, n0)
@@ -16031,7 +16107,7 @@ func (v *DomainGetGuestInfoRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetGuestInfoRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(2048, 12, "remote_domain_get_guest_info_ret.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(2048, 12, "remote_domain_get_guest_info_ret.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -16059,7 +16135,7 @@ func (v *ConnectSetIdentityArgs) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *ConnectSetIdentityArgs) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(20, 12, "remote_connect_set_identity_args.params"); cap(v.Params) >= n0 {
+	if n0 := d.ArrayLen(20, 12, "remote_connect_set_identity_args.params"); v.Params != nil && cap(v.Params) >= n0 {
 		v.Params = v.Params[:n0]
 	} else {
 		v.Params = make([]TypedParam, n0)
@@ -16214,7 +16290,7 @@ func (v *DomainAuthorizedSSHKeysGetRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainAuthorizedSSHKeysGetRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(2048, 4, "remote_domain_authorized_ssh_keys_get_ret.keys"); cap(v.Keys) >= n0 {
+	if n0 := d.ArrayLen(2048, 4, "remote_domain_authorized_ssh_keys_get_ret.keys"); v.Keys != nil && cap(v.Keys) >= n0 {
 		v.Keys = v.Keys[:n0]
 	} else {
 		v.Keys = make([]string, n0)
@@ -16248,7 +16324,7 @@ func (v *DomainAuthorizedSSHKeysSetArgs) EncodeXDR(e *protocol.Encoder) {
 func (v *DomainAuthorizedSSHKeysSetArgs) DecodeXDR(d *protocol.Decoder) error {
 	v.Dom.DecodeXDR(d)
 	v.User = d.String(4194304, "remote_domain_authorized_ssh_keys_set_args.user")
-	if n0 := d.ArrayLen(2048, 4, "remote_domain_authorized_ssh_keys_set_args.keys"); cap(v.Keys) >= n0 {
+	if n0 := d.ArrayLen(2048, 4, "remote_domain_authorized_ssh_keys_set_args.keys"); v.Keys != nil && cap(v.Keys) >= n0 {
 		v.Keys = v.Keys[:n0]
 	} else {
 		v.Keys = make([]string, n0)
@@ -16294,7 +16370,7 @@ func (v *DomainGetMessagesRet) EncodeXDR(e *protocol.Encoder) {
 
 // DecodeXDR decodes v from d, replacing its contents.
 func (v *DomainGetMessagesRet) DecodeXDR(d *protocol.Decoder) error {
-	if n0 := d.ArrayLen(2048, 4, "remote_domain_get_messages_ret.msgs"); cap(v.Msgs) >= n0 {
+	if n0 := d.ArrayLen(2048, 4, "remote_domain_get_messages_ret.msgs"); v.Msgs != nil && cap(v.Msgs) >= n0 {
 		v.Msgs = v.Msgs[:n0]
 	} else {
 		v.Msgs = make([]string, n0)

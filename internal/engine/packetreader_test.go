@@ -1,19 +1,15 @@
-package virtwire
+package engine
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"errors"
 	"io"
 	"math/rand/v2"
-	"net"
 	"os"
-	"sync/atomic"
+	"strings"
 	"testing"
-	"time"
 
-	"github.com/virtwire/virtwire/internal/fakeserver"
 	"github.com/virtwire/virtwire/protocol"
 )
 
@@ -55,12 +51,12 @@ func TestPacketReaderReassembles(t *testing.T) {
 	}
 	for _, interrupt := range []bool{false, true} {
 		src := &chunkReader{data: stream, rng: rand.New(rand.NewPCG(1, 2)), interrupt: interrupt}
-		p := newPacketReader(src)
+		p := newPacketReader(src, nil)
 		for i, n := range sizes {
 			var bp *[]byte
 			for {
 				var err error
-				bp, err = p.next()
+				bp, _, err = p.next()
 				if err == nil {
 					break
 				}
@@ -74,7 +70,7 @@ func TestPacketReaderReassembles(t *testing.T) {
 			putPacket(bp)
 		}
 		for {
-			_, err := p.next()
+			_, _, err := p.next()
 			if errors.Is(err, io.EOF) {
 				break
 			}
@@ -101,8 +97,8 @@ func TestPacketReaderErrors(t *testing.T) {
 		{"cut in the packet", testPacket(100, 1)[:60], io.ErrUnexpectedEOF},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := newPacketReader(&chunkReader{data: tc.data, rng: rand.New(rand.NewPCG(3, 4))})
-			_, err := p.next()
+			p := newPacketReader(&chunkReader{data: tc.data, rng: rand.New(rand.NewPCG(3, 4))}, nil)
+			_, _, err := p.next()
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
@@ -118,8 +114,8 @@ func TestPacketReaderErrors(t *testing.T) {
 func TestPacketReaderGrowsWithData(t *testing.T) {
 	head := make([]byte, 2<<20)
 	binary.BigEndian.PutUint32(head, protocol.MaxPacket)
-	p := newPacketReader(&chunkReader{data: head, rng: rand.New(rand.NewPCG(5, 6))})
-	_, err := p.next()
+	p := newPacketReader(&chunkReader{data: head, rng: rand.New(rand.NewPCG(5, 6))}, nil)
+	_, _, err := p.next()
 	if !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Fatalf("err = %v", err)
 	}
@@ -128,58 +124,79 @@ func TestPacketReaderGrowsWithData(t *testing.T) {
 	}
 }
 
-// On a unix socket a sequential caller reads its reply itself, also after
-// the background reader took over the idle connection.
-func TestCallerReadsOwnReply(t *testing.T) {
-	var own atomic.Int32
-	testHookReadOwn = func() { own.Add(1) }
-	t.Cleanup(func() { testHookReadOwn = nil })
-	srv := &fakeserver.Server{}
-	nc, err := net.Dial("unix", srv.ListenUnix(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, err := NewConn(ctx, nc, WithoutKeepAlive())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	// Whether a caller reads its own reply depends on who holds the token
-	// when it asks; on an idle connection the background reader does, and
-	// may read the reply before it sees the caller's request for the token.
-	// Sequential callers read for themselves soon after.
-	readsOwn := func() bool {
-		t.Helper()
-		before := own.Load()
-		if _, err := c.SupportsFeature(ctx, FeatureProgramKeepalive); err != nil {
-			t.Fatal(err)
-		}
-		return own.Load() > before
-	}
-	eventually := func(what string) {
-		t.Helper()
-		for range 100 {
-			if readsOwn() {
-				return
-			}
-		}
-		t.Fatalf("%s: 100 sequential callers, none read its own reply", what)
-	}
-	eventually("after the handshake")
-	deadline := time.Now().Add(5 * time.Second)
+// fdPacket is a REPLY_WITH_FDS packet announcing n descriptors, followed
+// by their n dummy bytes.
+func fdPacket(n int) []byte {
+	h := protocol.Header{Program: 1, Version: 1, Type: protocol.ReplyWithFDs, Serial: 9}
+	pkt := make([]byte, protocol.LenSize+protocol.HeaderSize+4)
+	putHeader(pkt, h)
+	binary.BigEndian.PutUint32(pkt[protocol.LenSize+protocol.HeaderSize:], uint32(n))
+	return append(pkt, make([]byte, n)...)
+}
+
+// A REPLY_WITH_FDS packet is whole only with its dummy bytes, which the
+// reader waits for across interrupted reads; then it claims the
+// descriptors that arrived.
+func TestPacketReaderWaitsForDescriptorBytes(t *testing.T) {
+	stream := append(fdPacket(3), testPacket(40, 7)...)
+	src := &chunkReader{data: stream, rng: rand.New(rand.NewPCG(7, 8)), interrupt: true}
+	fc := &fdCollector{fds: []int{-1, -1, -1}} // stands for three received descriptors
+	p := newPacketReader(src, fc)
+	var files []*os.File
 	for {
-		c.mu.Lock()
-		bg := c.reading == readBackground
-		c.mu.Unlock()
-		if bg {
+		bp, got, err := p.next()
+		if err == nil {
+			files = got
+			if binary.BigEndian.Uint32((*bp)[protocol.LenSize+12:]) != uint32(protocol.ReplyWithFDs) {
+				t.Fatal("the first packet is not the reply with descriptors")
+			}
 			break
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the background reader never took over the idle connection")
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatal(err)
 		}
-		time.Sleep(time.Millisecond) // polling a state, not ordering events
 	}
-	eventually("after the background reader took over")
+	if len(files) != 3 {
+		t.Fatalf("%d files, want 3", len(files))
+	}
+	for {
+		bp, _, err := p.next()
+		if err == nil {
+			if !bytes.Equal(*bp, testPacket(40, 7)) {
+				t.Fatal("the packet after the descriptors' bytes differs")
+			}
+			break
+		}
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestPacketReaderDescriptorLies(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		data []byte
+		fc   *fdCollector
+		want string
+	}{
+		{"no descriptors can come", fdPacket(1), nil, "cannot carry"},
+		{"too many announced", fdPacket(protocol.MaxFDs + 1), new(fdCollector), "at most"},
+		{"fewer arrived than announced", fdPacket(2), &fdCollector{fds: []int{-1}}, "1 arrived"},
+		{"no count", testPacketOfType(protocol.ReplyWithFDs), new(fdCollector), "no descriptor count"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newPacketReader(&chunkReader{data: tc.data, rng: rand.New(rand.NewPCG(9, 10))}, tc.fc)
+			_, _, err := p.next()
+			if !errors.Is(err, ErrProtocol) || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want a protocol error saying %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func testPacketOfType(t protocol.Type) []byte {
+	pkt := make([]byte, protocol.LenSize+protocol.HeaderSize)
+	putHeader(pkt, protocol.Header{Program: 1, Version: 1, Type: t})
+	return pkt
 }

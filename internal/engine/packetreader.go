@@ -1,10 +1,11 @@
-package virtwire
+package engine
 
 import (
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 
 	"github.com/virtwire/virtwire/protocol"
@@ -26,12 +27,14 @@ const (
 var readPool = sync.Pool{New: func() any { b := make([]byte, largeRead); return &b }}
 
 // A packetReader cuts the connection's byte stream into packets. Whoever
-// holds the connection's read token uses it, one goroutine at a time, and
-// a read may be interrupted (a deadline in the past hands the token over):
-// everything it has read so far, even half a packet, stays here for the
-// next holder.
+// holds the read token uses it, one goroutine at a time, and a read may be
+// interrupted (a deadline in the past hands the token over, or ends a
+// caller's wait): everything read so far, even half a packet or some of
+// the bytes that carry a reply's file descriptors, stays here for the next
+// holder.
 type packetReader struct {
-	src interface{ Read([]byte) (int, error) }
+	src io.Reader
+	fds *fdCollector // descriptors received on a unix socket, or nil
 
 	small [smallRead]byte
 	large *[]byte // from readPool while in use
@@ -42,25 +45,45 @@ type packetReader struct {
 	pkt  *[]byte // the packet being assembled, from packetPool
 	have int     // bytes of it received
 	need int     // its length
+	// A whole REPLY_WITH_FDS packet waits here until the dummy bytes that
+	// carry its descriptors (one each) have arrived.
+	fdPkt  *[]byte
+	fdNeed int // dummy bytes still to come
+	fdWant int // descriptors the packet announced
 }
 
-func newPacketReader(src interface{ Read([]byte) (int, error) }) *packetReader {
-	p := &packetReader{src: src}
+func newPacketReader(src io.Reader, fds *fdCollector) *packetReader {
+	p := &packetReader{src: src, fds: fds}
 	p.b = p.small[:]
 	return p
 }
 
 // next returns the next whole packet, length word included, in a buffer
-// from packetPool that the caller owns. A read error (an interrupt too)
-// leaves the reader ready to go on where it stopped.
-func (p *packetReader) next() (*[]byte, error) {
+// from a pool that the caller owns, and the descriptors passed with it.
+// A read error (an interrupt too) leaves the reader ready to go on where
+// it stopped.
+func (p *packetReader) next() (*[]byte, []*os.File, error) {
 	for {
+		if p.fdPkt != nil {
+			return p.finishFDs()
+		}
 		if p.pkt != nil {
 			if p.have == p.need {
 				bp := p.pkt
 				*bp = (*bp)[:p.need]
 				p.pkt = nil
-				return bp, nil
+				if n, ok, err := fdCount(*bp); err != nil {
+					putPacket(bp)
+					return nil, nil, err
+				} else if ok && n > 0 {
+					if p.fds == nil {
+						putPacket(bp)
+						return nil, nil, fmt.Errorf("%w: a reply passes %d descriptors over a connection that cannot carry them", ErrProtocol, n)
+					}
+					p.fdPkt, p.fdNeed, p.fdWant = bp, n, n
+					continue
+				}
+				return bp, nil, nil
 			}
 			p.growPacket()
 			pk := (*p.pkt)[:cap(*p.pkt)]
@@ -74,17 +97,17 @@ func (p *packetReader) next() (*[]byte, error) {
 			n, err := p.src.Read(pk[p.have:min(p.need, len(pk))])
 			p.have += n
 			if n == 0 && err != nil {
-				return nil, wrapShort(err, p.need)
+				return nil, nil, wrapShort(err, p.need)
 			}
 			continue
 		}
 		if p.w-p.r >= protocol.LenSize {
 			n := int64(binary.BigEndian.Uint32(p.b[p.r:]))
 			if n < protocol.LenSize+protocol.HeaderSize {
-				return nil, fmt.Errorf("protocol: %w: length word %d is below the minimum of %d", protocol.ErrTooSmall, n, protocol.LenSize+protocol.HeaderSize)
+				return nil, nil, fmt.Errorf("%w: %w: length word %d is below the minimum of %d", ErrProtocol, protocol.ErrTooSmall, n, protocol.LenSize+protocol.HeaderSize)
 			}
 			if n > protocol.MaxPacket {
-				return nil, fmt.Errorf("protocol: %w: length word %d is over the limit of %d", protocol.ErrTooLarge, n, protocol.MaxPacket)
+				return nil, nil, fmt.Errorf("%w: %w: length word %d is over the limit of %d", ErrProtocol, protocol.ErrTooLarge, n, protocol.MaxPacket)
 			}
 			if n > protocol.InitialPacket && n <= largePacket {
 				p.pkt = largePacketPool.Get().(*[]byte)
@@ -96,11 +119,53 @@ func (p *packetReader) next() (*[]byte, error) {
 		}
 		if err := p.fill(); err != nil {
 			if p.r < p.w {
-				return nil, wrapShort(err, 0)
+				return nil, nil, wrapShort(err, 0)
 			}
-			return nil, err
+			return nil, nil, err
 		}
 	}
+}
+
+// fdCount reports whether pkt is a REPLY_WITH_FDS packet and how many
+// descriptors it announces (the first word of its body).
+func fdCount(pkt []byte) (int, bool, error) {
+	const typeAt = protocol.LenSize + 12
+	if protocol.Type(binary.BigEndian.Uint32(pkt[typeAt:])) != protocol.ReplyWithFDs {
+		return 0, false, nil
+	}
+	const at = protocol.LenSize + protocol.HeaderSize
+	if len(pkt) < at+4 {
+		return 0, true, fmt.Errorf("%w: a reply with descriptors has no descriptor count", ErrProtocol)
+	}
+	n := binary.BigEndian.Uint32(pkt[at:])
+	if n > protocol.MaxFDs {
+		return 0, true, fmt.Errorf("%w: a reply announces %d descriptors, at most %d are allowed", ErrProtocol, n, protocol.MaxFDs)
+	}
+	return int(n), true, nil
+}
+
+// finishFDs consumes the dummy bytes of the waiting REPLY_WITH_FDS packet
+// and then hands it over with its descriptors.
+func (p *packetReader) finishFDs() (*[]byte, []*os.File, error) {
+	for p.fdNeed > 0 {
+		if p.r < p.w {
+			k := min(p.fdNeed, p.w-p.r)
+			p.r += k
+			p.fdNeed -= k
+			continue
+		}
+		if err := p.fill(); err != nil {
+			return nil, nil, wrapShort(err, 1)
+		}
+	}
+	bp, n := p.fdPkt, p.fdWant
+	p.fdPkt, p.fdWant = nil, 0
+	files, err := p.fds.claim(n)
+	if err != nil {
+		putPacket(bp)
+		return nil, nil, err
+	}
+	return bp, files, nil
 }
 
 // growPacket makes room for more of the packet being assembled, in steps
@@ -163,29 +228,14 @@ func (p *packetReader) releaseLarge() {
 // buffered reports whether a whole packet is waiting in the buffer, so
 // that next would return it without reading.
 func (p *packetReader) buffered() bool {
+	if p.fdPkt != nil {
+		return p.w-p.r >= p.fdNeed
+	}
 	if p.pkt != nil {
 		return p.have+(p.w-p.r) >= p.need
 	}
 	n := p.w - p.r
 	return n >= protocol.LenSize && n >= int(binary.BigEndian.Uint32(p.b[p.r:]))
-}
-
-// discard consumes n bytes (the dummy bytes that carry passed file
-// descriptors). retry is called after an interrupted read, which discard
-// does not give up on: the bytes follow their packet at once.
-func (p *packetReader) discard(n int, retry func(error) bool) error {
-	for n > 0 {
-		if p.r < p.w {
-			k := min(n, p.w-p.r)
-			p.r += k
-			n -= k
-			continue
-		}
-		if err := p.fill(); err != nil && !retry(err) {
-			return err
-		}
-	}
-	return nil
 }
 
 // wrapShort turns the end of the stream inside a packet into an

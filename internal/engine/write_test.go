@@ -1,0 +1,180 @@
+package engine
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/virtwire/virtwire/protocol"
+)
+
+// unixPair returns the two ends of a connected unix socket.
+func unixPair(t *testing.T) (client, peer net.Conn) {
+	t.Helper()
+	path := t.TempDir() + "/s"
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	acc := make(chan net.Conn, 1)
+	go func() {
+		c, _ := l.Accept()
+		acc <- c
+	}()
+	client, err = net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	peer = <-acc
+	if peer == nil {
+		t.Fatal("accept failed")
+	}
+	t.Cleanup(func() { peer.Close() })
+	return client, peer
+}
+
+// rawEngine is an engine whose peer the test reads itself.
+func rawEngine(t *testing.T) (*Engine, net.Conn) {
+	t.Helper()
+	client, peer := unixPair(t)
+	e := New(client, Config{Programs: []Program{{1, 1}}})
+	t.Cleanup(func() { e.Shutdown(ErrConnClosed) })
+	return e, peer
+}
+
+// readPackets reads n packets from the peer and returns their headers.
+func readPackets(t *testing.T, r io.Reader, n int) []protocol.Header {
+	t.Helper()
+	var hs []protocol.Header
+	for len(hs) < n {
+		pkt, err := protocol.ReadPacket(r, nil)
+		if err != nil {
+			t.Fatalf("after %d packets: %v", len(hs), err)
+		}
+		h, _, err := protocol.DecodeHeader(pkt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs = append(hs, h)
+	}
+	return hs
+}
+
+func msg(serial uint32) protocol.Header {
+	return protocol.Header{Program: 1, Version: 1, Procedure: 1, Type: protocol.Stream, Serial: serial, Status: protocol.StatusContinue}
+}
+
+// Packets sent by many goroutines at once all arrive whole, each sender's
+// in its order.
+func TestWritesKeepOrderUnderContention(t *testing.T) {
+	e, peer := rawEngine(t)
+	const senders, each = 16, 200
+	var wg sync.WaitGroup
+	body := make([]byte, 1000)
+	for s := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				if err := e.w.sendHeader(context.Background(), msg(uint32(s<<16|i)), body, false, nil); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	hs := readPackets(t, peer, senders*each)
+	wg.Wait()
+	next := make([]int, senders)
+	for _, h := range hs {
+		s, i := int(h.Serial>>16), int(h.Serial&0xffff)
+		if i != next[s] {
+			t.Fatalf("sender %d: packet %d arrived when %d was due", s, i, next[s])
+		}
+		next[s]++
+	}
+}
+
+// fill queues stream data until the queue is full (the peer reads
+// nothing): until a send has to wait for room.
+func fill(t *testing.T, e *Engine) {
+	t.Helper()
+	data := make([]byte, MaxStreamChunk)
+	for i := 0; i < 1000; i++ {
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		err := e.w.sendHeader(ctx, msg(1), data, false, nil)
+		cancel()
+		if errors.Is(err, context.DeadlineExceeded) {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Fatal("the queue never filled")
+}
+
+// With the queue full, data waits for room as long as its context allows
+// and its stream is not stopped; control packets never wait.
+func TestQueueBound(t *testing.T) {
+	e, _ := rawEngine(t)
+	fill(t, e)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := e.w.sendHeader(ctx, msg(2), make([]byte, MaxStreamChunk), false, nil); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("data into a full queue: %v, want DeadlineExceeded", err)
+	}
+	stop := make(chan struct{})
+	close(stop)
+	if err := e.w.sendHeader(context.Background(), msg(3), make([]byte, MaxStreamChunk), false, stop); !errors.Is(err, ErrStreamAborted) {
+		t.Errorf("data of a stopped stream into a full queue: %v, want ErrStreamAborted", err)
+	}
+	if err := e.w.sendHeader(context.Background(), msg(4), nil, true, nil); err != nil {
+		t.Errorf("a control packet into a full queue: %v", err)
+	}
+}
+
+// A call still in the queue when its caller gives up is withdrawn: the
+// daemon never sees it.
+func TestWithdraw(t *testing.T) {
+	e, peer := rawEngine(t)
+	fill(t, e)
+	pkt := make([]byte, protocol.LenSize+protocol.HeaderSize)
+	putHeader(pkt, protocol.Header{Program: 1, Version: 1, Type: protocol.Call, Serial: 77})
+	en := getEncoder()
+	if err := e.w.send(context.Background(), outPacket{pkt: pkt, enc: en, call: true, serial: 77}, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !e.w.withdraw(77) {
+		t.Fatal("a call still queued was not withdrawn")
+	}
+	if e.w.withdraw(77) {
+		t.Fatal("a call was withdrawn twice")
+	}
+	e.w.mu.Lock()
+	queued := len(e.w.queue)
+	e.w.mu.Unlock()
+	// The peer reads everything that was queued: serial 77 is not in it.
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		e.Fail(ErrConnClosed) // ends the stream of packets once they are written
+	}()
+	for {
+		p, err := protocol.ReadPacket(peer, nil)
+		if err != nil {
+			break
+		}
+		if binary.BigEndian.Uint32(p[serialAt:]) == 77 {
+			t.Fatal("the withdrawn call was written")
+		}
+	}
+	if queued == 0 {
+		t.Fatal("the queue was empty: the test proved nothing")
+	}
+}
