@@ -120,7 +120,7 @@ func definedQEMU(t *testing.T, a *api, extra string) string {
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		_ = a.conn.DomainDestroy(ctx, ref)
+		_ = a.conn.DomainDestroy(ctx, &ref)
 		_ = a.conn.DomainUndefine(ctx, ref)
 	})
 	return name
