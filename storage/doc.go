@@ -14,7 +14,7 @@
 //	if err != nil {
 //		return err // errors.Is(err, virtwire.ErrNoStoragePool) if there is none
 //	}
-//	base, err := pool.CreateVolume(ctx, storage.VolumeSpec{Name: "debian-12.qcow2", Format: "qcow2"}, 0)
+//	base, err := pool.CreateVolumeAs(ctx, storage.VolumeSpec{Name: "debian-12.qcow2", Format: "qcow2"}, 0)
 //	if err != nil {
 //		return err
 //	}
@@ -27,6 +27,11 @@
 //		return err
 //	}
 //	disk, err := pool.CreateOverlay(ctx, "web1.qcow2", base, 20<<30)
+//
+// Definitions are xmlspec's: DefinePool takes an *xmlspec.StoragePool
+// (xmlspec.NewDirPool...), CreateVolume an *xmlspec.StorageVolume, and XML
+// returns them; the ...XML variants take libvirt's documents as text, and
+// VolumeSpec with CreateVolumeAs covers what virsh vol-create-as asks.
 //
 // Pools and Volumes are handles: a connection and the protocol's reference
 // (name, UUID or key). Every method is one or a few calls to the daemon;

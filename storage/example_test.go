@@ -34,7 +34,7 @@ func ExampleListPoolInfo() {
 
 // A disk for a new guest: a volume in a pool, found again by its path (as
 // a domain's <disk> names it), then deleted.
-func ExamplePool_CreateVolume() {
+func ExamplePool_CreateVolumeAs() {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	conn, err := virtwire.Dial(ctx, "")
@@ -46,7 +46,7 @@ func ExamplePool_CreateVolume() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	vol, err := pool.CreateVolume(ctx, storage.VolumeSpec{Name: "example-web1.img", Capacity: 10 << 30}, 0)
+	vol, err := pool.CreateVolumeAs(ctx, storage.VolumeSpec{Name: "example-web1.img", Capacity: 10 << 30}, 0)
 	if err != nil {
 		log.Fatal(err)
 	}

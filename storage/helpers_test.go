@@ -16,6 +16,7 @@ import (
 	"github.com/virtwire/virtwire"
 	"github.com/virtwire/virtwire/internal/lab"
 	"github.com/virtwire/virtwire/storage"
+	"github.com/virtwire/virtwire/xmlspec"
 )
 
 // env is a connection to the lab's main daemon with its storage driver
@@ -74,15 +75,12 @@ func (e *env) dirPool(t *testing.T) (*storage.Pool, string) {
 	t.Helper()
 	ctx := ctxT(t)
 	dir := filepath.Join(t.TempDir(), "pool")
-	p, err := storage.DefinePoolXML(ctx, e.conn, dirPoolXML(unique(t, "vwst"), dir), 0)
+	p, err := storage.DefinePool(ctx, e.conn, xmlspec.NewDirPool(unique(t, "vwst"), dir), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.removePool(t, p) })
-	if err := p.Build(ctx, 0); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Start(ctx, 0); err != nil {
+	if err := p.Start(ctx, virtwire.StoragePoolCreateWithBuild); err != nil {
 		t.Fatal(err)
 	}
 	return p, dir

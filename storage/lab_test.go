@@ -12,6 +12,7 @@ import (
 
 	"github.com/virtwire/virtwire"
 	"github.com/virtwire/virtwire/storage"
+	"github.com/virtwire/virtwire/xmlspec"
 )
 
 // A dir pool's whole life, checked with virsh pool-info and the folder
@@ -54,6 +55,9 @@ func TestPoolLifecycle(t *testing.T) {
 	}
 	if path, err := p.TargetPath(ctx); err != nil || path != dir {
 		t.Fatalf("TargetPath = %q, %v; want %s", path, err, dir)
+	}
+	if def, err := p.XML(ctx, true); err != nil || def.Name != name || def.Type != xmlspec.StoragePoolDir || def.UUID == nil || *def.UUID != p.UUID() {
+		t.Fatalf("XML: %+v, %v", def, err)
 	}
 
 	// Info is virsh pool-info's.
@@ -161,6 +165,12 @@ func TestPoolBadInput(t *testing.T) {
 			t.Errorf("DefinePoolXML(%q): %v; want %v saying %q", tc.doc, err, tc.target, tc.want)
 		}
 	}
+	if _, err := storage.DefinePool(ctx, e.conn, nil, 0); !errors.Is(err, storage.ErrInvalid) {
+		t.Errorf("DefinePool(nil): %v", err)
+	}
+	if _, err := storage.DefinePool(ctx, e.conn, xmlspec.NewDirPool("a/b", "/tmp/x"), 0); !errors.Is(err, storage.ErrInvalid) {
+		t.Errorf("DefinePool with a bad name: %v", err)
+	}
 	if _, err := storage.LookupPool(ctx, e.conn, ""); !errors.Is(err, storage.ErrInvalid) {
 		t.Errorf("LookupPool(\"\"): %v", err)
 	}
@@ -176,16 +186,31 @@ func TestVolumes(t *testing.T) {
 	e := newEnv(t)
 	ctx := ctxT(t)
 	p, dir := e.dirPool(t)
-	raw, err := p.CreateVolume(ctx, storage.VolumeSpec{Name: "raw.img", Capacity: 64 << 20}, 0)
+	raw, err := p.CreateVolumeAs(ctx, storage.VolumeSpec{Name: "raw.img", Capacity: 64 << 20}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	qcow, err := p.CreateVolume(ctx, storage.VolumeSpec{Name: "disk.qcow2", Capacity: 32 << 20, Format: "qcow2"}, 0)
+	qcow, err := p.CreateVolumeAs(ctx, storage.VolumeSpec{Name: "disk.qcow2", Capacity: 32 << 20, Format: "qcow2"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	full, err := p.CreateVolumeXML(ctx, "<volume><name>full.img</name><capacity unit='MiB'>2</capacity></volume>", 0)
 	if err != nil {
+		t.Fatal(err)
+	}
+	typed, err := p.CreateVolume(ctx, xmlspec.NewQcow2Volume("typed.qcow2", 8<<20), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def, err := typed.XML(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := def.CapacityBytes(); def.Name != "typed.qcow2" || def.TargetFormat() != "qcow2" || c != 8<<20 ||
+		def.TargetPath() != filepath.Join(dir, "typed.qcow2") {
+		t.Errorf("XML of a volume made from an xmlspec definition: %+v", def)
+	}
+	if err := typed.Delete(ctx, 0); err != nil {
 		t.Fatal(err)
 	}
 	infos, err := p.VolumeInfos(ctx)
@@ -286,14 +311,14 @@ func TestVolumes(t *testing.T) {
 		target error
 		want   string
 	}{
-		{func() error { _, err := p.CreateVolume(ctx, storage.VolumeSpec{Name: ""}, 0); return err }(), storage.ErrInvalid, "empty volume name"},
-		{func() error { _, err := p.CreateVolume(ctx, storage.VolumeSpec{Name: "../x"}, 0); return err }(), storage.ErrInvalid, "'/'"},
+		{func() error { _, err := p.CreateVolumeAs(ctx, storage.VolumeSpec{Name: ""}, 0); return err }(), storage.ErrInvalid, "empty volume name"},
+		{func() error { _, err := p.CreateVolumeAs(ctx, storage.VolumeSpec{Name: "../x"}, 0); return err }(), storage.ErrInvalid, "'/'"},
 		{func() error {
-			_, err := p.CreateVolume(ctx, storage.VolumeSpec{Name: "x", Capacity: 1, Allocation: 2}, 0)
+			_, err := p.CreateVolumeAs(ctx, storage.VolumeSpec{Name: "x", Capacity: 1, Allocation: 2}, 0)
 			return err
 		}(), storage.ErrInvalid, "more than the capacity"},
 		{func() error {
-			_, err := p.CreateVolume(ctx, storage.VolumeSpec{Name: "raw.img", Capacity: 1}, 0)
+			_, err := p.CreateVolumeAs(ctx, storage.VolumeSpec{Name: "raw.img", Capacity: 1}, 0)
 			return err
 		}(), virtwire.ErrStorageVolExist, "raw.img"},
 		{func() error { _, err := p.CreateVolumeXML(ctx, "<volume>", 0); return err }(), storage.ErrInvalid, "reading the volume's XML"},
@@ -327,11 +352,11 @@ func TestOverlayGuestDisk(t *testing.T) {
 	e := newEnv(t)
 	ctx := ctxT(t)
 	p, _ := e.dirPool(t)
-	base, err := p.CreateVolume(ctx, storage.VolumeSpec{Name: "base.qcow2", Capacity: 256 << 20, Format: "qcow2"}, 0)
+	base, err := p.CreateVolumeAs(ctx, storage.VolumeSpec{Name: "base.qcow2", Capacity: 256 << 20, Format: "qcow2"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	rawBase, err := p.CreateVolume(ctx, storage.VolumeSpec{Name: "base.raw", Capacity: 64 << 20}, 0)
+	rawBase, err := p.CreateVolumeAs(ctx, storage.VolumeSpec{Name: "base.raw", Capacity: 64 << 20}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -413,7 +438,7 @@ func TestUploadImageIntoEmptyVolume(t *testing.T) {
 	p, _ := e.dirPool(t)
 	// An image to pull: a qcow2 file qemu-img made on the daemon's side,
 	// downloaded.
-	made, err := p.CreateVolume(ctx, storage.VolumeSpec{Name: "made.qcow2", Capacity: 300 << 20, Format: "qcow2"}, 0)
+	made, err := p.CreateVolumeAs(ctx, storage.VolumeSpec{Name: "made.qcow2", Capacity: 300 << 20, Format: "qcow2"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -431,7 +456,7 @@ func TestUploadImageIntoEmptyVolume(t *testing.T) {
 	}
 	st, _ := f.Stat()
 
-	vol, err := p.CreateVolume(ctx, storage.VolumeSpec{Name: "pulled.qcow2", Format: "qcow2"}, 0)
+	vol, err := p.CreateVolumeAs(ctx, storage.VolumeSpec{Name: "pulled.qcow2", Format: "qcow2"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

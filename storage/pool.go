@@ -153,19 +153,37 @@ func PoolStateName(s virtwire.StoragePoolState) string {
 	return poolStateNames[s]
 }
 
-// DefinePoolXML makes the pool that doc (a libvirt <pool> document)
-// describes persistent, inactive until Start, and returns it: virsh
-// pool-define. A dir pool's directory need not exist: Build makes it.
-func DefinePoolXML(ctx context.Context, conn *virtwire.Conn, doc string, flags virtwire.StoragePoolDefineFlags) (*Pool, error) {
-	name := "?"
-	if d, err := parsePool(doc); err == nil {
-		name = d.Name
-		if err := checkName("pool", d.Name); err != nil {
-			return nil, poolError(name, "define", err)
-		}
-	} else {
-		return nil, poolError(name, "define", invalid("%v", err))
+// DefinePool makes def a persistent pool, inactive until Start, and
+// returns it: virsh pool-define. A dir pool's directory need not exist:
+// Build makes it (or Start with virtwire.StoragePoolCreateWithBuild).
+// xmlspec.NewDirPool, NewLogicalPool, NewNetFSPool... write the usual ones.
+func DefinePool(ctx context.Context, conn *virtwire.Conn, def *xmlspec.StoragePool, flags virtwire.StoragePoolDefineFlags) (*Pool, error) {
+	if def == nil {
+		return nil, poolError("", "define", invalid("no definition given"))
 	}
+	if err := checkName("pool", def.Name); err != nil {
+		return nil, poolError(def.Name, "define", err)
+	}
+	doc, err := def.Marshal()
+	if err != nil {
+		return nil, poolError(def.Name, "define", err)
+	}
+	return definePool(ctx, conn, def.Name, string(doc), flags)
+}
+
+// DefinePoolXML is DefinePool for a libvirt <pool> document as text.
+func DefinePoolXML(ctx context.Context, conn *virtwire.Conn, doc string, flags virtwire.StoragePoolDefineFlags) (*Pool, error) {
+	def, err := xmlspec.ParseStoragePool([]byte(doc))
+	if err != nil {
+		return nil, poolError("?", "define", invalid("reading the pool's XML: %v", err))
+	}
+	if err := checkName("pool", def.Name); err != nil {
+		return nil, poolError(def.Name, "define", err)
+	}
+	return definePool(ctx, conn, def.Name, doc, flags)
+}
+
+func definePool(ctx context.Context, conn *virtwire.Conn, name, doc string, flags virtwire.StoragePoolDefineFlags) (*Pool, error) {
 	ref, err := conn.StoragePoolDefineXML(ctx, doc, flags)
 	if err != nil {
 		return nil, poolError(name, "define", err)
@@ -250,19 +268,25 @@ func (p *Pool) XMLString(ctx context.Context, inactive bool) (string, error) {
 	return s, p.wrap("get XML", err)
 }
 
+// XML returns the pool's definition as XMLString does, parsed.
+func (p *Pool) XML(ctx context.Context, inactive bool) (*xmlspec.StoragePool, error) {
+	s, err := p.XMLString(ctx, inactive)
+	if err != nil {
+		return nil, err
+	}
+	def, err := xmlspec.ParseStoragePool([]byte(s))
+	if err != nil {
+		return nil, p.wrap("get XML", err)
+	}
+	return def, nil
+}
+
 // TargetPath returns where the pool's volumes appear on the daemon's host
 // (a dir pool's directory, /dev/VG of a logical pool), "" if it has none.
 func (p *Pool) TargetPath(ctx context.Context) (string, error) {
-	s, err := p.XMLString(ctx, false)
+	def, err := p.XML(ctx, false)
 	if err != nil {
 		return "", err
 	}
-	d, err := parsePool(s)
-	if err != nil {
-		return "", p.wrap("get target path", err)
-	}
-	if d.Target == nil {
-		return "", nil
-	}
-	return d.Target.Path, nil
+	return def.TargetPath(), nil
 }

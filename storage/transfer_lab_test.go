@@ -116,7 +116,7 @@ func TestUploadDownload1GiBSparse(t *testing.T) {
 	const data = 1<<20 + 3<<20 + 123457 + 2<<20 // what sparseImage wrote
 	slack := int64(16 << 20)                    // filesystem blocks around the data
 
-	vol, err := p.CreateVolume(ctx, storage.VolumeSpec{Name: "big.img", Capacity: gib}, 0)
+	vol, err := p.CreateVolumeAs(ctx, storage.VolumeSpec{Name: "big.img", Capacity: gib}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,7 +172,7 @@ func TestUploadDownload1GiBSparse(t *testing.T) {
 	}
 
 	// Up from a reader that is not a file: blocks of zeros become holes.
-	vol2, err := p.CreateVolume(ctx, storage.VolumeSpec{Name: "big2.img", Capacity: gib}, 0)
+	vol2, err := p.CreateVolumeAs(ctx, storage.VolumeSpec{Name: "big2.img", Capacity: gib}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +191,7 @@ func TestUploadDownload1GiBSparse(t *testing.T) {
 	}
 
 	// Dense: everything as data, same bytes, the volume fully written.
-	vol3, err := p.CreateVolume(ctx, storage.VolumeSpec{Name: "dense.img", Capacity: 64 << 20}, 0)
+	vol3, err := p.CreateVolumeAs(ctx, storage.VolumeSpec{Name: "dense.img", Capacity: 64 << 20}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -230,7 +230,7 @@ func TestWipeAndDenseOverData(t *testing.T) {
 	e := newEnv(t)
 	ctx := ctxT(t)
 	p, _ := e.dirPool(t)
-	vol, err := p.CreateVolume(ctx, storage.VolumeSpec{Name: "w.img", Capacity: 1 << 20}, 0)
+	vol, err := p.CreateVolumeAs(ctx, storage.VolumeSpec{Name: "w.img", Capacity: 1 << 20}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -50,7 +50,7 @@ func TestZeroRuns(t *testing.T) {
 	}
 }
 
-func TestVolumeSpecXML(t *testing.T) {
+func TestVolumeSpecDefinition(t *testing.T) {
 	for _, tc := range []struct {
 		spec    VolumeSpec
 		want    string
@@ -59,7 +59,7 @@ func TestVolumeSpecXML(t *testing.T) {
 		{spec: VolumeSpec{Name: "a.img", Capacity: 1 << 30},
 			want: `<volume>
   <name>a.img</name>
-  <capacity unit="bytes">1073741824</capacity>
+  <capacity unit="GiB">1</capacity>
   <allocation unit="bytes">0</allocation>
 </volume>
 `},
@@ -83,7 +83,7 @@ func TestVolumeSpecXML(t *testing.T) {
 		{spec: VolumeSpec{Name: "x", Capacity: 1, Allocation: 2}, wantErr: "allocation 2 is more than the capacity 1"},
 		{spec: VolumeSpec{Name: "x", BackingFormat: "raw"}, wantErr: "without a backing path"},
 	} {
-		got, err := tc.spec.xml()
+		def, err := tc.spec.Definition()
 		if tc.wantErr != "" {
 			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Errorf("%+v: error %v, want ErrInvalid saying %q", tc.spec, err, tc.wantErr)
@@ -93,41 +93,16 @@ func TestVolumeSpecXML(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if diff := cmp.Diff(tc.want, got); diff != "" {
+		got, err := def.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tc.want, string(got)); diff != "" {
 			t.Errorf("%+v (-want +got):\n%s", tc.spec, diff)
 		}
-		back, err := parseVolume(got)
-		if err != nil || back.Name != tc.spec.Name {
-			t.Errorf("reading back %q: %+v, %v", got, back, err)
-		}
-	}
-}
-
-func TestSizeBytes(t *testing.T) {
-	for _, tc := range []struct {
-		unit, value string
-		want        uint64
-		wantErr     string
-	}{
-		{"", "1234", 1234, ""},
-		{"bytes", " 7 ", 7, ""},
-		{"KiB", "2", 2048, ""},
-		{"G", "1", 1 << 30, ""},
-		{"GB", "1", 1e9, ""},
-		{"EiB", "15", 15 << 60, ""},
-		{"EiB", "16", 0, "does not fit"},
-		{"parsecs", "1", 0, "unknown unit"},
-		{"", "-1", 0, `size "-1"`},
-	} {
-		got, err := (&sizeElem{Unit: tc.unit, Value: tc.value}).bytes()
-		if tc.wantErr != "" {
-			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-				t.Errorf("%s %s: %d, %v; want an error saying %q", tc.value, tc.unit, got, err, tc.wantErr)
-			}
-			continue
-		}
-		if err != nil || got != tc.want {
-			t.Errorf("%s %s: %d, %v; want %d", tc.value, tc.unit, got, err, tc.want)
+		capacity, err := def.CapacityBytes()
+		if err != nil || capacity != tc.spec.Capacity {
+			t.Errorf("the definition's capacity: %d, %v", capacity, err)
 		}
 	}
 }

@@ -3,11 +3,11 @@ package storage
 import (
 	"cmp"
 	"context"
-	"encoding/xml"
 	"errors"
 	"slices"
 
 	"github.com/virtwire/virtwire"
+	"github.com/virtwire/virtwire/xmlspec"
 )
 
 // Volume is a handle on one storage volume: the connection and the
@@ -189,39 +189,40 @@ func (v *Volume) XMLString(ctx context.Context) (string, error) {
 	return s, v.wrap("get XML", err)
 }
 
+// XML returns the volume's definition as XMLString does, parsed.
+func (v *Volume) XML(ctx context.Context) (*xmlspec.StorageVolume, error) {
+	s, err := v.XMLString(ctx)
+	if err != nil {
+		return nil, err
+	}
+	def, err := xmlspec.ParseStorageVolume([]byte(s))
+	if err != nil {
+		return nil, v.wrap("get XML", err)
+	}
+	return def, nil
+}
+
 // Format returns the volume's image format as libvirt reads it (raw,
 // qcow2, iso...), "" if the pool has none.
 func (v *Volume) Format(ctx context.Context) (string, error) {
-	d, err := v.describe(ctx)
+	def, err := v.XML(ctx)
 	if err != nil {
 		return "", err
 	}
-	return d.Target.format(), nil
+	return def.TargetFormat(), nil
 }
 
 // BackingStore returns the path and format of the image a copy-on-write
 // volume (qcow2) reads what it has not written itself, "" if it has none.
 func (v *Volume) BackingStore(ctx context.Context) (path, format string, err error) {
-	d, err := v.describe(ctx)
-	if err != nil || d.BackingStore == nil {
+	def, err := v.XML(ctx)
+	if err != nil || def.BackingStore == nil {
 		return "", "", err
 	}
-	return d.BackingStore.Path, d.BackingStore.format(), nil
-}
-
-func (v *Volume) describe(ctx context.Context) (*volumeDoc, error) {
-	s, err := v.XMLString(ctx)
-	if err != nil {
-		return nil, err
+	if f := def.BackingStore.Format; f != nil {
+		format = f.Type
 	}
-	d, err := parseVolume(s)
-	if err != nil {
-		return nil, v.wrap("get XML", err)
-	}
-	if d.Target == nil {
-		d.Target = &targetElem{}
-	}
-	return d, nil
+	return def.BackingStore.Path, format, nil
 }
 
 // VolumeSpec describes a new volume: what virsh vol-create-as asks for.
@@ -244,55 +245,63 @@ type VolumeSpec struct {
 	BackingFormat string
 }
 
-// xml writes the spec as a <volume> document.
-func (s VolumeSpec) xml() (string, error) {
+// Definition checks s and returns the volume's libvirt definition.
+func (s VolumeSpec) Definition() (*xmlspec.StorageVolume, error) {
 	if err := checkName("volume", s.Name); err != nil {
-		return "", err
+		return nil, err
 	}
 	if s.Allocation > s.Capacity && s.Capacity > 0 {
-		return "", invalid("allocation %d is more than the capacity %d", s.Allocation, s.Capacity)
+		return nil, invalid("allocation %d is more than the capacity %d", s.Allocation, s.Capacity)
 	}
 	if s.BackingFormat != "" && s.BackingPath == "" {
-		return "", invalid("a backing format without a backing path")
+		return nil, invalid("a backing format without a backing path")
 	}
-	d := volumeDoc{Name: s.Name, Capacity: bytesElem(s.Capacity), Allocation: bytesElem(s.Allocation)}
+	def := &xmlspec.StorageVolume{Name: s.Name, Capacity: xmlspec.ByteSize(s.Capacity), Allocation: xmlspec.ByteSize(s.Allocation)}
 	if s.Format != "" {
-		d.Target = &targetElem{Format: &formatElem{Type: s.Format}}
+		def.Target = &xmlspec.StorageVolumeTarget{Format: &xmlspec.DiskFormat{Type: s.Format}}
 	}
 	if s.BackingPath != "" {
-		d.BackingStore = &targetElem{Path: s.BackingPath}
-		if s.BackingFormat != "" {
-			d.BackingStore.Format = &formatElem{Type: s.BackingFormat}
-		}
+		def.SetBackingStore(s.BackingPath, s.BackingFormat)
 	}
-	b, err := xml.MarshalIndent(d, "", "  ")
-	if err != nil {
-		return "", err
-	}
-	return string(b) + "\n", nil
+	return def, nil
 }
 
-// CreateVolume creates a volume as spec says (virsh vol-create-as). The
-// pool must be active.
-func (p *Pool) CreateVolume(ctx context.Context, spec VolumeSpec, flags virtwire.StorageVolCreateFlags) (*Volume, error) {
-	doc, err := spec.xml()
+// CreateVolume creates the volume def describes (virsh vol-create). The
+// pool must be active. xmlspec.NewVolume and NewQcow2Volume write the
+// usual definitions; VolumeSpec and CreateVolumeAs do it for you.
+func (p *Pool) CreateVolume(ctx context.Context, def *xmlspec.StorageVolume, flags virtwire.StorageVolCreateFlags) (*Volume, error) {
+	if def == nil {
+		return nil, volumeError(p.ref.Name, "", "create", invalid("no definition given"))
+	}
+	if err := checkName("volume", def.Name); err != nil {
+		return nil, volumeError(p.ref.Name, def.Name, "create", err)
+	}
+	doc, err := def.Marshal()
+	if err != nil {
+		return nil, volumeError(p.ref.Name, def.Name, "create", err)
+	}
+	return p.create(ctx, def.Name, string(doc), flags)
+}
+
+// CreateVolumeAs creates a volume as spec says (virsh vol-create-as).
+func (p *Pool) CreateVolumeAs(ctx context.Context, spec VolumeSpec, flags virtwire.StorageVolCreateFlags) (*Volume, error) {
+	def, err := spec.Definition()
 	if err != nil {
 		return nil, volumeError(p.ref.Name, spec.Name, "create", err)
 	}
-	return p.create(ctx, spec.Name, doc, flags)
+	return p.CreateVolume(ctx, def, flags)
 }
 
-// CreateVolumeXML creates the volume that doc (a libvirt <volume>
-// document) describes: virsh vol-create.
+// CreateVolumeXML is CreateVolume for a libvirt <volume> document as text.
 func (p *Pool) CreateVolumeXML(ctx context.Context, doc string, flags virtwire.StorageVolCreateFlags) (*Volume, error) {
-	d, err := parseVolume(doc)
+	def, err := xmlspec.ParseStorageVolume([]byte(doc))
 	if err != nil {
-		return nil, volumeError(p.ref.Name, "?", "create", invalid("%v", err))
+		return nil, volumeError(p.ref.Name, "?", "create", invalid("reading the volume's XML: %v", err))
 	}
-	if err := checkName("volume", d.Name); err != nil {
-		return nil, volumeError(p.ref.Name, d.Name, "create", err)
+	if err := checkName("volume", def.Name); err != nil {
+		return nil, volumeError(p.ref.Name, def.Name, "create", err)
 	}
-	return p.create(ctx, d.Name, doc, flags)
+	return p.create(ctx, def.Name, doc, flags)
 }
 
 func (p *Pool) create(ctx context.Context, name, doc string, flags virtwire.StorageVolCreateFlags) (*Volume, error) {
@@ -314,26 +323,23 @@ func (p *Pool) CreateOverlay(ctx context.Context, name string, backing *Volume, 
 	if backing == nil {
 		return nil, volumeError(p.ref.Name, name, "create overlay", invalid("no backing volume"))
 	}
-	path, err := backing.Path(ctx)
-	if err != nil {
-		return nil, err
-	}
-	format, err := backing.Format(ctx)
+	bdef, err := backing.XML(ctx)
 	if err != nil {
 		return nil, err
 	}
 	if capacity == 0 {
-		in, err := backing.Info(ctx)
-		if err != nil {
-			return nil, err
+		// Said outright rather than left to libvirt, which takes the
+		// backing image's size only in some versions.
+		if capacity, err = bdef.CapacityBytes(); err != nil {
+			return nil, backing.wrap("create overlay", err)
 		}
-		capacity = in.Capacity
 	}
+	format := bdef.TargetFormat()
 	if format == "" {
-		format = "raw"
+		format = "raw" // never let qemu-img probe a backing image's format
 	}
-	return p.CreateVolume(ctx, VolumeSpec{Name: name, Capacity: capacity, Format: "qcow2",
-		BackingPath: path, BackingFormat: format}, 0)
+	return p.CreateVolumeAs(ctx, VolumeSpec{Name: name, Capacity: capacity, Format: "qcow2",
+		BackingPath: bdef.TargetPath(), BackingFormat: format}, 0)
 }
 
 // CloneVolume creates a volume named name in this pool with a full copy of
@@ -344,23 +350,29 @@ func (p *Pool) CloneVolume(ctx context.Context, name string, src *Volume, flags 
 	if src == nil {
 		return nil, volumeError(p.ref.Name, name, "clone", invalid("no volume to clone"))
 	}
-	d, err := src.describe(ctx)
+	sdef, err := src.XML(ctx)
 	if err != nil {
 		return nil, err
 	}
-	capacity, err := d.Capacity.bytes()
-	if err != nil {
-		return nil, src.wrap("clone", err)
+	if err := checkName("volume", name); err != nil {
+		return nil, volumeError(p.ref.Name, name, "clone", err)
 	}
-	spec := VolumeSpec{Name: name, Capacity: capacity, Format: d.Target.format()}
-	if d.BackingStore != nil {
-		spec.BackingPath, spec.BackingFormat = d.BackingStore.Path, d.BackingStore.format()
+	def := &xmlspec.StorageVolume{Name: name, Capacity: sdef.Capacity}
+	if f := sdef.TargetFormat(); f != "" {
+		def.Target = &xmlspec.StorageVolumeTarget{Format: &xmlspec.DiskFormat{Type: f}}
 	}
-	doc, err := spec.xml()
+	if bs := sdef.BackingStore; bs != nil {
+		format := ""
+		if bs.Format != nil {
+			format = bs.Format.Type
+		}
+		def.SetBackingStore(bs.Path, format)
+	}
+	doc, err := def.Marshal()
 	if err != nil {
 		return nil, volumeError(p.ref.Name, name, "clone", err)
 	}
-	ref, err := p.conn.StorageVolCreateXMLFrom(ctx, p.ref, doc, src.ref, flags)
+	ref, err := p.conn.StorageVolCreateXMLFrom(ctx, p.ref, string(doc), src.ref, flags)
 	if err != nil {
 		return nil, volumeError(p.ref.Name, name, "clone "+src.ref.Name, err)
 	}

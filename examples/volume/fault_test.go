@@ -12,6 +12,7 @@ import (
 	"github.com/virtwire/virtwire/internal/fakeserver"
 	"github.com/virtwire/virtwire/protocol"
 	"github.com/virtwire/virtwire/protocol/remote"
+	"github.com/virtwire/virtwire/xmlspec"
 )
 
 // A pull whose upload the daemon fails halfway (a full disk, say) removes
@@ -66,7 +67,11 @@ func TestFailedPullRemovesTheVolume(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if len(created) != 1 || !strings.Contains(created[0], "<name>img.raw</name>") || !strings.Contains(created[0], ">67108864</capacity>") {
+	if len(created) != 1 {
+		t.Fatalf("created %q", created)
+	}
+	def, err := xmlspec.ParseStorageVolume([]byte(created[0]))
+	if c, _ := def.CapacityBytes(); err != nil || def.Name != "img.raw" || def.TargetFormat() != "raw" || c != 64<<20 {
 		t.Errorf("created %q", created)
 	}
 	if len(deleted) != 1 || deleted[0] != "img.raw" {

@@ -160,7 +160,7 @@ func pull(ctx context.Context, pool *storage.Pool, name, file, format string, st
 	if format == "raw" {
 		spec.Capacity = uint64(st.Size())
 	}
-	vol, err := pool.CreateVolume(ctx, spec, 0)
+	vol, err := pool.CreateVolumeAs(ctx, spec, 0)
 	if err != nil {
 		return err
 	}

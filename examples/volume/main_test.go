@@ -17,6 +17,7 @@ import (
 	"github.com/virtwire/virtwire/examples/internal/cli"
 	"github.com/virtwire/virtwire/internal/lab"
 	"github.com/virtwire/virtwire/storage"
+	"github.com/virtwire/virtwire/xmlspec"
 )
 
 // env is the lab's main daemon with its storage driver and a dir pool of
@@ -40,8 +41,8 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { e.conn.Close() })
 	b := make([]byte, 4)
 	rand.Read(b)
-	doc := fmt.Sprintf("<pool type='dir'><name>vwvol-%x</name><target><path>%s</path></target></pool>", b, filepath.Join(t.TempDir(), "pool"))
-	if e.pool, err = storage.DefinePoolXML(ctx, e.conn, doc, 0); err != nil {
+	def := xmlspec.NewDirPool(fmt.Sprintf("vwvol-%x", b), filepath.Join(t.TempDir(), "pool"))
+	if e.pool, err = storage.DefinePool(ctx, e.conn, def, 0); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
@@ -99,7 +100,7 @@ func (e *env) virsh(t *testing.T, args ...string) string {
 func (e *env) qcow2Image(t *testing.T) string {
 	t.Helper()
 	ctx := ctxT(t)
-	v, err := e.pool.CreateVolume(ctx, storage.VolumeSpec{Name: "made.qcow2", Capacity: 200 << 20, Format: "qcow2"}, 0)
+	v, err := e.pool.CreateVolumeAs(ctx, storage.VolumeSpec{Name: "made.qcow2", Capacity: 200 << 20, Format: "qcow2"}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
