@@ -140,31 +140,3 @@ func (c *Conn) SubscribeConnectionClosed(ctx context.Context) (*Subscription, er
 	reg := eventReg{regKey{familyConnection, 0, "", ""}, func(context.Context) (int32, error) { return 0, nil }}
 	return c.subscribe(ctx, []eventReg{reg}, false, func(context.Context, int32) error { return nil })
 }
-
-// IsSecure reports whether the connection is secure as libvirt's client
-// judges it: the channel must be (a unix socket, tls, or ssh in any of its
-// forms; not tcp, nor an ext command, of which nothing is known) and the
-// daemon must say its own connection to the driver is (CONNECT_IS_SECURE).
-// For a Conn made by NewConn the channel is secure when it is a unix
-// socket or a *tls.Conn.
-func (c *Conn) IsSecure(ctx context.Context) (bool, error) {
-	daemon, err := c.daemonSecure(ctx)
-	return err == nil && daemon && c.settings.channel.secure, err
-}
-
-// IsEncrypted reports whether the connection is encrypted as libvirt's
-// client judges it: the channel must be encrypted (tls; virtwire
-// negotiates no SASL security layer, and libvirt does not count ssh) and
-// the daemon must say its own connection is secure.
-func (c *Conn) IsEncrypted(ctx context.Context) (bool, error) {
-	daemon, err := c.daemonSecure(ctx)
-	return err == nil && daemon && c.settings.channel.encrypted, err
-}
-
-func (c *Conn) daemonSecure(ctx context.Context) (bool, error) {
-	var ret remote.ConnectIsSecureRet
-	if err := c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectIsSecure), nil, &ret); err != nil {
-		return false, err
-	}
-	return ret.Secure != 0, nil
-}

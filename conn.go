@@ -3,13 +3,11 @@ package virtwire
 import (
 	"context"
 	"crypto/tls"
-	"errors"
 	"fmt"
 	"net"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/virtwire/virtwire/internal/engine"
 	"github.com/virtwire/virtwire/protocol"
@@ -94,20 +92,10 @@ var programs = []engine.Program{
 	{Number: lxc.Program, Version: lxc.ProtocolVersion},
 }
 
-// defaultHandshakeTimeout bounds the handshake when neither the context nor
-// WithDialTimeout does, so that a daemon that never answers cannot hang Dial.
-const defaultHandshakeTimeout = 30 * time.Second
-
 // handshakeContext bounds connecting and the handshake: by WithDialTimeout,
-// else by the context's own deadline, else by defaultHandshakeTimeout.
+// else by the context's own deadline, else by engine.DefaultHandshakeTimeout.
 func handshakeContext(ctx context.Context, o options) (context.Context, context.CancelFunc) {
-	if o.dialTimeout > 0 {
-		return context.WithTimeout(ctx, o.dialTimeout)
-	}
-	if _, ok := ctx.Deadline(); !ok {
-		return context.WithTimeout(ctx, defaultHandshakeTimeout)
-	}
-	return ctx, func() {}
+	return engine.HandshakeContext(ctx, o.dialTimeout)
 }
 
 // NewConn runs libvirt's handshake on nc, a connection the caller made to a
@@ -187,16 +175,10 @@ func (c *Conn) Close() error {
 		return errNotConnected
 	}
 	c.closeOnce.Do(func() {
-		c.eng.Closing()
-		if c.eng.Err() == nil {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			err := c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectClose), nil, nil)
-			cancel()
-			if err != nil && !errors.Is(err, ErrConnClosed) {
-				c.closeErr = fmt.Errorf("virtwire: closing: %w", err)
-			}
+		err := c.eng.Close(protocol.Header{Program: remote.Program, Version: remote.ProtocolVersion, Procedure: int32(remote.ProcConnectClose)})
+		if err != nil {
+			c.closeErr = fmt.Errorf("virtwire: closing: %w", err)
 		}
-		c.eng.Shutdown(ErrConnClosed)
 		c.events.wait()
 	})
 	return c.closeErr

@@ -85,6 +85,13 @@ func IsUnsupported(err error) bool {
 	return false
 }
 
+// NewError returns the Error a daemon's error reply carries. Every
+// libvirt program (remote, qemu, lxc, admin) sends the same remote_error
+// body; the Conns of this module (and of package admin) convert their
+// replies with it, so that one Error type and one set of sentinels serve
+// every program.
+func NewError(w *protocol.Error) *Error { return newError(w) }
+
 func newError(w *protocol.Error) *Error {
 	e := &Error{
 		Code:   ErrorNumber(w.Code),

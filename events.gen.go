@@ -26,12 +26,16 @@ type DomainEventLifecycle struct {
 
 func (*DomainEventLifecycle) isEvent() {}
 
+func (e *DomainEventLifecycle) domain() Domain { return e.Dom }
+
 // DomainEventReboot is the event REMOTE_PROC_DOMAIN_EVENT_CALLBACK_REBOOT. Subscribe with DomainEventIDReboot.
 type DomainEventReboot struct {
 	Dom Domain
 }
 
 func (*DomainEventReboot) isEvent() {}
+
+func (e *DomainEventReboot) domain() Domain { return e.Dom }
 
 // DomainEventRtcChange is the event REMOTE_PROC_DOMAIN_EVENT_CALLBACK_RTC_CHANGE. Subscribe with DomainEventIDRtcChange.
 type DomainEventRtcChange struct {
@@ -41,6 +45,8 @@ type DomainEventRtcChange struct {
 
 func (*DomainEventRtcChange) isEvent() {}
 
+func (e *DomainEventRtcChange) domain() Domain { return e.Dom }
+
 // DomainEventWatchdog is the event REMOTE_PROC_DOMAIN_EVENT_CALLBACK_WATCHDOG. Subscribe with DomainEventIDWatchdog.
 type DomainEventWatchdog struct {
 	Dom    Domain
@@ -48,6 +54,8 @@ type DomainEventWatchdog struct {
 }
 
 func (*DomainEventWatchdog) isEvent() {}
+
+func (e *DomainEventWatchdog) domain() Domain { return e.Dom }
 
 // DomainEventIOError is the event REMOTE_PROC_DOMAIN_EVENT_CALLBACK_IO_ERROR. Subscribe with DomainEventIDIOError.
 type DomainEventIOError struct {
@@ -58,6 +66,8 @@ type DomainEventIOError struct {
 }
 
 func (*DomainEventIOError) isEvent() {}
+
+func (e *DomainEventIOError) domain() Domain { return e.Dom }
 
 // DomainEventGraphics is the event REMOTE_PROC_DOMAIN_EVENT_CALLBACK_GRAPHICS. Subscribe with DomainEventIDGraphics.
 type DomainEventGraphics struct {
@@ -71,6 +81,8 @@ type DomainEventGraphics struct {
 
 func (*DomainEventGraphics) isEvent() {}
 
+func (e *DomainEventGraphics) domain() Domain { return e.Dom }
+
 // DomainEventIOErrorReason is the event REMOTE_PROC_DOMAIN_EVENT_CALLBACK_IO_ERROR_REASON. Subscribe with DomainEventIDIOErrorReason.
 type DomainEventIOErrorReason struct {
 	Dom      Domain
@@ -82,12 +94,16 @@ type DomainEventIOErrorReason struct {
 
 func (*DomainEventIOErrorReason) isEvent() {}
 
+func (e *DomainEventIOErrorReason) domain() Domain { return e.Dom }
+
 // DomainEventControlError is the event REMOTE_PROC_DOMAIN_EVENT_CALLBACK_CONTROL_ERROR. Subscribe with DomainEventIDControlError.
 type DomainEventControlError struct {
 	Dom Domain
 }
 
 func (*DomainEventControlError) isEvent() {}
+
+func (e *DomainEventControlError) domain() Domain { return e.Dom }
 
 // DomainEventBlockJob is the event REMOTE_PROC_DOMAIN_EVENT_CALLBACK_BLOCK_JOB. Subscribe with DomainEventIDBlockJob.
 type DomainEventBlockJob struct {
@@ -98,6 +114,8 @@ type DomainEventBlockJob struct {
 }
 
 func (*DomainEventBlockJob) isEvent() {}
+
+func (e *DomainEventBlockJob) domain() Domain { return e.Dom }
 
 // DomainEventDiskChange is the event REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DISK_CHANGE. Subscribe with DomainEventIDDiskChange.
 type DomainEventDiskChange struct {
@@ -110,6 +128,8 @@ type DomainEventDiskChange struct {
 
 func (*DomainEventDiskChange) isEvent() {}
 
+func (e *DomainEventDiskChange) domain() Domain { return e.Dom }
+
 // DomainEventTrayChange is the event REMOTE_PROC_DOMAIN_EVENT_CALLBACK_TRAY_CHANGE. Subscribe with DomainEventIDTrayChange.
 type DomainEventTrayChange struct {
 	Dom      Domain
@@ -119,6 +139,8 @@ type DomainEventTrayChange struct {
 
 func (*DomainEventTrayChange) isEvent() {}
 
+func (e *DomainEventTrayChange) domain() Domain { return e.Dom }
+
 // DomainEventPmwakeup is the event REMOTE_PROC_DOMAIN_EVENT_CALLBACK_PMWAKEUP. Subscribe with DomainEventIDPmwakeup.
 type DomainEventPmwakeup struct {
 	Reason int32
@@ -126,6 +148,8 @@ type DomainEventPmwakeup struct {
 }
 
 func (*DomainEventPmwakeup) isEvent() {}
+
+func (e *DomainEventPmwakeup) domain() Domain { return e.Dom }
 
 // DomainEventPmsuspend is the event REMOTE_PROC_DOMAIN_EVENT_CALLBACK_PMSUSPEND. Subscribe with DomainEventIDPmsuspend.
 type DomainEventPmsuspend struct {
@@ -135,6 +159,8 @@ type DomainEventPmsuspend struct {
 
 func (*DomainEventPmsuspend) isEvent() {}
 
+func (e *DomainEventPmsuspend) domain() Domain { return e.Dom }
+
 // DomainEventBalloonChange is the event REMOTE_PROC_DOMAIN_EVENT_CALLBACK_BALLOON_CHANGE. Subscribe with DomainEventIDBalloonChange.
 type DomainEventBalloonChange struct {
 	Dom    Domain
@@ -142,6 +168,8 @@ type DomainEventBalloonChange struct {
 }
 
 func (*DomainEventBalloonChange) isEvent() {}
+
+func (e *DomainEventBalloonChange) domain() Domain { return e.Dom }
 
 // DomainEventPmsuspendDisk is the event REMOTE_PROC_DOMAIN_EVENT_CALLBACK_PMSUSPEND_DISK. Subscribe with DomainEventIDPmsuspendDisk.
 type DomainEventPmsuspendDisk struct {
@@ -151,6 +179,8 @@ type DomainEventPmsuspendDisk struct {
 
 func (*DomainEventPmsuspendDisk) isEvent() {}
 
+func (e *DomainEventPmsuspendDisk) domain() Domain { return e.Dom }
+
 // DomainEventDeviceRemoved is the event REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_REMOVED. Subscribe with DomainEventIDDeviceRemoved.
 type DomainEventDeviceRemoved struct {
 	Dom      Domain
@@ -158,6 +188,8 @@ type DomainEventDeviceRemoved struct {
 }
 
 func (*DomainEventDeviceRemoved) isEvent() {}
+
+func (e *DomainEventDeviceRemoved) domain() Domain { return e.Dom }
 
 // DomainEventBlockJob2 is the event REMOTE_PROC_DOMAIN_EVENT_BLOCK_JOB_2. Subscribe with DomainEventIDBlockJob2.
 type DomainEventBlockJob2 struct {
@@ -169,6 +201,8 @@ type DomainEventBlockJob2 struct {
 
 func (*DomainEventBlockJob2) isEvent() {}
 
+func (e *DomainEventBlockJob2) domain() Domain { return e.Dom }
+
 // DomainEventTunable is the event REMOTE_PROC_DOMAIN_EVENT_CALLBACK_TUNABLE. Subscribe with DomainEventIDTunable.
 type DomainEventTunable struct {
 	Dom    Domain
@@ -176,6 +210,8 @@ type DomainEventTunable struct {
 }
 
 func (*DomainEventTunable) isEvent() {}
+
+func (e *DomainEventTunable) domain() Domain { return e.Dom }
 
 // DomainEventAgentLifecycle is the event REMOTE_PROC_DOMAIN_EVENT_CALLBACK_AGENT_LIFECYCLE. Subscribe with DomainEventIDAgentLifecycle.
 type DomainEventAgentLifecycle struct {
@@ -186,6 +222,8 @@ type DomainEventAgentLifecycle struct {
 
 func (*DomainEventAgentLifecycle) isEvent() {}
 
+func (e *DomainEventAgentLifecycle) domain() Domain { return e.Dom }
+
 // DomainEventDeviceAdded is the event REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_ADDED. Subscribe with DomainEventIDDeviceAdded.
 type DomainEventDeviceAdded struct {
 	Dom      Domain
@@ -193,6 +231,8 @@ type DomainEventDeviceAdded struct {
 }
 
 func (*DomainEventDeviceAdded) isEvent() {}
+
+func (e *DomainEventDeviceAdded) domain() Domain { return e.Dom }
 
 // DomainEventMigrationIteration is the event REMOTE_PROC_DOMAIN_EVENT_CALLBACK_MIGRATION_ITERATION. Subscribe with DomainEventIDMigrationIteration.
 type DomainEventMigrationIteration struct {
@@ -202,6 +242,8 @@ type DomainEventMigrationIteration struct {
 
 func (*DomainEventMigrationIteration) isEvent() {}
 
+func (e *DomainEventMigrationIteration) domain() Domain { return e.Dom }
+
 // DomainEventJobCompleted is the event REMOTE_PROC_DOMAIN_EVENT_CALLBACK_JOB_COMPLETED. Subscribe with DomainEventIDJobCompleted.
 type DomainEventJobCompleted struct {
 	Dom    Domain
@@ -210,6 +252,8 @@ type DomainEventJobCompleted struct {
 
 func (*DomainEventJobCompleted) isEvent() {}
 
+func (e *DomainEventJobCompleted) domain() Domain { return e.Dom }
+
 // DomainEventDeviceRemovalFailed is the event REMOTE_PROC_DOMAIN_EVENT_CALLBACK_DEVICE_REMOVAL_FAILED. Subscribe with DomainEventIDDeviceRemovalFailed.
 type DomainEventDeviceRemovalFailed struct {
 	Dom      Domain
@@ -217,6 +261,8 @@ type DomainEventDeviceRemovalFailed struct {
 }
 
 func (*DomainEventDeviceRemovalFailed) isEvent() {}
+
+func (e *DomainEventDeviceRemovalFailed) domain() Domain { return e.Dom }
 
 // StoragePoolEventLifecycle is the event REMOTE_PROC_STORAGE_POOL_EVENT_LIFECYCLE. Subscribe with StoragePoolEventIDLifecycle.
 type StoragePoolEventLifecycle struct {
@@ -259,6 +305,8 @@ type DomainEventMetadataChange struct {
 
 func (*DomainEventMetadataChange) isEvent() {}
 
+func (e *DomainEventMetadataChange) domain() Domain { return e.Dom }
+
 // SecretEventLifecycle is the event REMOTE_PROC_SECRET_EVENT_LIFECYCLE. Subscribe with SecretEventIDLifecycle.
 type SecretEventLifecycle struct {
 	Secret Secret
@@ -286,6 +334,8 @@ type DomainEventBlockThreshold struct {
 
 func (*DomainEventBlockThreshold) isEvent() {}
 
+func (e *DomainEventBlockThreshold) domain() Domain { return e.Dom }
+
 // DomainEventMemoryFailure is the event REMOTE_PROC_DOMAIN_EVENT_MEMORY_FAILURE. Subscribe with DomainEventIDMemoryFailure.
 type DomainEventMemoryFailure struct {
 	Dom       Domain
@@ -296,6 +346,8 @@ type DomainEventMemoryFailure struct {
 
 func (*DomainEventMemoryFailure) isEvent() {}
 
+func (e *DomainEventMemoryFailure) domain() Domain { return e.Dom }
+
 // DomainEventMemoryDeviceSizeChange is the event REMOTE_PROC_DOMAIN_EVENT_MEMORY_DEVICE_SIZE_CHANGE. Subscribe with DomainEventIDMemoryDeviceSizeChange.
 type DomainEventMemoryDeviceSizeChange struct {
 	Dom   Domain
@@ -304,6 +356,8 @@ type DomainEventMemoryDeviceSizeChange struct {
 }
 
 func (*DomainEventMemoryDeviceSizeChange) isEvent() {}
+
+func (e *DomainEventMemoryDeviceSizeChange) domain() Domain { return e.Dom }
 
 // NetworkEventMetadataChange is the event REMOTE_PROC_NETWORK_EVENT_CALLBACK_METADATA_CHANGE. Subscribe with NetworkEventIDMetadataChange.
 type NetworkEventMetadataChange struct {
@@ -324,6 +378,8 @@ type DomainEventNicMACChange struct {
 
 func (*DomainEventNicMACChange) isEvent() {}
 
+func (e *DomainEventNicMACChange) domain() Domain { return e.Dom }
+
 // QEMUDomainMonitorEvent is the event QEMU_PROC_DOMAIN_MONITOR_EVENT.
 type QEMUDomainMonitorEvent struct {
 	Dom     Domain
@@ -335,6 +391,8 @@ type QEMUDomainMonitorEvent struct {
 
 func (*QEMUDomainMonitorEvent) isEvent() {}
 
+func (e *QEMUDomainMonitorEvent) domain() Domain { return e.Dom }
+
 // eventDecoders decodes every event message virtwire registers for.
 var eventDecoders = map[uint64]eventDecoder{
 	eventKey(qemu.Program, int32(qemu.ProcDomainMonitorEvent)): {family: familyQEMUMonitor, id: 0, decode: func(body []byte) (int32, Event, error) {
@@ -343,6 +401,20 @@ var eventDecoders = map[uint64]eventDecoder{
 			return 0, nil, err
 		}
 		return m.CallbackID, &QEMUDomainMonitorEvent{Dom: m.Dom, Event: m.Event, Seconds: m.Seconds, Micros: m.Micros, Details: m.Details}, nil
+	}},
+	eventKey(remote.Program, int32(remote.ProcDomainEventBalloonChange)): {family: familyDomain, id: int32(DomainEventIDBalloonChange), legacy: true, decode: func(body []byte) (int32, Event, error) {
+		var m remote.DomainEventBalloonChangeMsg
+		if err := protocol.Decode(body, &m); err != nil {
+			return 0, nil, err
+		}
+		return legacyCallbackID(int32(DomainEventIDBalloonChange)), &DomainEventBalloonChange{Dom: m.Dom, Actual: m.Actual}, nil
+	}},
+	eventKey(remote.Program, int32(remote.ProcDomainEventBlockJob)): {family: familyDomain, id: int32(DomainEventIDBlockJob), legacy: true, decode: func(body []byte) (int32, Event, error) {
+		var m remote.DomainEventBlockJobMsg
+		if err := protocol.Decode(body, &m); err != nil {
+			return 0, nil, err
+		}
+		return legacyCallbackID(int32(DomainEventIDBlockJob)), &DomainEventBlockJob{Dom: m.Dom, Path: m.Path, Type: DomainBlockJobType(m.Type), Status: ConnectDomainEventBlockJobStatus(m.Status)}, nil
 	}},
 	eventKey(remote.Program, int32(remote.ProcDomainEventBlockJob2)): {family: familyDomain, id: int32(DomainEventIDBlockJob2), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventBlockJob2Msg
@@ -519,6 +591,55 @@ var eventDecoders = map[uint64]eventDecoder{
 		}
 		return m.CallbackID, &DomainEventWatchdog{Dom: m.Msg.Dom, Action: DomainEventWatchdogAction(m.Msg.Action)}, nil
 	}},
+	eventKey(remote.Program, int32(remote.ProcDomainEventControlError)): {family: familyDomain, id: int32(DomainEventIDControlError), legacy: true, decode: func(body []byte) (int32, Event, error) {
+		var m remote.DomainEventControlErrorMsg
+		if err := protocol.Decode(body, &m); err != nil {
+			return 0, nil, err
+		}
+		return legacyCallbackID(int32(DomainEventIDControlError)), &DomainEventControlError{Dom: m.Dom}, nil
+	}},
+	eventKey(remote.Program, int32(remote.ProcDomainEventDeviceRemoved)): {family: familyDomain, id: int32(DomainEventIDDeviceRemoved), legacy: true, decode: func(body []byte) (int32, Event, error) {
+		var m remote.DomainEventDeviceRemovedMsg
+		if err := protocol.Decode(body, &m); err != nil {
+			return 0, nil, err
+		}
+		return legacyCallbackID(int32(DomainEventIDDeviceRemoved)), &DomainEventDeviceRemoved{Dom: m.Dom, DevAlias: m.DevAlias}, nil
+	}},
+	eventKey(remote.Program, int32(remote.ProcDomainEventDiskChange)): {family: familyDomain, id: int32(DomainEventIDDiskChange), legacy: true, decode: func(body []byte) (int32, Event, error) {
+		var m remote.DomainEventDiskChangeMsg
+		if err := protocol.Decode(body, &m); err != nil {
+			return 0, nil, err
+		}
+		return legacyCallbackID(int32(DomainEventIDDiskChange)), &DomainEventDiskChange{Dom: m.Dom, OldSrcPath: m.OldSrcPath, NewSrcPath: m.NewSrcPath, DevAlias: m.DevAlias, Reason: ConnectDomainEventDiskChangeReason(m.Reason)}, nil
+	}},
+	eventKey(remote.Program, int32(remote.ProcDomainEventGraphics)): {family: familyDomain, id: int32(DomainEventIDGraphics), legacy: true, decode: func(body []byte) (int32, Event, error) {
+		var m remote.DomainEventGraphicsMsg
+		if err := protocol.Decode(body, &m); err != nil {
+			return 0, nil, err
+		}
+		return legacyCallbackID(int32(DomainEventIDGraphics)), &DomainEventGraphics{Dom: m.Dom, Phase: DomainEventGraphicsPhase(m.Phase), Local: m.Local, Remote: m.Remote, AuthScheme: m.AuthScheme, Subject: m.Subject}, nil
+	}},
+	eventKey(remote.Program, int32(remote.ProcDomainEventIOError)): {family: familyDomain, id: int32(DomainEventIDIOError), legacy: true, decode: func(body []byte) (int32, Event, error) {
+		var m remote.DomainEventIOErrorMsg
+		if err := protocol.Decode(body, &m); err != nil {
+			return 0, nil, err
+		}
+		return legacyCallbackID(int32(DomainEventIDIOError)), &DomainEventIOError{Dom: m.Dom, SrcPath: m.SrcPath, DevAlias: m.DevAlias, Action: DomainEventIOErrorAction(m.Action)}, nil
+	}},
+	eventKey(remote.Program, int32(remote.ProcDomainEventIOErrorReason)): {family: familyDomain, id: int32(DomainEventIDIOErrorReason), legacy: true, decode: func(body []byte) (int32, Event, error) {
+		var m remote.DomainEventIOErrorReasonMsg
+		if err := protocol.Decode(body, &m); err != nil {
+			return 0, nil, err
+		}
+		return legacyCallbackID(int32(DomainEventIDIOErrorReason)), &DomainEventIOErrorReason{Dom: m.Dom, SrcPath: m.SrcPath, DevAlias: m.DevAlias, Action: DomainEventIOErrorAction(m.Action), Reason: m.Reason}, nil
+	}},
+	eventKey(remote.Program, int32(remote.ProcDomainEventLifecycle)): {family: familyDomain, id: int32(DomainEventIDLifecycle), legacy: true, decode: func(body []byte) (int32, Event, error) {
+		var m remote.DomainEventLifecycleMsg
+		if err := protocol.Decode(body, &m); err != nil {
+			return 0, nil, err
+		}
+		return legacyCallbackID(int32(DomainEventIDLifecycle)), &DomainEventLifecycle{Dom: m.Dom, Event: DomainEventType(m.Event), Detail: m.Detail}, nil
+	}},
 	eventKey(remote.Program, int32(remote.ProcDomainEventMemoryDeviceSizeChange)): {family: familyDomain, id: int32(DomainEventIDMemoryDeviceSizeChange), decode: func(body []byte) (int32, Event, error) {
 		var m remote.DomainEventMemoryDeviceSizeChangeMsg
 		if err := protocol.Decode(body, &m); err != nil {
@@ -539,6 +660,55 @@ var eventDecoders = map[uint64]eventDecoder{
 			return 0, nil, err
 		}
 		return m.CallbackID, &DomainEventNicMACChange{Dom: m.Dom, Alias: m.Alias, OldMAC: m.OldMAC, NewMAC: m.NewMAC}, nil
+	}},
+	eventKey(remote.Program, int32(remote.ProcDomainEventPmsuspend)): {family: familyDomain, id: int32(DomainEventIDPmsuspend), legacy: true, decode: func(body []byte) (int32, Event, error) {
+		var m remote.DomainEventPmsuspendMsg
+		if err := protocol.Decode(body, &m); err != nil {
+			return 0, nil, err
+		}
+		return legacyCallbackID(int32(DomainEventIDPmsuspend)), &DomainEventPmsuspend{Dom: m.Dom}, nil
+	}},
+	eventKey(remote.Program, int32(remote.ProcDomainEventPmsuspendDisk)): {family: familyDomain, id: int32(DomainEventIDPmsuspendDisk), legacy: true, decode: func(body []byte) (int32, Event, error) {
+		var m remote.DomainEventPmsuspendDiskMsg
+		if err := protocol.Decode(body, &m); err != nil {
+			return 0, nil, err
+		}
+		return legacyCallbackID(int32(DomainEventIDPmsuspendDisk)), &DomainEventPmsuspendDisk{Dom: m.Dom}, nil
+	}},
+	eventKey(remote.Program, int32(remote.ProcDomainEventPmwakeup)): {family: familyDomain, id: int32(DomainEventIDPmwakeup), legacy: true, decode: func(body []byte) (int32, Event, error) {
+		var m remote.DomainEventPmwakeupMsg
+		if err := protocol.Decode(body, &m); err != nil {
+			return 0, nil, err
+		}
+		return legacyCallbackID(int32(DomainEventIDPmwakeup)), &DomainEventPmwakeup{Dom: m.Dom}, nil
+	}},
+	eventKey(remote.Program, int32(remote.ProcDomainEventReboot)): {family: familyDomain, id: int32(DomainEventIDReboot), legacy: true, decode: func(body []byte) (int32, Event, error) {
+		var m remote.DomainEventRebootMsg
+		if err := protocol.Decode(body, &m); err != nil {
+			return 0, nil, err
+		}
+		return legacyCallbackID(int32(DomainEventIDReboot)), &DomainEventReboot{Dom: m.Dom}, nil
+	}},
+	eventKey(remote.Program, int32(remote.ProcDomainEventRtcChange)): {family: familyDomain, id: int32(DomainEventIDRtcChange), legacy: true, decode: func(body []byte) (int32, Event, error) {
+		var m remote.DomainEventRtcChangeMsg
+		if err := protocol.Decode(body, &m); err != nil {
+			return 0, nil, err
+		}
+		return legacyCallbackID(int32(DomainEventIDRtcChange)), &DomainEventRtcChange{Dom: m.Dom, Offset: m.Offset}, nil
+	}},
+	eventKey(remote.Program, int32(remote.ProcDomainEventTrayChange)): {family: familyDomain, id: int32(DomainEventIDTrayChange), legacy: true, decode: func(body []byte) (int32, Event, error) {
+		var m remote.DomainEventTrayChangeMsg
+		if err := protocol.Decode(body, &m); err != nil {
+			return 0, nil, err
+		}
+		return legacyCallbackID(int32(DomainEventIDTrayChange)), &DomainEventTrayChange{Dom: m.Dom, DevAlias: m.DevAlias, Reason: DomainEventTrayChangeReason(m.Reason)}, nil
+	}},
+	eventKey(remote.Program, int32(remote.ProcDomainEventWatchdog)): {family: familyDomain, id: int32(DomainEventIDWatchdog), legacy: true, decode: func(body []byte) (int32, Event, error) {
+		var m remote.DomainEventWatchdogMsg
+		if err := protocol.Decode(body, &m); err != nil {
+			return 0, nil, err
+		}
+		return legacyCallbackID(int32(DomainEventIDWatchdog)), &DomainEventWatchdog{Dom: m.Dom, Action: DomainEventWatchdogAction(m.Action)}, nil
 	}},
 	eventKey(remote.Program, int32(remote.ProcNetworkEventCallbackMetadataChange)): {family: familyNetwork, id: int32(NetworkEventIDMetadataChange), decode: func(body []byte) (int32, Event, error) {
 		var m remote.NetworkEventCallbackMetadataChangeMsg

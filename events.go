@@ -53,9 +53,19 @@ type eventDecoder struct {
 	// id is the event kind the message carries (a DomainEventID, ...; 0
 	// for QEMU monitor events): an event is delivered only to a
 	// registration of its kind, as libvirt's client does.
-	id     int32
+	id int32
+	// legacy marks the pre-callback form of a domain event (what daemons
+	// before libvirt 1.2.1 send): it carries no callback ID, and goes to
+	// the legacy registration of its kind (see legacyCallbackID).
+	legacy bool
 	decode func(body []byte) (callbackID int32, ev Event, err error)
 }
+
+// legacyCallbackID is the callback ID under which the registration of a
+// legacy domain event kind is kept: the daemon gives none, and keeps one
+// registration per kind, so the kind names it. Real callback IDs are
+// never negative.
+func legacyCallbackID(kind int32) int32 { return -(kind + 1) }
 
 func eventKey(prog uint32, proc int32) uint64 { return uint64(prog)<<32 | uint64(uint32(proc)) }
 
@@ -142,6 +152,9 @@ func WithEventBuffer(n int) Option { return func(o *options) { o.eventBuffer = n
 type Subscription struct {
 	c      *Conn
 	events chan Event
+	// filter, when set, drops the events it refuses: the domain filter of
+	// a subscription the daemon cannot filter for (legacy events).
+	filter func(Event) bool
 
 	mu       sync.Mutex
 	regs     []*registration
@@ -180,6 +193,9 @@ func (s *Subscription) Close() error {
 // deliver hands ev to the subscriber without ever blocking. It runs on
 // whichever goroutine holds the connection's read token.
 func (s *Subscription) deliver(ev Event) {
+	if s.filter != nil && !s.filter(ev) {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.ended {
@@ -486,6 +502,11 @@ type eventReg struct {
 // or none). optional marks kinds that may be skipped when the daemon does
 // not know them.
 func (c *Conn) subscribe(ctx context.Context, regs []eventReg, optional bool, dereg func(context.Context, int32) error) (*Subscription, error) {
+	return c.subscribeFiltered(ctx, regs, optional, dereg, nil)
+}
+
+// subscribeFiltered is subscribe with a filter on the events delivered.
+func (c *Conn) subscribeFiltered(ctx context.Context, regs []eventReg, optional bool, dereg func(context.Context, int32) error, filter func(Event) bool) (*Subscription, error) {
 	if err := c.Err(); err != nil {
 		return nil, err
 	}
@@ -495,6 +516,7 @@ func (c *Conn) subscribe(ctx context.Context, regs []eventReg, optional bool, de
 	}
 	s := &Subscription{
 		c:          c,
+		filter:     filter,
 		events:     make(chan Event, size),
 		overflowCh: make(chan struct{}),
 		closeCh:    make(chan struct{}),
@@ -564,12 +586,12 @@ func (c *Conn) SubscribeDomainEvents(ctx context.Context, dom *Domain, ids ...Do
 	if c.eng == nil {
 		return nil, errNotConnected
 	}
-	if !c.settings.features.eventCallback {
-		return nil, fmt.Errorf("virtwire: the daemon does not support event callbacks (libvirt older than 1.2.1)")
-	}
 	optional := len(ids) == 0
 	if optional {
 		ids = sortedIDs(domainEventIDNames)
+	}
+	if !c.settings.features.eventCallback {
+		return c.subscribeLegacyDomainEvents(ctx, dom, ids, optional)
 	}
 	object := ""
 	if dom != nil {
@@ -578,10 +600,39 @@ func (c *Conn) SubscribeDomainEvents(ctx context.Context, dom *Domain, ids ...Do
 	regs := make([]eventReg, len(ids))
 	for i, id := range ids {
 		regs[i] = eventReg{regKey{familyDomain, int32(id), object, ""}, func(ctx context.Context) (int32, error) {
-			return c.ConnectDomainEventCallbackRegisterAny(ctx, id, dom)
+			return c.connectDomainEventCallbackRegisterAny(ctx, id, dom)
 		}}
 	}
-	return c.subscribe(ctx, regs, optional, c.ConnectDomainEventCallbackDeregisterAny)
+	return c.subscribe(ctx, regs, optional, c.connectDomainEventCallbackDeregisterAny)
+}
+
+// subscribeLegacyDomainEvents subscribes to domain events the way libvirt's
+// client does with a daemon older than libvirt 1.2.1, which knows no event
+// callbacks: one registration per event kind on the daemon
+// (CONNECT_DOMAIN_EVENT_REGISTER_ANY, which cannot filter by domain), the
+// pre-callback event messages, and the domain filter applied here.
+func (c *Conn) subscribeLegacyDomainEvents(ctx context.Context, dom *Domain, ids []DomainEventID, optional bool) (*Subscription, error) {
+	regs := make([]eventReg, len(ids))
+	for i, id := range ids {
+		regs[i] = eventReg{regKey{familyDomain, int32(id), "", "legacy"}, func(ctx context.Context) (int32, error) {
+			if err := c.connectDomainEventRegisterAny(ctx, id); err != nil {
+				return 0, err
+			}
+			return legacyCallbackID(int32(id)), nil
+		}}
+	}
+	dereg := func(ctx context.Context, callbackID int32) error {
+		return c.connectDomainEventDeregisterAny(ctx, DomainEventID(-callbackID-1))
+	}
+	var filter func(Event) bool
+	if dom != nil {
+		uuid := dom.UUID
+		filter = func(e Event) bool {
+			d, ok := e.(interface{ domain() Domain })
+			return ok && d.domain().UUID == uuid
+		}
+	}
+	return c.subscribeFiltered(ctx, regs, optional, dereg, filter)
 }
 
 // SubscribeNetworkEvents subscribes to network events (NetworkEventLifecycle,
@@ -599,10 +650,10 @@ func (c *Conn) SubscribeNetworkEvents(ctx context.Context, net *Network, ids ...
 	regs := make([]eventReg, len(ids))
 	for i, id := range ids {
 		regs[i] = eventReg{regKey{familyNetwork, int32(id), object, ""}, func(ctx context.Context) (int32, error) {
-			return c.ConnectNetworkEventRegisterAny(ctx, id, net)
+			return c.connectNetworkEventRegisterAny(ctx, id, net)
 		}}
 	}
-	return c.subscribe(ctx, regs, optional, c.ConnectNetworkEventDeregisterAny)
+	return c.subscribe(ctx, regs, optional, c.connectNetworkEventDeregisterAny)
 }
 
 // SubscribeStoragePoolEvents subscribes to storage pool events
@@ -619,10 +670,10 @@ func (c *Conn) SubscribeStoragePoolEvents(ctx context.Context, pool *StoragePool
 	regs := make([]eventReg, len(ids))
 	for i, id := range ids {
 		regs[i] = eventReg{regKey{familyStoragePool, int32(id), object, ""}, func(ctx context.Context) (int32, error) {
-			return c.ConnectStoragePoolEventRegisterAny(ctx, id, pool)
+			return c.connectStoragePoolEventRegisterAny(ctx, id, pool)
 		}}
 	}
-	return c.subscribe(ctx, regs, optional, c.ConnectStoragePoolEventDeregisterAny)
+	return c.subscribe(ctx, regs, optional, c.connectStoragePoolEventDeregisterAny)
 }
 
 // SubscribeNodeDeviceEvents subscribes to node device events
@@ -639,10 +690,10 @@ func (c *Conn) SubscribeNodeDeviceEvents(ctx context.Context, dev *NodeDevice, i
 	regs := make([]eventReg, len(ids))
 	for i, id := range ids {
 		regs[i] = eventReg{regKey{familyNodeDevice, int32(id), object, ""}, func(ctx context.Context) (int32, error) {
-			return c.ConnectNodeDeviceEventRegisterAny(ctx, id, dev)
+			return c.connectNodeDeviceEventRegisterAny(ctx, id, dev)
 		}}
 	}
-	return c.subscribe(ctx, regs, optional, c.ConnectNodeDeviceEventDeregisterAny)
+	return c.subscribe(ctx, regs, optional, c.connectNodeDeviceEventDeregisterAny)
 }
 
 // SubscribeSecretEvents subscribes to secret events (SecretEventLifecycle,
@@ -659,10 +710,10 @@ func (c *Conn) SubscribeSecretEvents(ctx context.Context, secret *Secret, ids ..
 	regs := make([]eventReg, len(ids))
 	for i, id := range ids {
 		regs[i] = eventReg{regKey{familySecret, int32(id), object, ""}, func(ctx context.Context) (int32, error) {
-			return c.ConnectSecretEventRegisterAny(ctx, id, secret)
+			return c.connectSecretEventRegisterAny(ctx, id, secret)
 		}}
 	}
-	return c.subscribe(ctx, regs, optional, c.ConnectSecretEventDeregisterAny)
+	return c.subscribe(ctx, regs, optional, c.connectSecretEventDeregisterAny)
 }
 
 // SubscribeQEMUMonitorEvents subscribes to QEMU monitor events
@@ -678,7 +729,7 @@ func (c *Conn) SubscribeQEMUMonitorEvents(ctx context.Context, dom *Domain, even
 		object = string(dom.UUID[:])
 	}
 	reg := eventReg{regKey{familyQEMUMonitor, 0, object, fmt.Sprintf("%s/%d", event, flags)}, func(ctx context.Context) (int32, error) {
-		return c.QEMUConnectDomainMonitorEventRegister(ctx, dom, ev, flags)
+		return c.qemuConnectDomainMonitorEventRegister(ctx, dom, ev, flags)
 	}}
-	return c.subscribe(ctx, []eventReg{reg}, false, c.QEMUConnectDomainMonitorEventDeregister)
+	return c.subscribe(ctx, []eventReg{reg}, false, c.qemuConnectDomainMonitorEventDeregister)
 }

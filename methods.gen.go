@@ -14,8 +14,9 @@ import (
 var _ = os.File{}
 var _ = protocol.NoStream
 
-// ConnectOpen calls REMOTE_PROC_CONNECT_OPEN (procedure 1).
-func (c *Conn) ConnectOpen(ctx context.Context, name OptString, flags uint32) (err error) {
+// connectOpen calls REMOTE_PROC_CONNECT_OPEN (procedure 1).
+// It is not exported: Dial and NewConn open the connection.
+func (c *Conn) connectOpen(ctx context.Context, name OptString, flags uint32) (err error) {
 	args := remote.ConnectOpenArgs{Name: name, Flags: flags}
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectOpen), args.EncodeXDR, nil); err != nil {
 		return
@@ -23,8 +24,9 @@ func (c *Conn) ConnectOpen(ctx context.Context, name OptString, flags uint32) (e
 	return nil
 }
 
-// ConnectClose calls REMOTE_PROC_CONNECT_CLOSE (procedure 2).
-func (c *Conn) ConnectClose(ctx context.Context) (err error) {
+// connectClose calls REMOTE_PROC_CONNECT_CLOSE (procedure 2).
+// It is not exported: Close ends the connection.
+func (c *Conn) connectClose(ctx context.Context) (err error) {
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectClose), nil, nil); err != nil {
 		return
 	}
@@ -662,8 +664,9 @@ func (c *Conn) DomainInterfaceStats(ctx context.Context, dom Domain, device stri
 	return ret.RxBytes, ret.RxPackets, ret.RxErrs, ret.RxDrop, ret.TxBytes, ret.TxPackets, ret.TxErrs, ret.TxDrop, nil
 }
 
-// AuthList calls REMOTE_PROC_AUTH_LIST (procedure 66).
-func (c *Conn) AuthList(ctx context.Context) (rTypes []AuthType, err error) {
+// authList calls REMOTE_PROC_AUTH_LIST (procedure 66).
+// It is not exported: Dial and NewConn authenticate.
+func (c *Conn) authList(ctx context.Context) (rTypes []AuthType, err error) {
 	var ret remote.AuthListRet
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcAuthList), nil, ret.DecodeXDR); err != nil {
 		return
@@ -671,8 +674,9 @@ func (c *Conn) AuthList(ctx context.Context) (rTypes []AuthType, err error) {
 	return ret.Types, nil
 }
 
-// AuthSASLInit calls REMOTE_PROC_AUTH_SASL_INIT (procedure 67).
-func (c *Conn) AuthSASLInit(ctx context.Context) (rMechlist string, err error) {
+// authSASLInit calls REMOTE_PROC_AUTH_SASL_INIT (procedure 67).
+// It is not exported: Dial authenticates.
+func (c *Conn) authSASLInit(ctx context.Context) (rMechlist string, err error) {
 	var ret remote.AuthSASLInitRet
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcAuthSASLInit), nil, ret.DecodeXDR); err != nil {
 		return
@@ -680,8 +684,9 @@ func (c *Conn) AuthSASLInit(ctx context.Context) (rMechlist string, err error) {
 	return ret.Mechlist, nil
 }
 
-// AuthSASLStart calls REMOTE_PROC_AUTH_SASL_START (procedure 68).
-func (c *Conn) AuthSASLStart(ctx context.Context, mech string, nil_ int32, data []int8) (rComplete int32, rNil int32, rData []int8, err error) {
+// authSASLStart calls REMOTE_PROC_AUTH_SASL_START (procedure 68).
+// It is not exported: Dial authenticates.
+func (c *Conn) authSASLStart(ctx context.Context, mech string, nil_ int32, data []int8) (rComplete int32, rNil int32, rData []int8, err error) {
 	args := remote.AuthSASLStartArgs{Mech: mech, Nil: nil_, Data: data}
 	var ret remote.AuthSASLStartRet
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcAuthSASLStart), args.EncodeXDR, ret.DecodeXDR); err != nil {
@@ -690,8 +695,9 @@ func (c *Conn) AuthSASLStart(ctx context.Context, mech string, nil_ int32, data 
 	return ret.Complete, ret.Nil, ret.Data, nil
 }
 
-// AuthSASLStep calls REMOTE_PROC_AUTH_SASL_STEP (procedure 69).
-func (c *Conn) AuthSASLStep(ctx context.Context, nil_ int32, data []int8) (rComplete int32, rNil int32, rData []int8, err error) {
+// authSASLStep calls REMOTE_PROC_AUTH_SASL_STEP (procedure 69).
+// It is not exported: Dial authenticates.
+func (c *Conn) authSASLStep(ctx context.Context, nil_ int32, data []int8) (rComplete int32, rNil int32, rData []int8, err error) {
 	args := remote.AuthSASLStepArgs{Nil: nil_, Data: data}
 	var ret remote.AuthSASLStepRet
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcAuthSASLStep), args.EncodeXDR, ret.DecodeXDR); err != nil {
@@ -700,8 +706,9 @@ func (c *Conn) AuthSASLStep(ctx context.Context, nil_ int32, data []int8) (rComp
 	return ret.Complete, ret.Nil, ret.Data, nil
 }
 
-// AuthPolkit calls REMOTE_PROC_AUTH_POLKIT (procedure 70).
-func (c *Conn) AuthPolkit(ctx context.Context) (rComplete int32, err error) {
+// authPolkit calls REMOTE_PROC_AUTH_POLKIT (procedure 70).
+// It is not exported: Dial and NewConn authenticate.
+func (c *Conn) authPolkit(ctx context.Context) (rComplete int32, err error) {
 	var ret remote.AuthPolkitRet
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcAuthPolkit), nil, ret.DecodeXDR); err != nil {
 		return
@@ -1038,8 +1045,9 @@ func (c *Conn) DomainMemoryPeek(ctx context.Context, dom Domain, offset uint64, 
 	return ret.Buffer, nil
 }
 
-// ConnectDomainEventRegister calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER (procedure 105).
-func (c *Conn) ConnectDomainEventRegister(ctx context.Context) (rCbRegistered int32, err error) {
+// connectDomainEventRegister calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER (procedure 105).
+// It is not exported: use SubscribeDomainEvents.
+func (c *Conn) connectDomainEventRegister(ctx context.Context) (rCbRegistered int32, err error) {
 	var ret remote.ConnectDomainEventRegisterRet
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainEventRegister), nil, ret.DecodeXDR); err != nil {
 		return
@@ -1047,8 +1055,9 @@ func (c *Conn) ConnectDomainEventRegister(ctx context.Context) (rCbRegistered in
 	return ret.CbRegistered, nil
 }
 
-// ConnectDomainEventDeregister calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER (procedure 106).
-func (c *Conn) ConnectDomainEventDeregister(ctx context.Context) (rCbRegistered int32, err error) {
+// connectDomainEventDeregister calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER (procedure 106).
+// It is not exported: use SubscribeDomainEvents.
+func (c *Conn) connectDomainEventDeregister(ctx context.Context) (rCbRegistered int32, err error) {
 	var ret remote.ConnectDomainEventDeregisterRet
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainEventDeregister), nil, ret.DecodeXDR); err != nil {
 		return
@@ -1453,8 +1462,9 @@ func (c *Conn) DomainMigratePrepareTunnel(ctx context.Context, flags uint64, dna
 	return stream, nil
 }
 
-// ConnectIsSecure calls REMOTE_PROC_CONNECT_IS_SECURE (procedure 149).
-func (c *Conn) ConnectIsSecure(ctx context.Context) (rSecure int32, err error) {
+// connectIsSecure calls REMOTE_PROC_CONNECT_IS_SECURE (procedure 149).
+// It is not exported: ConnectIsSecure and IsSecure combine it with the transport.
+func (c *Conn) connectIsSecure(ctx context.Context) (rSecure int32, err error) {
 	var ret remote.ConnectIsSecureRet
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectIsSecure), nil, ret.DecodeXDR); err != nil {
 		return
@@ -1626,8 +1636,9 @@ func (c *Conn) DomainMigrateSetMaxDowntime(ctx context.Context, dom Domain, down
 	return nil
 }
 
-// ConnectDomainEventRegisterAny calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY (procedure 167).
-func (c *Conn) ConnectDomainEventRegisterAny(ctx context.Context, eventID DomainEventID) (err error) {
+// connectDomainEventRegisterAny calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_REGISTER_ANY (procedure 167).
+// It is not exported: use SubscribeDomainEvents.
+func (c *Conn) connectDomainEventRegisterAny(ctx context.Context, eventID DomainEventID) (err error) {
 	args := remote.ConnectDomainEventRegisterAnyArgs{EventID: int32(eventID)}
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainEventRegisterAny), args.EncodeXDR, nil); err != nil {
 		return
@@ -1635,8 +1646,9 @@ func (c *Conn) ConnectDomainEventRegisterAny(ctx context.Context, eventID Domain
 	return nil
 }
 
-// ConnectDomainEventDeregisterAny calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY (procedure 168).
-func (c *Conn) ConnectDomainEventDeregisterAny(ctx context.Context, eventID DomainEventID) (err error) {
+// connectDomainEventDeregisterAny calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_DEREGISTER_ANY (procedure 168).
+// It is not exported: use SubscribeDomainEvents.
+func (c *Conn) connectDomainEventDeregisterAny(ctx context.Context, eventID DomainEventID) (err error) {
 	args := remote.ConnectDomainEventDeregisterAnyArgs{EventID: int32(eventID)}
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainEventDeregisterAny), args.EncodeXDR, nil); err != nil {
 		return
@@ -2997,8 +3009,9 @@ func (c *Conn) ConnectGetCPUModelNames(ctx context.Context, arch string, needRes
 	return ret.Models, ret.Ret, nil
 }
 
-// ConnectNetworkEventRegisterAny calls REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY (procedure 313).
-func (c *Conn) ConnectNetworkEventRegisterAny(ctx context.Context, eventID NetworkEventID, net OptNetwork) (rCallbackID int32, err error) {
+// connectNetworkEventRegisterAny calls REMOTE_PROC_CONNECT_NETWORK_EVENT_REGISTER_ANY (procedure 313).
+// It is not exported: use SubscribeNetworkEvents.
+func (c *Conn) connectNetworkEventRegisterAny(ctx context.Context, eventID NetworkEventID, net OptNetwork) (rCallbackID int32, err error) {
 	args := remote.ConnectNetworkEventRegisterAnyArgs{EventID: int32(eventID), Net: net}
 	var ret remote.ConnectNetworkEventRegisterAnyRet
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNetworkEventRegisterAny), args.EncodeXDR, ret.DecodeXDR); err != nil {
@@ -3007,8 +3020,9 @@ func (c *Conn) ConnectNetworkEventRegisterAny(ctx context.Context, eventID Netwo
 	return ret.CallbackID, nil
 }
 
-// ConnectNetworkEventDeregisterAny calls REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY (procedure 314).
-func (c *Conn) ConnectNetworkEventDeregisterAny(ctx context.Context, callbackID int32) (err error) {
+// connectNetworkEventDeregisterAny calls REMOTE_PROC_CONNECT_NETWORK_EVENT_DEREGISTER_ANY (procedure 314).
+// It is not exported: use SubscribeNetworkEvents.
+func (c *Conn) connectNetworkEventDeregisterAny(ctx context.Context, callbackID int32) (err error) {
 	args := remote.ConnectNetworkEventDeregisterAnyArgs{CallbackID: callbackID}
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNetworkEventDeregisterAny), args.EncodeXDR, nil); err != nil {
 		return
@@ -3016,8 +3030,9 @@ func (c *Conn) ConnectNetworkEventDeregisterAny(ctx context.Context, callbackID 
 	return nil
 }
 
-// ConnectDomainEventCallbackRegisterAny calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY (procedure 316).
-func (c *Conn) ConnectDomainEventCallbackRegisterAny(ctx context.Context, eventID DomainEventID, dom OptDomain) (rCallbackID int32, err error) {
+// connectDomainEventCallbackRegisterAny calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_REGISTER_ANY (procedure 316).
+// It is not exported: use SubscribeDomainEvents.
+func (c *Conn) connectDomainEventCallbackRegisterAny(ctx context.Context, eventID DomainEventID, dom OptDomain) (rCallbackID int32, err error) {
 	args := remote.ConnectDomainEventCallbackRegisterAnyArgs{EventID: int32(eventID), Dom: dom}
 	var ret remote.ConnectDomainEventCallbackRegisterAnyRet
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainEventCallbackRegisterAny), args.EncodeXDR, ret.DecodeXDR); err != nil {
@@ -3026,8 +3041,9 @@ func (c *Conn) ConnectDomainEventCallbackRegisterAny(ctx context.Context, eventI
 	return ret.CallbackID, nil
 }
 
-// ConnectDomainEventCallbackDeregisterAny calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY (procedure 317).
-func (c *Conn) ConnectDomainEventCallbackDeregisterAny(ctx context.Context, callbackID int32) (err error) {
+// connectDomainEventCallbackDeregisterAny calls REMOTE_PROC_CONNECT_DOMAIN_EVENT_CALLBACK_DEREGISTER_ANY (procedure 317).
+// It is not exported: use SubscribeDomainEvents.
+func (c *Conn) connectDomainEventCallbackDeregisterAny(ctx context.Context, callbackID int32) (err error) {
 	args := remote.ConnectDomainEventCallbackDeregisterAnyArgs{CallbackID: callbackID}
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectDomainEventCallbackDeregisterAny), args.EncodeXDR, nil); err != nil {
 		return
@@ -3251,16 +3267,18 @@ func (c *Conn) DomainRename(ctx context.Context, dom *Domain, newName OptString,
 	return ret.Retcode, nil
 }
 
-// ConnectRegisterCloseCallback calls REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK (procedure 360).
-func (c *Conn) ConnectRegisterCloseCallback(ctx context.Context) (err error) {
+// connectRegisterCloseCallback calls REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK (procedure 360).
+// It is not exported: the handshake registers; see SubscribeConnectionClosed.
+func (c *Conn) connectRegisterCloseCallback(ctx context.Context) (err error) {
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectRegisterCloseCallback), nil, nil); err != nil {
 		return
 	}
 	return nil
 }
 
-// ConnectUnregisterCloseCallback calls REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK (procedure 361).
-func (c *Conn) ConnectUnregisterCloseCallback(ctx context.Context) (err error) {
+// connectUnregisterCloseCallback calls REMOTE_PROC_CONNECT_UNREGISTER_CLOSE_CALLBACK (procedure 361).
+// It is not exported: the handshake registers; see SubscribeConnectionClosed.
+func (c *Conn) connectUnregisterCloseCallback(ctx context.Context) (err error) {
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectUnregisterCloseCallback), nil, nil); err != nil {
 		return
 	}
@@ -3295,8 +3313,9 @@ func (c *Conn) DomainSetPerfEvents(ctx context.Context, dom Domain, params []Typ
 	return nil
 }
 
-// ConnectStoragePoolEventRegisterAny calls REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY (procedure 368).
-func (c *Conn) ConnectStoragePoolEventRegisterAny(ctx context.Context, eventID StoragePoolEventID, pool OptStoragePool) (rCallbackID int32, err error) {
+// connectStoragePoolEventRegisterAny calls REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_REGISTER_ANY (procedure 368).
+// It is not exported: use SubscribeStoragePoolEvents.
+func (c *Conn) connectStoragePoolEventRegisterAny(ctx context.Context, eventID StoragePoolEventID, pool OptStoragePool) (rCallbackID int32, err error) {
 	args := remote.ConnectStoragePoolEventRegisterAnyArgs{EventID: int32(eventID), Pool: pool}
 	var ret remote.ConnectStoragePoolEventRegisterAnyRet
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectStoragePoolEventRegisterAny), args.EncodeXDR, ret.DecodeXDR); err != nil {
@@ -3305,8 +3324,9 @@ func (c *Conn) ConnectStoragePoolEventRegisterAny(ctx context.Context, eventID S
 	return ret.CallbackID, nil
 }
 
-// ConnectStoragePoolEventDeregisterAny calls REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY (procedure 369).
-func (c *Conn) ConnectStoragePoolEventDeregisterAny(ctx context.Context, callbackID int32) (err error) {
+// connectStoragePoolEventDeregisterAny calls REMOTE_PROC_CONNECT_STORAGE_POOL_EVENT_DEREGISTER_ANY (procedure 369).
+// It is not exported: use SubscribeStoragePoolEvents.
+func (c *Conn) connectStoragePoolEventDeregisterAny(ctx context.Context, callbackID int32) (err error) {
 	args := remote.ConnectStoragePoolEventDeregisterAnyArgs{CallbackID: callbackID}
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectStoragePoolEventDeregisterAny), args.EncodeXDR, nil); err != nil {
 		return
@@ -3333,8 +3353,9 @@ func (c *Conn) DomainSetGuestVcpus(ctx context.Context, dom Domain, cpumap strin
 	return nil
 }
 
-// ConnectNodeDeviceEventRegisterAny calls REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY (procedure 374).
-func (c *Conn) ConnectNodeDeviceEventRegisterAny(ctx context.Context, eventID NodeDeviceEventID, dev OptNodeDevice) (rCallbackID int32, err error) {
+// connectNodeDeviceEventRegisterAny calls REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_REGISTER_ANY (procedure 374).
+// It is not exported: use SubscribeNodeDeviceEvents.
+func (c *Conn) connectNodeDeviceEventRegisterAny(ctx context.Context, eventID NodeDeviceEventID, dev OptNodeDevice) (rCallbackID int32, err error) {
 	args := remote.ConnectNodeDeviceEventRegisterAnyArgs{EventID: int32(eventID), Dev: dev}
 	var ret remote.ConnectNodeDeviceEventRegisterAnyRet
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNodeDeviceEventRegisterAny), args.EncodeXDR, ret.DecodeXDR); err != nil {
@@ -3343,8 +3364,9 @@ func (c *Conn) ConnectNodeDeviceEventRegisterAny(ctx context.Context, eventID No
 	return ret.CallbackID, nil
 }
 
-// ConnectNodeDeviceEventDeregisterAny calls REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY (procedure 375).
-func (c *Conn) ConnectNodeDeviceEventDeregisterAny(ctx context.Context, callbackID int32) (err error) {
+// connectNodeDeviceEventDeregisterAny calls REMOTE_PROC_CONNECT_NODE_DEVICE_EVENT_DEREGISTER_ANY (procedure 375).
+// It is not exported: use SubscribeNodeDeviceEvents.
+func (c *Conn) connectNodeDeviceEventDeregisterAny(ctx context.Context, callbackID int32) (err error) {
 	args := remote.ConnectNodeDeviceEventDeregisterAnyArgs{CallbackID: callbackID}
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectNodeDeviceEventDeregisterAny), args.EncodeXDR, nil); err != nil {
 		return
@@ -3362,8 +3384,9 @@ func (c *Conn) StorageVolGetInfoFlags(ctx context.Context, vol StorageVol, flags
 	return ret.Type, ret.Capacity, ret.Allocation, nil
 }
 
-// ConnectSecretEventRegisterAny calls REMOTE_PROC_CONNECT_SECRET_EVENT_REGISTER_ANY (procedure 380).
-func (c *Conn) ConnectSecretEventRegisterAny(ctx context.Context, eventID SecretEventID, secret OptSecret) (rCallbackID int32, err error) {
+// connectSecretEventRegisterAny calls REMOTE_PROC_CONNECT_SECRET_EVENT_REGISTER_ANY (procedure 380).
+// It is not exported: use SubscribeSecretEvents.
+func (c *Conn) connectSecretEventRegisterAny(ctx context.Context, eventID SecretEventID, secret OptSecret) (rCallbackID int32, err error) {
 	args := remote.ConnectSecretEventRegisterAnyArgs{EventID: int32(eventID), Secret: secret}
 	var ret remote.ConnectSecretEventRegisterAnyRet
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectSecretEventRegisterAny), args.EncodeXDR, ret.DecodeXDR); err != nil {
@@ -3372,8 +3395,9 @@ func (c *Conn) ConnectSecretEventRegisterAny(ctx context.Context, eventID Secret
 	return ret.CallbackID, nil
 }
 
-// ConnectSecretEventDeregisterAny calls REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY (procedure 381).
-func (c *Conn) ConnectSecretEventDeregisterAny(ctx context.Context, callbackID int32) (err error) {
+// connectSecretEventDeregisterAny calls REMOTE_PROC_CONNECT_SECRET_EVENT_DEREGISTER_ANY (procedure 381).
+// It is not exported: use SubscribeSecretEvents.
+func (c *Conn) connectSecretEventDeregisterAny(ctx context.Context, callbackID int32) (err error) {
 	args := remote.ConnectSecretEventDeregisterAnyArgs{CallbackID: callbackID}
 	if err = c.invoke(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectSecretEventDeregisterAny), args.EncodeXDR, nil); err != nil {
 		return
@@ -4034,8 +4058,9 @@ func (c *Conn) QEMUDomainAgentCommand(ctx context.Context, dom Domain, cmd strin
 	return ret.Result, nil
 }
 
-// QEMUConnectDomainMonitorEventRegister calls QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER (procedure 4).
-func (c *Conn) QEMUConnectDomainMonitorEventRegister(ctx context.Context, dom OptDomain, event OptString, flags ConnectDomainQemuMonitorEventRegisterFlags) (rCallbackID int32, err error) {
+// qemuConnectDomainMonitorEventRegister calls QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_REGISTER (procedure 4).
+// It is not exported: use SubscribeQEMUMonitorEvents.
+func (c *Conn) qemuConnectDomainMonitorEventRegister(ctx context.Context, dom OptDomain, event OptString, flags ConnectDomainQemuMonitorEventRegisterFlags) (rCallbackID int32, err error) {
 	args := qemu.ConnectDomainMonitorEventRegisterArgs{Dom: dom, Event: event, Flags: uint32(flags)}
 	var ret qemu.ConnectDomainMonitorEventRegisterRet
 	if err = c.invoke(ctx, qemu.Program, qemu.ProtocolVersion, int32(qemu.ProcConnectDomainMonitorEventRegister), args.EncodeXDR, ret.DecodeXDR); err != nil {
@@ -4044,8 +4069,9 @@ func (c *Conn) QEMUConnectDomainMonitorEventRegister(ctx context.Context, dom Op
 	return ret.CallbackID, nil
 }
 
-// QEMUConnectDomainMonitorEventDeregister calls QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER (procedure 5).
-func (c *Conn) QEMUConnectDomainMonitorEventDeregister(ctx context.Context, callbackID int32) (err error) {
+// qemuConnectDomainMonitorEventDeregister calls QEMU_PROC_CONNECT_DOMAIN_MONITOR_EVENT_DEREGISTER (procedure 5).
+// It is not exported: use SubscribeQEMUMonitorEvents.
+func (c *Conn) qemuConnectDomainMonitorEventDeregister(ctx context.Context, callbackID int32) (err error) {
 	args := qemu.ConnectDomainMonitorEventDeregisterArgs{CallbackID: callbackID}
 	if err = c.invoke(ctx, qemu.Program, qemu.ProtocolVersion, int32(qemu.ProcConnectDomainMonitorEventDeregister), args.EncodeXDR, nil); err != nil {
 		return

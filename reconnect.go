@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/virtwire/virtwire/internal/engine"
 	"github.com/virtwire/virtwire/transport"
 )
 
@@ -130,7 +131,7 @@ type Reconnector struct {
 func NewReconnector(dial func(ctx context.Context) (*Conn, error), cfg ReconnectConfig) *Reconnector {
 	cfg.Backoff = cfg.Backoff.withDefaults()
 	if cfg.AttemptTimeout <= 0 {
-		cfg.AttemptTimeout = defaultHandshakeTimeout
+		cfg.AttemptTimeout = engine.DefaultHandshakeTimeout
 	}
 	r := &Reconnector{dial: dial, cfg: cfg, changed: make(chan struct{})}
 	r.ctx, r.cancel = context.WithCancel(context.Background())

@@ -44,12 +44,18 @@ func LoadClientConfig(sys *System) (*ClientConfig, error) {
 	if err != nil {
 		return nil, err
 	}
+	return loadConfig(sys, path, "libvirt client config")
+}
+
+// loadConfig reads a configuration file in libvirt.conf's syntax; a
+// missing file gives an empty config.
+func loadConfig(sys *System, path, what string) (*ClientConfig, error) {
 	data, err := sys.Read(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &ClientConfig{}, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("libvirt client config: %w", err)
+		return nil, fmt.Errorf("%s: %w", what, err)
 	}
 	cfg, err := ParseClientConfig(data)
 	if err != nil {

@@ -173,7 +173,7 @@ func list(ctx context.Context, w io.Writer, dom *domain.Domain, inactive bool) e
 		}
 		rows = append(rows, []string{dash(n.TargetDev()), n.Type, dash(source(n)), dash(model), mac})
 	}
-	_, err = io.WriteString(w, cli.VirshTable(rows))
+	_, err = io.WriteString(w, cli.FormatTable(rows))
 	return err
 }
 

@@ -205,7 +205,7 @@ func list(ctx context.Context, pool *storage.Pool, w io.Writer) error {
 	for _, in := range infos {
 		rows = append(rows, []string{in.Name, in.Path, storage.VolumeTypeName(in.Type), cli.Size(in.Capacity), cli.Size(in.Allocation)})
 	}
-	_, err = io.WriteString(w, cli.VirshTable(rows))
+	_, err = io.WriteString(w, cli.FormatTable(rows))
 	return err
 }
 

@@ -3,7 +3,8 @@
 // slowly, lie, send malformed packets, pass file descriptors on cue.
 //
 // A Server answers the handshake (AUTH_LIST, CONNECT_SUPPORTS_FEATURE,
-// CONNECT_OPEN, CONNECT_CLOSE) and keepalive pings by itself, and hands
+// CONNECT_OPEN, CONNECT_CLOSE; the admin program's CONNECT_OPEN and
+// CONNECT_CLOSE) and keepalive pings by itself, and hands
 // every call to its Handle function first:
 //
 //	srv := &fakeserver.Server{Handle: func(c *fakeserver.Conn, req *fakeserver.Request) bool {
@@ -26,6 +27,7 @@ import (
 	"testing"
 
 	"github.com/virtwire/virtwire/protocol"
+	"github.com/virtwire/virtwire/protocol/admin"
 	"github.com/virtwire/virtwire/protocol/keepalive"
 	"github.com/virtwire/virtwire/protocol/remote"
 )
@@ -172,6 +174,18 @@ func (s *Server) defaults(c *Conn, req *Request) error {
 	}
 	if h.Type != protocol.Call && h.Type != protocol.CallWithFDs {
 		return nil // stream packets nobody scripted are ignored
+	}
+	if h.Program == admin.Program {
+		switch admin.Procedure(h.Procedure) {
+		case admin.ProcConnectOpen:
+			return c.Reply(req, nil)
+		case admin.ProcConnectClose:
+			if err := c.Reply(req, nil); err != nil {
+				return err
+			}
+			return c.nc.Close()
+		}
+		return c.ReplyError(req, 39, fmt.Sprintf("unknown procedure: %d", h.Procedure))
 	}
 	switch remote.Procedure(h.Procedure) {
 	case remote.ProcAuthList:

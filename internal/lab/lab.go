@@ -97,6 +97,10 @@ type Lab struct {
 	// host key without touching ~/.ssh.
 	SSHCommand string `json:"ssh_command"`
 
+	// AdminSocket is the main daemon's admin socket, for virt-admin
+	// (libvirtd:///system?socket=...) and libvirt's admin protocol.
+	AdminSocket string `json:"admin_socket"`
+
 	// QEMU tells whether the main daemon's QEMU driver (qemu:///system) works.
 	// Whether it does depends on qemu-system-x86 being installed.
 	QEMU bool `json:"qemu"`

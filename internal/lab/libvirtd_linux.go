@@ -45,9 +45,12 @@ type libvirtd struct {
 
 func (d *libvirtd) socket() string   { return filepath.Join(d.root, "sock", "libvirt-sock") }
 func (d *libvirtd) roSocket() string { return filepath.Join(d.root, "sock", "libvirt-sock-ro") }
-func (d *libvirtd) pidFile() string  { return filepath.Join(d.root, "run.pid") }
-func (d *libvirtd) outLog() string   { return filepath.Join(d.root, "out.log") }
-func (d *libvirtd) log() string      { return filepath.Join(d.root, "libvirtd.log") }
+func (d *libvirtd) adminSocket() string {
+	return filepath.Join(d.root, "sock", "libvirt-admin-sock")
+}
+func (d *libvirtd) pidFile() string { return filepath.Join(d.root, "run.pid") }
+func (d *libvirtd) outLog() string  { return filepath.Join(d.root, "out.log") }
+func (d *libvirtd) log() string     { return filepath.Join(d.root, "libvirtd.log") }
 
 func (d *libvirtd) tcpAddr() string { return addr(d.tcpPort) }
 func (d *libvirtd) tlsAddr() string { return addr(d.tlsPort) }

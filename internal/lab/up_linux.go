@@ -224,7 +224,7 @@ func (l *Lab) up(ctx context.Context, o upOptions) error {
 		return err
 	}
 	main, sasl, wrong := daemons[0], daemons[1], daemons[2]
-	l.UnixSocket, l.UnixROSocket = main.socket(), main.roSocket()
+	l.UnixSocket, l.UnixROSocket, l.AdminSocket = main.socket(), main.roSocket(), main.adminSocket()
 	l.TCPAddr, l.TLSAddr = main.tcpAddr(), main.tlsAddr()
 	l.SASLUnixSocket, l.SASLTLSAddr, l.DigestTCPAddr = sasl.socket(), sasl.tlsAddr(), sasl.tcpAddr()
 	l.TLSWrongNameAddr = wrong.tlsAddr()

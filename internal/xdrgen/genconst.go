@@ -47,10 +47,60 @@ func (m *model) genConstants() ([]byte, error) {
 		seen[goName] = c
 		return nil
 	}
-	for _, e := range m.constEnums() {
-		tn := goTypeName(e.Name)
+	if err := m.writeEnums(w, m.constEnums(), goTypeName, claim); err != nil {
+		return nil, err
+	}
+	// Defines: numbers and strings (typed-parameter field names and the like).
+	if err := m.writeDefines(w, func(d *CDefine) bool { return d.File != "libvirt-admin.h" }, seen, claim); err != nil {
+		return nil, err
+	}
+	m.genErrorText(w)
+	return w.source()
+}
+
+// writeDefines writes the header's defines that keep selects as
+// constants: numbers and strings (typed-parameter field names and the
+// like). seen holds the Go names given so far, claim refuses one given
+// twice.
+func (m *model) writeDefines(w *emitter, keep func(*CDefine) bool, seen map[string]string, claim func(goName, c string) error) error {
+	w.p("// Constants defined by the headers.")
+	w.p("const (")
+	for _, d := range m.header.Defines {
+		if !keep(d) {
+			continue
+		}
+		gn := goConstName(d.Name)
+		if _, taken := seen[gn]; taken && d.IsStr {
+			// A typed-parameter field name that spells like a type
+			// (VIR_DOMAIN_JOB_OPERATION vs virDomainJobOperation).
+			gn += "Field"
+		}
+		if err := claim(gn, d.Name); err != nil {
+			return err
+		}
+		since := ""
+		if d.Since != "" {
+			since = ", since libvirt " + d.Since
+		}
+		if d.IsStr {
+			w.p("%s = \"%s\" // %s%s", gn, d.Str, d.Name, since)
+		} else {
+			w.p("%s = %d // %s%s", gn, d.Int, d.Name, since)
+		}
+	}
+	w.p(")")
+	w.p("")
+	return nil
+}
+
+// writeEnums writes header enums as named Go types with their values and
+// String methods; typeName names the Go type, claim refuses a Go name
+// given twice.
+func (m *model) writeEnums(w *emitter, enums []*CEnum, typeName func(string) string, claim func(goName, c string) error) error {
+	for _, e := range enums {
+		tn := typeName(e.Name)
 		if err := claim(tn, e.Name); err != nil {
-			return nil, err
+			return err
 		}
 		base := "int32"
 		for _, v := range e.Values {
@@ -71,7 +121,7 @@ func (m *model) genConstants() ([]byte, error) {
 		for _, v := range e.Values {
 			gn := goConstName(v.Name)
 			if err := claim(gn, v.Name); err != nil {
-				return nil, err
+				return err
 			}
 			since := ""
 			if v.Since != "" {
@@ -83,36 +133,7 @@ func (m *model) genConstants() ([]byte, error) {
 		w.p("")
 		m.genConstString(w, e, tn, flags)
 	}
-	// Defines: numbers and strings (typed-parameter field names and the like).
-	w.p("// Constants defined by the headers.")
-	w.p("const (")
-	for _, d := range m.header.Defines {
-		if d.File == "libvirt-admin.h" {
-			continue
-		}
-		gn := goConstName(d.Name)
-		if _, taken := seen[gn]; taken && d.IsStr {
-			// A typed-parameter field name that spells like a type
-			// (VIR_DOMAIN_JOB_OPERATION vs virDomainJobOperation).
-			gn += "Field"
-		}
-		if err := claim(gn, d.Name); err != nil {
-			return nil, err
-		}
-		since := ""
-		if d.Since != "" {
-			since = ", since libvirt " + d.Since
-		}
-		if d.IsStr {
-			w.p("%s = \"%s\" // %s%s", gn, d.Str, d.Name, since)
-		} else {
-			w.p("%s = %d // %s%s", gn, d.Int, d.Name, since)
-		}
-	}
-	w.p(")")
-	w.p("")
-	m.genErrorText(w)
-	return w.source()
+	return nil
 }
 
 func (m *model) genConstString(w *emitter, e *CEnum, tn string, flags bool) {

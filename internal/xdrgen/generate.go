@@ -132,10 +132,14 @@ func Generate(cfg Config) error {
 	if err := write(filepath.Join(cfg.Out, "constants.gen.go"), src); err != nil {
 		return err
 	}
-	if src, err = m.genMethods(); err != nil {
+	src, test, err := m.genMethods()
+	if err != nil {
 		return err
 	}
 	if err := write(filepath.Join(cfg.Out, "methods.gen.go"), src); err != nil {
+		return err
+	}
+	if err := write(filepath.Join(cfg.Out, "methods.gen_test.go"), test); err != nil {
 		return err
 	}
 	if src, err = m.genEvents(); err != nil {
@@ -147,7 +151,19 @@ func Generate(cfg Config) error {
 	if src, err = m.genAliases(); err != nil {
 		return err
 	}
-	return write(filepath.Join(cfg.Out, "types.gen.go"), src)
+	if err := write(filepath.Join(cfg.Out, "types.gen.go"), src); err != nil {
+		return err
+	}
+	if src, err = m.genAdminMethods(); err != nil {
+		return err
+	}
+	if err := write(filepath.Join(cfg.Out, "admin", "methods.gen.go"), src); err != nil {
+		return err
+	}
+	if src, err = m.genAdminConstants(); err != nil {
+		return err
+	}
+	return write(filepath.Join(cfg.Out, "admin", "constants.gen.go"), src)
 }
 
 // write replaces path only when its content changes, so that go generate

@@ -71,6 +71,15 @@ func (m *model) genEvents() ([]byte, error) {
 	type entry struct{ key, body string }
 	var table []entry
 	seen := map[string]string{}
+	// Legacy domain events (without a callback ID, what daemons before
+	// libvirt 1.2.1 send) carry the same message as the "msg" field of
+	// their callback form: they decode into the same event type.
+	type legacyForm struct {
+		goName, family, idExpr string
+		efs                    []eventField
+	}
+	legacyByMsg := map[string]legacyForm{} // the inner message's .x type
+	var legacyProcs []*procInfo
 	for _, p := range m.progs {
 		if p.pkg != "remote" && p.pkg != "qemu" {
 			continue
@@ -85,7 +94,10 @@ func (m *model) genEvents() ([]byte, error) {
 			}
 			fields := pi.msg.def.Fields
 			if len(fields) == 0 || fields[0].Name != "callbackID" {
-				continue // the pre-callback form, which virtwire does not register
+				if p.pkg == "remote" && strings.HasPrefix(pi.base, "domain_event_") {
+					legacyProcs = append(legacyProcs, pi)
+				}
+				continue // the pre-callback form: decoded below
 			}
 			family, idName := "", ""
 			for _, f := range eventFamilies {
@@ -112,6 +124,7 @@ func (m *model) genEvents() ([]byte, error) {
 				return nil, fmt.Errorf("xdrgen: event %s collides with the header type %s", pi.value.Name, goName)
 			}
 			var efs []eventField
+			innerMsg := ""
 			for _, f := range fields[1:] {
 				if cStringFields[pi.msg.def.Name+"."+f.Name] || m.hasCString(f.Type.Name) {
 					return nil, fmt.Errorf("xdrgen: event %s: C strings in events are not supported", pi.value.Name)
@@ -121,6 +134,7 @@ func (m *model) genEvents() ([]byte, error) {
 					return nil, err
 				}
 				if f.Name == "msg" && r.kind == rNamed {
+					innerMsg = f.Type.Name
 					inner := m.types[f.Type.Name]
 					for _, g := range inner.def.Fields {
 						rg, err := m.resolveDecl(g, rootProgram)
@@ -155,6 +169,15 @@ func (m *model) genEvents() ([]byte, error) {
 			w.p("")
 			w.p("func (*%s) isEvent() {}", goName)
 			w.p("")
+			for _, ef := range efs {
+				if ef.name == "Dom" && m.rootType(ef.goType) == "Domain" {
+					w.p("func (e *%s) domain() Domain { return e.Dom }", goName)
+					w.p("")
+				}
+			}
+			if innerMsg != "" && p.pkg == "remote" && family == "familyDomain" {
+				legacyByMsg[innerMsg] = legacyForm{goName, family, idExpr, efs}
+			}
 			var b strings.Builder
 			fmt.Fprintf(&b, "{family: %s, id: %s, decode: func(body []byte) (int32, Event, error) {\n", family, idExpr)
 			fmt.Fprintf(&b, "var m %s.%s\n", p.pkg, pi.msg.goName)
@@ -170,6 +193,32 @@ func (m *model) genEvents() ([]byte, error) {
 			fmt.Fprintf(&b, "return m.CallbackID, &%s{%s}, nil\n}}", goName, strings.Join(inits, ", "))
 			table = append(table, entry{fmt.Sprintf("eventKey(%s.Program, int32(%s.%s))", p.pkg, p.pkg, pi.constant), b.String()})
 		}
+	}
+	for _, pi := range legacyProcs {
+		lf, ok := legacyByMsg[pi.msg.def.Name]
+		if !ok {
+			continue // a legacy event whose kind has no callback form: none in 11.3
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "{family: %s, id: %s, legacy: true, decode: func(body []byte) (int32, Event, error) {\n", lf.family, lf.idExpr)
+		fmt.Fprintf(&b, "var m remote.%s\n", pi.msg.goName)
+		b.WriteString("if err := protocol.Decode(body, &m); err != nil { return 0, nil, err }\n")
+		var inits []string
+		for _, ef := range lf.efs {
+			// Fields beside the callback form's msg (a reason added
+			// later) have no legacy counterpart: they stay zero.
+			rest, inMsg := strings.CutPrefix(ef.expr, "m.Msg.")
+			if !inMsg {
+				continue
+			}
+			v := "m." + rest
+			if ef.conv != "" {
+				v = ef.conv + "(" + v + ")"
+			}
+			inits = append(inits, ef.name+": "+v)
+		}
+		fmt.Fprintf(&b, "return legacyCallbackID(%s), &%s{%s}, nil\n}}", lf.idExpr, lf.goName, strings.Join(inits, ", "))
+		table = append(table, entry{fmt.Sprintf("eventKey(remote.Program, int32(remote.%s))", pi.constant), b.String()})
 	}
 	sort.SliceStable(table, func(i, j int) bool { return table[i].key < table[j].key })
 	w.p("// eventDecoders decodes every event message virtwire registers for.")

@@ -330,10 +330,20 @@ func sortedKeys(m map[string]string) []string {
 }
 
 // genMethods produces the Conn methods for the remote, qemu and lxc programs.
-func (m *model) genMethods() ([]byte, error) {
+// genMethods returns the source of methods.gen.go and of
+// methods.gen_test.go, which exports the unexported methods to the tests
+// (under their exported names, in test builds only), so that the sweeps
+// over every procedure reach them too.
+func (m *model) genMethods() ([]byte, []byte, error) {
 	if err := m.checkCharArrays(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	tw := &emitter{}
+	tw.p(header, "remote_protocol.x, qemu_protocol.x and lxc_protocol.x")
+	tw.p("package virtwire")
+	tw.p("")
+	tw.p("import \"context\"")
+	tw.p("")
 	known := map[string]bool{}
 	for _, e := range m.constEnums() {
 		known[goTypeName(e.Name)] = true
@@ -359,19 +369,31 @@ func (m *model) genMethods() ([]byte, error) {
 		}
 		procs, err := m.procedures(p)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for _, pi := range procs {
 			if pi.msg != nil && pi.args == nil && pi.ret == nil {
 				continue // an event the daemon sends
 			}
 			name := prefix + pi.goName
-			if err := m.genMethod(w, p, pi, name, known, sigType); err != nil {
-				return nil, err
+			var export *exportTo
+			if _, internal := internalProcs[pi.value.Name]; internal {
+				if !handExported[pi.value.Name] {
+					export = &exportTo{tw, name}
+				}
+				name = unexported(name)
+			}
+			if err := m.genMethod(w, export, p, pi, name, known, sigType); err != nil {
+				return nil, nil, err
 			}
 		}
 	}
-	return w.source()
+	src, err := w.source()
+	if err != nil {
+		return nil, nil, err
+	}
+	test, err := tw.source()
+	return src, test, err
 }
 
 func (m *model) fields(ti *tinfo, pi *procInfo, known map[string]bool, sigType func(string) string, result bool) ([]param, error) {
@@ -443,7 +465,15 @@ func (m *model) fields(ti *tinfo, pi *procInfo, known map[string]bool, sigType f
 	return out, nil
 }
 
-func (m *model) genMethod(w *emitter, p *program, pi *procInfo, name string, known map[string]bool, sigType func(string) string) error {
+// exportTo is where an unexported method's test wrapper goes, and its name.
+type exportTo struct {
+	w    *emitter
+	name string
+}
+
+// genMethod writes the method for pi to w and, when export is not nil (the
+// method is unexported), a wrapper under its exported name to export.w.
+func (m *model) genMethod(w *emitter, export *exportTo, p *program, pi *procInfo, name string, known map[string]bool, sigType func(string) string) error {
 	refresh := refreshes[pi.value.Name]
 	if refresh != refreshNone {
 		if err := m.checkRefresh(pi, refresh); err != nil {
@@ -479,6 +509,9 @@ func (m *model) genMethod(w *emitter, p *program, pi *procInfo, name string, kno
 	res = append(res, "err error")
 
 	w.p("// %s calls %s (procedure %d).", name, pi.value.Name, pi.number)
+	if why, internal := internalProcs[pi.value.Name]; internal {
+		w.p("// It is not exported: %s.", why)
+	}
 	switch pi.stream {
 	case "read":
 		w.p("// The returned Stream carries the data the daemon sends; read it to EOF")
@@ -517,6 +550,21 @@ func (m *model) genMethod(w *emitter, p *program, pi *procInfo, name string, kno
 		for _, l := range refreshDoc[refresh] {
 			w.p("// %s", l)
 		}
+	}
+	if export != nil {
+		if fdIn || fdOut || pi.stream != "" || refresh != refreshNone {
+			return fmt.Errorf("xdrgen: %s: unexported methods with files, streams or refreshed arguments are not supported", pi.value.Name)
+		}
+		fwd := []string{"ctx"}
+		for _, in := range ins {
+			fwd = append(fwd, in.name)
+		}
+		e := export.w
+		e.p("// %s exports %s to the tests.", export.name, name)
+		e.p("func (c *Conn) %s(%s) (%s) {", export.name, strings.Join(sig, ", "), strings.Join(res, ", "))
+		e.p("return c.%s(%s)", name, strings.Join(fwd, ", "))
+		e.p("}")
+		e.p("")
 	}
 	w.p("func (c *Conn) %s(%s) (%s) {", name, strings.Join(sig, ", "), strings.Join(res, ", "))
 	if refresh != refreshNone {

@@ -19,7 +19,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"unicode/utf8"
 )
 
 // Run is an example program's body: it reads args (without the program
@@ -142,4 +144,38 @@ func (c *Command) Parse(args []string) ([]string, error) {
 // Usagef returns a *UsageError saying what is wrong, with the usage.
 func (c *Command) Usagef(format string, args ...any) error {
 	return &UsageError{Err: fmt.Errorf(format, args...), Usage: c.Usage}
+}
+
+// FormatTable lays rows out as virsh's and virt-admin's tables (vshTable): the first row is the
+// header, underlined with dashes; every cell is preceded by a space, and
+// all but the last column are padded to their widest cell plus two spaces.
+func FormatTable(rows [][]string) string {
+	if len(rows) == 0 {
+		return ""
+	}
+	widths := make([]int, len(rows[0]))
+	for _, row := range rows {
+		for i, cell := range row {
+			widths[i] = max(widths[i], utf8.RuneCountInString(cell))
+		}
+	}
+	var b strings.Builder
+	line := func(row []string) {
+		for i, cell := range row {
+			b.WriteString(" " + cell)
+			if i < len(row)-1 {
+				b.WriteString(strings.Repeat(" ", widths[i]-utf8.RuneCountInString(cell)+2))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	line(rows[0])
+	for _, w := range widths {
+		b.WriteString(strings.Repeat("-", w+3))
+	}
+	b.WriteByte('\n')
+	for _, row := range rows[1:] {
+		line(row)
+	}
+	return b.String()
 }

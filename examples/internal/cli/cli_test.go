@@ -78,8 +78,8 @@ func TestExit(t *testing.T) {
 	}
 }
 
-func TestVirshTable(t *testing.T) {
-	got := VirshTable([][]string{{"Interface", "Type", "MAC"}, {"vnet10", "bridge", "52:54:00:00:00:01"}, {"-", "network", "é"}})
+func TestFormatTable(t *testing.T) {
+	got := FormatTable([][]string{{"Interface", "Type", "MAC"}, {"vnet10", "bridge", "52:54:00:00:00:01"}, {"-", "network", "é"}})
 	want := " Interface   Type      MAC\n" +
 		strings.Repeat("-", 9+3+7+3+17+3) + "\n" + // each column's width + 3
 		" vnet10      bridge    52:54:00:00:00:01\n" +
@@ -87,7 +87,7 @@ func TestVirshTable(t *testing.T) {
 	if got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
 	}
-	if VirshTable(nil) != "" {
+	if FormatTable(nil) != "" {
 		t.Fatal("no rows")
 	}
 }
