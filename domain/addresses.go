@@ -3,6 +3,7 @@ package domain
 import (
 	"context"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -65,48 +66,60 @@ func ParseSource(s string) (virtwire.DomainInterfaceAddressesSource, error) {
 // static addresses, if the agent runs), ...SrcARP the host's ARP table
 // (prefix 0, possibly stale). The domain must be running. Interfaces and
 // addresses come in the order libvirt reports them.
+//
+// What the agent source reports comes from inside the guest, so nothing in
+// it is trusted. When some values do not parse (an address, a prefix
+// length, an address type, a hardware address), Interfaces returns every
+// interface with the values that did, and an error wrapping ErrUnparsable
+// that names each value left out; a caller that wants all or nothing
+// treats any error as failure.
 func (d *Domain) Interfaces(ctx context.Context, source virtwire.DomainInterfaceAddressesSource) ([]Interface, error) {
 	raw, err := d.conn.DomainInterfaceAddresses(ctx, d.ref, source, 0)
 	if err != nil {
 		return nil, d.wrap("interface addresses", err)
 	}
 	out, err := convertInterfaces(raw)
-	if err != nil {
-		return nil, d.wrap("interface addresses", err)
-	}
-	return out, nil
+	return out, d.wrap("interface addresses", err)
 }
 
-// convertInterfaces turns the daemon's answer into Interfaces. What the
-// agent source reports comes from inside the guest, so nothing in it is
-// trusted: anything that does not parse is an error naming the interface.
+// convertInterfaces turns the daemon's answer into Interfaces, leaving out
+// what does not parse and saying so in the error (ErrUnparsable).
 func convertInterfaces(raw []virtwire.DomainInterface) ([]Interface, error) {
 	out := make([]Interface, len(raw))
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrUnparsable}, args...)...))
+	}
 	for i, r := range raw {
 		iface := Interface{Name: r.Name}
 		if r.Hwaddr != nil && *r.Hwaddr != "" {
 			hw, err := parseHWAddr(*r.Hwaddr)
 			if err != nil {
-				return nil, fmt.Errorf("interface %q: %w", r.Name, err)
+				bad("interface %q: %v", r.Name, err)
+			} else {
+				iface.HWAddr = hw
 			}
-			iface.HWAddr = hw
 		}
-		if len(r.Addrs) > 0 {
-			iface.Addrs = make([]Address, len(r.Addrs))
-		}
-		for j, a := range r.Addrs {
+		for _, a := range r.Addrs {
 			addr, err := netip.ParseAddr(a.Addr)
-			if err != nil {
-				return nil, fmt.Errorf("interface %q: address %q: %w", r.Name, a.Addr, err)
+			switch {
+			case err != nil:
+				bad("interface %q: address %q: %v", r.Name, a.Addr, err)
+				continue
+			case a.Prefix > uint32(addr.BitLen()):
+				bad("interface %q: address %s: prefix length %d out of range", r.Name, a.Addr, a.Prefix)
+				continue
 			}
-			if a.Prefix > 128 {
-				return nil, fmt.Errorf("interface %q: address %s: prefix length %d out of range", r.Name, a.Addr, a.Prefix)
+			typ := virtwire.IPAddrType(a.Type)
+			if typ != virtwire.IPAddrTypeIPv4 && typ != virtwire.IPAddrTypeIPv6 {
+				bad("interface %q: address %s: unknown address type %d", r.Name, a.Addr, a.Type)
+				continue
 			}
-			iface.Addrs[j] = Address{Addr: addr, Prefix: int(a.Prefix), Type: virtwire.IPAddrType(a.Type)}
+			iface.Addrs = append(iface.Addrs, Address{Addr: addr, Prefix: int(a.Prefix), Type: typ})
 		}
 		out[i] = iface
 	}
-	return out, nil
+	return out, errors.Join(errs...)
 }
 
 // parseHWAddr reads a hardware address as libvirt formats it: bytes in

@@ -14,6 +14,10 @@ var (
 	// domain (when attaching), or by more than one (when a MAC must pick
 	// exactly one NIC).
 	ErrDuplicateMAC = errors.New("MAC address used by another NIC of the domain")
+	// ErrUnparsable means a value in the daemon's answer did not parse:
+	// an address or hardware address that a guest agent reported, say.
+	// Interfaces returns what did parse along with it.
+	ErrUnparsable = errors.New("unparsable value in the daemon's answer")
 )
 
 // Error is the error of an operation on one domain. It names the domain and

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"time"
 
 	"github.com/virtwire/virtwire"
 	"github.com/virtwire/virtwire/xmlspec"
@@ -228,34 +229,87 @@ func (d *Domain) SetLinkState(ctx context.Context, mac net.HardwareAddr, up bool
 	if up {
 		state = "up"
 	}
-	op := "set link " + state + " on NIC " + mac.String()
+	return d.updateNIC(ctx, "set link "+state+" on NIC "+mac.String(), mac, func(nic *xmlspec.Interface) error {
+		old := nic.Link
+		nic.Link = &xmlspec.InterfaceLink{State: state}
+		if old != nil {
+			nic.Link.Extra = old.Extra
+		}
+		return nil
+	}, flags)
+}
+
+// UpdateNIC changes the NIC whose MAC address is mac in place (virsh
+// update-device for an <interface>): its network or bridge, model, link
+// state, bandwidth... in the running guest, the persistent definition, or
+// both, as flags say (see AttachNIC). edit is called once per definition,
+// the live one first, on a copy of that definition's NIC, and the edited
+// copy is what the daemon gets; edit must keep the MAC address, by which
+// libvirt finds the device.
+//
+// libvirt changes some things of a running guest's NIC only in the
+// persistent definition (the model, for one) and refuses them live. If the
+// daemon refuses the second definition after changing the first,
+// UpdateNIC puts the first back as it was, so that the two do not end up
+// half changed, and returns the refusal.
+func (d *Domain) UpdateNIC(ctx context.Context, mac net.HardwareAddr, edit func(*xmlspec.Interface) error, flags virtwire.DomainDeviceModifyFlags) error {
+	if edit == nil {
+		return d.wrap("update NIC "+mac.String(), errors.New("no change given"))
+	}
+	return d.updateNIC(ctx, "update NIC "+mac.String(), mac, edit, flags)
+}
+
+// rollbackTimeout bounds the calls that undo half a change.
+const rollbackTimeout = 30 * time.Second
+
+func (d *Domain) updateNIC(ctx context.Context, op string, mac net.HardwareAddr, edit func(*xmlspec.Interface) error, flags virtwire.DomainDeviceModifyFlags) error {
 	if err := checkMAC(mac); err != nil {
 		return d.wrap(op, err)
 	}
 	views := viewsOf(flags)
-	nics := make([]*xmlspec.Interface, len(views))
+	olds := make([][]byte, len(views))
+	news := make([][]byte, len(views))
 	for i, v := range views {
 		def, err := d.XML(ctx, v.xml)
 		if err != nil {
 			return err
 		}
-		if nics[i], err = onlyNIC(def, mac); err != nil {
+		old, err := onlyNIC(def, mac)
+		if err != nil {
 			return d.wrap(op, fmt.Errorf("%w in the %s definition", err, defName(def)))
 		}
-	}
-	for i, v := range views {
-		nic := *nics[i]
-		nic.Link = &xmlspec.InterfaceLink{State: state}
-		if old := nics[i].Link; old != nil {
-			nic.Link.Extra = old.Extra
+		if olds[i], err = old.Marshal(); err != nil {
+			return d.wrap(op, err)
 		}
-		doc, err := nic.Marshal()
+		nic, err := xmlspec.ParseInterface(olds[i]) // a deep copy for edit
 		if err != nil {
 			return d.wrap(op, err)
 		}
-		if err := d.conn.DomainUpdateDeviceFlags(ctx, d.ref, string(doc), v.modify); err != nil {
+		if err := edit(nic); err != nil {
 			return d.wrap(op, err)
 		}
+		if !bytes.Equal(nic.MACAddress(), mac) {
+			return d.wrap(op, fmt.Errorf("the change would give the NIC MAC address %s; detach it and attach a new one instead", nic.MACAddress()))
+		}
+		if news[i], err = nic.Marshal(); err != nil {
+			return d.wrap(op, err)
+		}
+	}
+	for i, v := range views {
+		err := d.conn.DomainUpdateDeviceFlags(ctx, d.ref, string(news[i]), v.modify)
+		if err == nil {
+			continue
+		}
+		// Put back what was already changed, newest first, even when ctx
+		// has ended, but not for longer than a call may reasonably take.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rollbackTimeout)
+		for j := i - 1; j >= 0; j-- {
+			if rerr := d.conn.DomainUpdateDeviceFlags(rctx, d.ref, string(olds[j]), views[j].modify); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("putting the NIC back as it was: %w", rerr))
+			}
+		}
+		cancel()
+		return d.wrap(op, err)
 	}
 	return nil
 }

@@ -314,3 +314,77 @@ func TestAttachLiveUnsupportedByTestDriver(t *testing.T) {
 		t.Fatal("the domain changed")
 	}
 }
+
+// UpdateNIC changes a NIC in place: network and model in the persistent
+// definition, as virsh domiflist --inactive shows them; a change of the MAC
+// address is refused and nothing changes.
+func TestUpdateNIC(t *testing.T) {
+	e := qemuEnv(t)
+	ctx := ctxT(t)
+	first, second := defineNetwork(t, e), defineNetwork(t, e)
+	mac := randomMAC(t)
+	d := define(t, e, qemuDomain(uniqueName(t, "vwdp-upd"), first, mac))
+	err := d.UpdateNIC(ctx, mac, func(nic *xmlspec.Interface) error {
+		nic.Source = &xmlspec.InterfaceSource{Network: second}
+		nic.Model = &xmlspec.InterfaceModel{Type: "e1000"}
+		return nil
+	}, virtwire.DomainDeviceModifyConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{{"-", "network", second, "e1000", mac.String()}}
+	if diff := cmp.Diff(want, domiflist(t, e, d.Name(), "--inactive")); diff != "" {
+		t.Fatalf("virsh domiflist --inactive after UpdateNIC (-want +got):\n%s", diff)
+	}
+	before := e.virsh(t, "dumpxml", "--inactive", d.Name())
+	err = d.UpdateNIC(ctx, mac, func(nic *xmlspec.Interface) error {
+		nic.SetMAC(randomMAC(t))
+		return nil
+	}, virtwire.DomainDeviceModifyConfig)
+	if err == nil || !strings.Contains(err.Error(), "attach a new one") {
+		t.Fatalf("changing the MAC: %v", err)
+	}
+	err = d.UpdateNIC(ctx, mac, func(*xmlspec.Interface) error { return errors.New("no thanks") }, virtwire.DomainDeviceModifyConfig)
+	if err == nil || !strings.Contains(err.Error(), "no thanks") {
+		t.Fatalf("an edit that fails: %v", err)
+	}
+	if after := e.virsh(t, "dumpxml", "--inactive", d.Name()); after != before {
+		t.Fatalf("a refused change changed the definition:\n%s", cmp.Diff(before, after))
+	}
+}
+
+// When the daemon refuses the persistent half of a live and persistent
+// change (a transient domain has no persistent definition), the live half
+// is put back: the running guest's link stays up.
+func TestUpdateNICPutsBackHalfAChange(t *testing.T) {
+	e := qemuEnv(t)
+	ctx := ctxT(t)
+	mac := randomMAC(t)
+	def := &xmlspec.Domain{
+		Type:   "qemu",
+		Name:   uniqueName(t, "vwdp-half"),
+		Memory: &xmlspec.DomainMemory{Value: 32, Unit: "MiB"},
+		OS:     &xmlspec.OS{Type: &xmlspec.OSType{Arch: "x86_64", Value: "hvm"}},
+		Devices: &xmlspec.Devices{Interfaces: []xmlspec.Interface{{Type: "user",
+			MAC: &xmlspec.InterfaceMAC{Address: mac}, Model: &xmlspec.InterfaceModel{Type: "virtio"}}}},
+	}
+	d, err := domain.Create(ctx, e.conn, def, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { remove(t, d) })
+	err = d.SetLinkState(ctx, mac, false, virtwire.DomainDeviceModifyLive|virtwire.DomainDeviceModifyConfig)
+	if err == nil || !errors.Is(err, virtwire.ErrOperationInvalid) {
+		t.Fatalf("a persistent change of a transient domain: %v, want libvirt's refusal", err)
+	}
+	if got := e.virsh(t, "domif-getlink", d.Name(), mac.String()); got != mac.String()+" up" {
+		t.Fatalf("virsh domif-getlink after the refused change: %q, want the link up again", got)
+	}
+	// The live half alone goes through.
+	if err := d.SetLinkState(ctx, mac, false, virtwire.DomainDeviceModifyLive); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.virsh(t, "domif-getlink", d.Name(), mac.String()); got != mac.String()+" down" {
+		t.Fatalf("virsh domif-getlink after a live change: %q", got)
+	}
+}

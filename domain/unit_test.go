@@ -1,6 +1,7 @@
 package domain
 
 import (
+	"errors"
 	"strings"
 	"testing"
 
@@ -47,25 +48,43 @@ func TestConvertInterfaces(t *testing.T) {
 }
 
 // What a guest agent reports is not trusted: garbage is an error naming
-// the interface, never a panic.
+// the interface and wrapping ErrUnparsable, never a panic, and the values
+// beside it are still returned.
 func TestConvertInterfacesRejects(t *testing.T) {
+	good := remote.DomainIPAddr{Type: 0, Addr: "10.0.0.7", Prefix: 24}
 	for _, tc := range []struct {
 		name  string
 		iface virtwire.DomainInterface
 		want  string
+		hw    bool // the hardware address survives
+		addrs int  // addresses that survive
 	}{
-		{"odd hex", virtwire.DomainInterface{Name: "eth0", Hwaddr: strp("5:54:00:00:00:01")}, `"eth0"`},
-		{"not hex", virtwire.DomainInterface{Name: "eth1", Hwaddr: strp("zz:54:00:00:00:01")}, "colons"},
-		{"dashes", virtwire.DomainInterface{Name: "eth2", Hwaddr: strp("52-54-00-00-00-01")}, "colons"},
-		{"too long", virtwire.DomainInterface{Name: "eth3", Hwaddr: strp(strings.Repeat("00:", 40) + "00")}, "too long"},
-		{"bad address", virtwire.DomainInterface{Name: "eth4", Addrs: []remote.DomainIPAddr{{Addr: "10.0.0.300"}}}, "10.0.0.300"},
-		{"empty address", virtwire.DomainInterface{Name: "eth5", Addrs: []remote.DomainIPAddr{{Addr: ""}}}, `"eth5"`},
-		{"prefix", virtwire.DomainInterface{Name: "eth6", Addrs: []remote.DomainIPAddr{{Addr: "::1", Prefix: 4000}}}, "4000"},
+		{"odd hex", virtwire.DomainInterface{Name: "eth0", Hwaddr: strp("5:54:00:00:00:01"), Addrs: []remote.DomainIPAddr{good}}, `"eth0"`, false, 1},
+		{"not hex", virtwire.DomainInterface{Name: "eth1", Hwaddr: strp("zz:54:00:00:00:01")}, "colons", false, 0},
+		{"dashes", virtwire.DomainInterface{Name: "eth2", Hwaddr: strp("52-54-00-00-00-01")}, "colons", false, 0},
+		{"too long", virtwire.DomainInterface{Name: "eth3", Hwaddr: strp(strings.Repeat("00:", 40) + "00")}, "too long", false, 0},
+		{"bad address", virtwire.DomainInterface{Name: "eth4", Hwaddr: strp("52:54:00:00:00:04"), Addrs: []remote.DomainIPAddr{good, {Addr: "10.0.0.300"}}}, "10.0.0.300", true, 1},
+		{"empty address", virtwire.DomainInterface{Name: "eth5", Addrs: []remote.DomainIPAddr{{Addr: ""}, good}}, `"eth5"`, false, 1},
+		{"prefix", virtwire.DomainInterface{Name: "eth6", Addrs: []remote.DomainIPAddr{{Addr: "::1", Prefix: 4000}}}, "4000", false, 0},
+		{"IPv4 prefix", virtwire.DomainInterface{Name: "eth7", Addrs: []remote.DomainIPAddr{{Addr: "10.0.0.1", Prefix: 33}, good}}, "33", false, 1},
+		{"type", virtwire.DomainInterface{Name: "eth8", Addrs: []remote.DomainIPAddr{good, {Type: 7, Addr: "10.0.0.8"}}}, "unknown address type 7", false, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := convertInterfaces([]virtwire.DomainInterface{tc.iface})
-			if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.iface.Name) {
-				t.Fatalf("err = %v, want one naming %s and saying %s", err, tc.iface.Name, tc.want)
+			ok := virtwire.DomainInterface{Name: "lo", Hwaddr: strp("00:00:00:00:00:00"), Addrs: []remote.DomainIPAddr{{Addr: "127.0.0.1", Prefix: 8}}}
+			out, err := convertInterfaces([]virtwire.DomainInterface{ok, tc.iface})
+			if err == nil || !errors.Is(err, ErrUnparsable) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.iface.Name) {
+				t.Fatalf("err = %v, want ErrUnparsable naming %s and saying %s", err, tc.iface.Name, tc.want)
+			}
+			if len(out) != 2 || out[0].Name != "lo" || len(out[0].Addrs) != 1 || out[1].Name != tc.iface.Name {
+				t.Fatalf("the interfaces around the bad value: %+v", out)
+			}
+			if (out[1].HWAddr != nil) != tc.hw || len(out[1].Addrs) != tc.addrs {
+				t.Fatalf("kept hwaddr %v and %d addresses, want hwaddr %v and %d", out[1].HWAddr, len(out[1].Addrs), tc.hw, tc.addrs)
+			}
+			for _, a := range out[1].Addrs {
+				if a.String() != "10.0.0.7/24" {
+					t.Fatalf("kept %s", a)
+				}
 			}
 		})
 	}
@@ -79,6 +98,9 @@ func FuzzConvertInterfaces(f *testing.F) {
 			Addrs: []remote.DomainIPAddr{{Type: typ, Addr: addr, Prefix: prefix}}}})
 		if err == nil && (len(out) != 1 || len(out[0].Addrs) != 1 || !out[0].Addrs[0].Addr.IsValid()) {
 			t.Fatalf("no error but %+v", out)
+		}
+		if err != nil && (!errors.Is(err, ErrUnparsable) || len(out) != 1 || out[0].Name != name) {
+			t.Fatalf("error %v with %+v", err, out)
 		}
 	})
 }

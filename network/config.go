@@ -45,7 +45,8 @@ type Config struct {
 	CIDR netip.Prefix
 	// DHCP serves addresses from the host's address + 1 to the subnet's
 	// last usable address (192.168.122.2-192.168.122.254 for
-	// 192.168.122.1/24); it needs a CIDR.
+	// 192.168.122.1/24), at most MaxDHCPRange of them; it needs a CIDR.
+	// See DHCPRange.
 	DHCP bool
 	// ForwardMode is "", "none", "nat", "route" or "open".
 	ForwardMode string
@@ -115,9 +116,20 @@ func bounds(p netip.Prefix) (first, last netip.Addr) {
 	return first, last
 }
 
+// MaxDHCPRange is the most addresses in one DHCP range that every libvirt
+// takes. libvirt 9.0 (Debian 12's) refuses a range whose start and end
+// differ outside their last 16 bits, IPv4 or IPv6 ("range ... is too large
+// (> 65535)"); later versions refuse an IPv4 range of more than 65536
+// addresses. A range inside one 16-bit-aligned block of addresses passes
+// both.
+const MaxDHCPRange = 1 << 16
+
 // DHCPRange returns the DHCP range Config uses for the host address and
 // prefix p: the larger of the two runs of usable addresses beside the
-// host's (all of them after it when the host has the first address).
+// host's (all of them after it when the host has the first address), cut
+// to the addresses nearest the host's that share their upper bits with it
+// but for the last 16, as libvirt requires (see MaxDHCPRange):
+// 10.0.0.2-10.0.255.255 for 10.0.0.1/8, fd00::2-fd00::ffff for fd00::1/64.
 func DHCPRange(p netip.Prefix) (start, end netip.Addr, err error) {
 	if err := checkCIDR(p); err != nil {
 		return netip.Addr{}, netip.Addr{}, err
@@ -135,9 +147,33 @@ func DHCPRange(p netip.Prefix) (start, end netip.Addr, err error) {
 		if above.Compare(hi) > 0 {
 			return netip.Addr{}, netip.Addr{}, fmt.Errorf("%w: CIDR %s leaves no address for DHCP", ErrInvalid, p)
 		}
+		if last := rangeEnd(above); last.Compare(hi) < 0 {
+			hi = last
+		}
 		return above, hi, nil
 	}
+	if first := rangeStart(below); first.Compare(lo) > 0 {
+		lo = first
+	}
 	return lo, below, nil
+}
+
+// rangeEnd returns the last address of the block of MaxDHCPRange
+// addresses that start is in: start with its last 16 bits set.
+func rangeEnd(start netip.Addr) netip.Addr {
+	b := start.AsSlice()
+	b[len(b)-2], b[len(b)-1] = 0xff, 0xff
+	a, _ := netip.AddrFromSlice(b)
+	return a
+}
+
+// rangeStart returns the first address of the block of MaxDHCPRange
+// addresses that end is in: end with its last 16 bits cleared.
+func rangeStart(end netip.Addr) netip.Addr {
+	b := end.AsSlice()
+	b[len(b)-2], b[len(b)-1] = 0, 0
+	a, _ := netip.AddrFromSlice(b)
+	return a
 }
 
 // distance compares run lengths; only its order matters, so for IPv6 it

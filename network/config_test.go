@@ -62,8 +62,20 @@ func TestDHCPRange(t *testing.T) {
 		{"10.0.0.100/24", "10.0.0.101", "10.0.0.254"},
 		{"10.0.0.200/24", "10.0.0.1", "10.0.0.199"},
 		{"10.1.0.1/16", "10.1.0.2", "10.1.255.254"},
-		{"fd00:1::1/64", "fd00:1::2", "fd00:1::ffff:ffff:ffff:ffff"},
 		{"fd00:1::1/120", "fd00:1::2", "fd00:1::ff"},
+		// Kept inside the 16-bit-aligned block of the host's neighbour, as
+		// libvirt requires of a DHCP range.
+		{"10.0.0.1/8", "10.0.0.2", "10.0.255.255"},
+		{"10.0.0.1/15", "10.0.0.2", "10.0.255.255"},
+		{"10.1.255.254/15", "10.1.0.0", "10.1.255.253"},
+		{"10.255.255.254/8", "10.255.0.0", "10.255.255.253"},
+		{"10.0.200.1/16", "10.0.0.1", "10.0.200.0"},
+		{"10.0.255.255/8", "10.1.0.0", "10.1.255.255"},
+		{"fd00:1::1/64", "fd00:1::2", "fd00:1::ffff"},
+		{"fd00:1::1/112", "fd00:1::2", "fd00:1::ffff"},
+		{"fd00:1::ffff:ffff:ffff:fffe/64", "fd00:1::ffff:ffff:ffff:0", "fd00:1::ffff:ffff:ffff:fffd"},
+		{"fd00:1::1:0/64", "fd00:1::1:1", "fd00:1::1:ffff"},
+		{"fd00:1::1:ffff/64", "fd00:1::2:0", "fd00:1::2:ffff"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.cidr, func(t *testing.T) {
@@ -119,7 +131,7 @@ func TestConfigDefinition(t *testing.T) {
   <forward mode="route"></forward>
   <ip address="fd00:1::1" prefix="64" family="ipv6">
     <dhcp>
-      <range start="fd00:1::2" end="fd00:1::ffff:ffff:ffff:ffff"></range>
+      <range start="fd00:1::2" end="fd00:1::ffff"></range>
     </dhcp>
   </ip>
 </network>

@@ -10,11 +10,13 @@ set -euo pipefail
 # tier (QEMU guests on isolated networks in a network namespace); its guest
 # image is made of packages fetched with apt-get download, not installed.
 # debootstrap and zstd build and unpack the libvirt 11.3 root (internal/lab's
-# Root) that the modular tier and `make test-11.3` run in.
+# Root) that the modular tier and `make test-11.3` run in. qemu-utils gives
+# the daemon qemu-img, which libvirt's dir pools run to create, clone and
+# resize qcow2 volumes (the storage package's tests).
 packages=(
 	libvirt-daemon libvirt-clients qemu-system-x86 dnsmasq-base iptables
 	sasl2-bin libsasl2-modules openssh-server openssh-client netcat-openbsd
-	openssl iproute2 cpio libxml2-utils debootstrap zstd
+	openssl iproute2 cpio libxml2-utils debootstrap zstd qemu-utils
 )
 
 missing=()

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/virtwire/virtwire"
 	"github.com/virtwire/virtwire/internal/lab"
 )
@@ -43,10 +45,15 @@ func TestGuest(t *testing.T) {
 			r := runCmd(t, "-c", g.URI(), "--source", src, "-p", g.VM.Name)
 			if src == "arp" && r.code != 0 {
 				// libvirt 9.0's ARP source fails in the daemon ("wrong nlmsg
-				// len"); the program reports it on stderr with exit 1.
+				// len"); the program reports it as virtomate does, JSON on
+				// stdout with libvirt's message, the one virsh prints.
 				var e *virtwire.Error
-				if r.code != 1 || !errors.As(r.err, &e) || !strings.Contains(r.stderr, "wrong nlmsg len") || r.stdout != "" {
+				if r.code != 1 || !errors.As(r.err, &e) || r.stderr != "" {
 					t.Fatalf("arp: exit %d, stderr %q, err %v", r.code, r.stderr, r.err)
+				}
+				want := map[string]any{"type": "libvirtError", "message": virshError(t, g.RunVirsh, "domifaddr", g.VM.Name, "--source", "arp")}
+				if diff := cmp.Diff(any(want), jsonValue(t, r.stdout)); diff != "" || !strings.Contains(r.stdout, "wrong nlmsg len") {
+					t.Fatalf("arp error (-virsh +got):\n%s", diff)
 				}
 				return
 			}

@@ -37,19 +37,23 @@ func lsRow(def *xmlspec.Network) []string {
 	if def.Bridge != nil {
 		bridge = def.Bridge.Name
 	}
-	// virter shows the first <ip>: the host's address with the prefix,
-	// and that element's first DHCP range.
-	if len(def.IPs) > 0 {
-		ip := &def.IPs[0]
+	// Every <ip> (IPv4 and IPv6) and every DHCP range of each, comma
+	// separated, as virter lists them: the host's address with its prefix.
+	var ips, ranges []string
+	for i := range def.IPs {
+		ip := &def.IPs[i]
 		if p, err := ip.Subnet(); err == nil {
-			ipRange = fmt.Sprintf("%s/%d", ip.Address, p.Bits())
+			ips = append(ips, fmt.Sprintf("%s/%d", ip.Address, p.Bits()))
 		} else {
-			ipRange = ip.Address
+			ips = append(ips, ip.Address)
 		}
-		if ip.DHCP != nil && len(ip.DHCP.Ranges) > 0 {
-			dhcp = ip.DHCP.Ranges[0].Start + "-" + ip.DHCP.Ranges[0].End
+		if ip.DHCP != nil {
+			for _, r := range ip.DHCP.Ranges {
+				ranges = append(ranges, r.Start+"-"+r.End)
+			}
 		}
 	}
+	ipRange, dhcp = strings.Join(ips, ","), strings.Join(ranges, ",")
 	return []string{def.Name, forward, ipRange, domain, dhcp, bridge}
 }
 
@@ -107,13 +111,25 @@ func add(ctx context.Context, conn *virtwire.Conn, name string, f addFlags) erro
 }
 
 // remove stops the network if it runs and undefines it if it is
-// persistent.
-func remove(ctx context.Context, conn *virtwire.Conn, name string) error {
+// persistent. A network that does not exist is already removed: as virter
+// does, that is success, said on stderr so that a typo does not pass
+// unnoticed.
+func remove(ctx context.Context, conn *virtwire.Conn, name string, stderr io.Writer) error {
 	n, err := network.Lookup(ctx, conn, name)
+	if errors.Is(err, virtwire.ErrNoNetwork) {
+		fmt.Fprintf(stderr, "network: network %q does not exist; nothing to remove\n", name)
+		return nil
+	}
 	if err != nil {
 		return err
 	}
-	return n.Remove(ctx)
+	err = n.Remove(ctx)
+	if errors.Is(err, virtwire.ErrNoNetwork) {
+		// Removed by someone else between the lookup and now.
+		fmt.Fprintf(stderr, "network: network %q does not exist; nothing to remove\n", name)
+		return nil
+	}
+	return err
 }
 
 // listAttached prints the guest NICs on the network.

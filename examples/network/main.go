@@ -29,6 +29,13 @@ const usage = `usage:
   network [-c URI] add NAME [--dhcp] [--network-cidr CIDR] [--forward-mode nat|route|open|none] [--domain DNSDOMAIN] [--bridge NAME]
   network [-c URI] rm NAME
   network [-c URI] list-attached NAME
+
+add: --network-cidr is the host's address and prefix (10.255.0.1/24); --dhcp
+serves the addresses after the host's to the end of the subnet, at most 65536
+of them: libvirt takes only a DHCP range whose start and end differ in their
+last 16 bits (10.0.0.2-10.0.255.255 for 10.0.0.1/8, fd00::2-fd00::ffff for
+fd00::1/64).
+rm: removing a network that does not exist succeeds, with a note on stderr.
 `
 
 func main() {
@@ -61,7 +68,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer conn.Close()
-	if err := cmd.run(ctx, conn, stdout); err != nil {
+	if err := cmd.run(ctx, conn, stdout, stderr); err != nil {
 		fmt.Fprintf(stderr, "network: %v\n", err)
 		return 1
 	}
@@ -95,7 +102,7 @@ func parseCommand(args []string) (*command, error) {
 	switch c.name {
 	case "ls":
 	case "add":
-		fs.BoolVar(&c.add.dhcp, "dhcp", false, "serve DHCP on the network")
+		fs.BoolVar(&c.add.dhcp, "dhcp", false, "serve DHCP on the network: the addresses after the host's, at most 65536 (libvirt's limit)")
 		fs.StringVar(&c.add.cidr, "network-cidr", "", "the host's address and prefix, such as 10.255.0.1/24")
 		fs.StringVar(&c.add.forwardMode, "forward-mode", "", "nat, route, open or none")
 		fs.StringVar(&c.add.domain, "domain", "", "the network's DNS domain")
@@ -146,14 +153,14 @@ func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	return pos, nil
 }
 
-func (c *command) run(ctx context.Context, conn *virtwire.Conn, w io.Writer) error {
+func (c *command) run(ctx context.Context, conn *virtwire.Conn, w, stderr io.Writer) error {
 	switch c.name {
 	case "ls":
 		return list(ctx, conn, w)
 	case "add":
 		return add(ctx, conn, c.arg, c.add)
 	case "rm":
-		return remove(ctx, conn, c.arg)
+		return remove(ctx, conn, c.arg, stderr)
 	case "list-attached":
 		return listAttached(ctx, conn, c.arg, w)
 	}

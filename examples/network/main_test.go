@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -74,7 +75,7 @@ func exec(t *testing.T, ctx context.Context, conn *virtwire.Conn, args ...string
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	if err := cmd.run(ctx, conn, &out); err != nil {
+	if err := cmd.run(ctx, conn, &out, io.Discard); err != nil {
 		t.Fatalf("network %s: %v", strings.Join(args, " "), err)
 	}
 	return out.String()
@@ -226,7 +227,6 @@ func TestBadInput(t *testing.T) {
 		{"overlapping network", []string{"add", name, "--dhcp", "--network-cidr", "192.168.122.5/25"}, 1,
 			`192.168.122.0/25 overlaps 192.168.122.0/24 of network "default"`},
 		{"bridge in use", []string{"add", name, "--network-cidr", free, "--bridge", "virbr0"}, 1, `network "default" has bridge virbr0`},
-		{"rm unknown", []string{"rm", name + "-nope"}, 1, fmt.Sprintf(`network %q: lookup: libvirt: Network not found`, name+"-nope")},
 		{"list-attached unknown", []string{"list-attached", name + "-nope"}, 1, "Network not found"},
 	}
 	for _, tt := range tests {

@@ -103,7 +103,11 @@ func rows(nics []nicJSON) [][]string {
 		if model == "" {
 			model = "-"
 		}
-		out = append(out, []string{n.Type, n.Network + n.Bridge, model, n.MAC})
+		source := n.Network + n.Bridge + n.Source
+		if source == "" {
+			source = "-"
+		}
+		out = append(out, []string{n.Type, source, model, n.MAC})
 	}
 	return out
 }
@@ -138,8 +142,8 @@ func TestReadTestDomain(t *testing.T) {
 		t.Fatalf("GET ifaces differs from virsh domiflist (-virsh +api):\n%s", diff)
 	}
 	code, _, body := a.do("GET", "/vms/test/ifaces/AA:BB:CC:DD:EE:FF", "")
-	if code != 200 || body != `{"type":"network","mac":"aa:bb:cc:dd:ee:ff","network":"default"}`+"\n" {
-		t.Fatalf("GET one iface: %d %s", code, body)
+	if code != 200 || !cmp.Equal(got[0], decodeNIC(t, body)) {
+		t.Fatalf("GET one iface: %d %s, want %+v", code, body, got[0])
 	}
 	before := a.lab.Virsh(t, a.uri, "dumpxml", "test")
 	// libvirt 9.0's test driver cannot attach devices at all (501);
@@ -161,11 +165,13 @@ func TestReadTestDomain(t *testing.T) {
 		{"GET", "/vms/vwdp-no-such-vm/ifaces", "", 404, `vwdp-no-such-vm`},
 		{"GET", "/vms/vwdp-no-such-vm/ifaces/52:54:00:00:00:01", "", 404, `vwdp-no-such-vm`},
 		{"GET", "/vms/test/ifaces/52:54:00:00:00:01", "", 404, "no NIC with that MAC address"},
-		{"GET", "/vms/test/ifaces/not-a-mac", "", 400, "not-a-mac"},
+		{"GET", "/vms/test/ifaces/not:a:mac", "", 400, "not:a:mac"},
+		{"GET", "/vms/test/ifaces/not-a-guest-nic", "", 404, `no interface named \"not-a-guest-nic\"`},
 		{"DELETE", "/vms/test/ifaces/52:54:00:00:00:01", "", 404, "no NIC with that MAC address"},
 		{"POST", "/vms/test/ifaces", `{"type":"network","network":"default"}`, attachCode, attachErr},
 		{"POST", "/vms/vwdp-no-such-vm/ifaces", `{"type":"network","network":"default"}`, 404, "vwdp-no-such-vm"},
-		{"PUT", "/vms/test/ifaces/aa:bb:cc:dd:ee:ff", "{}", 405, ""},
+		{"PUT", "/vms/test/ifaces/aa:bb:cc:dd:ee:ff", "{}", 400, "nothing to change"},
+		{"PATCH", "/vms/test/ifaces/aa:bb:cc:dd:ee:ff", "{}", 405, ""},
 	} {
 		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
 			code, _, body := a.do(tc.method, tc.path, tc.body)
@@ -230,7 +236,7 @@ func TestAttachDetach(t *testing.T) {
 	if diff := cmp.Diff(without(a.domiflist(name, "--inactive")), rows(list)); diff != "" {
 		t.Fatalf("GET ifaces differs from virsh domiflist --inactive (-virsh +api):\n%s", diff)
 	}
-	if len(list) != 2 || list[0] != created || list[1].MAC != fixed || list[1].Model != "e1000" {
+	if len(list) != 2 || !cmp.Equal(list[0], created) || list[1].MAC != fixed || list[1].Model != "e1000" {
 		t.Fatalf("GET ifaces: %+v", list)
 	}
 	code, _, body = a.do("GET", loc, "")
@@ -250,12 +256,12 @@ func TestAttachDetach(t *testing.T) {
 		{"two JSON values", "POST", base, `{"type":"network","network":"x"} {}`, 400, "more than one JSON value"},
 		{"unknown field", "POST", base, `{"type":"network","network":"x","vlan":3}`, 400, "vlan"},
 		{"no type", "POST", base, `{"network":"x"}`, 400, `\"type\" is required`},
-		{"unsupported type", "POST", base, `{"type":"direct","network":"x"}`, 400, `unsupported NIC type \"direct\"`},
+		{"unsupported type", "POST", base, `{"type":"ethernet","network":"x"}`, 400, `unsupported NIC type \"ethernet\"`},
 		{"network without name", "POST", base, `{"type":"network"}`, 400, `needs \"network\"`},
 		{"malformed MAC", "POST", base, `{"type":"network","network":"x","mac":"52:54"}`, 400, "52:54"},
 		{"huge body", "POST", base, `{"type":"` + strings.Repeat("x", maxBody) + `"}`, 400, "too large"},
 		{"delete unknown MAC", "DELETE", base + "/52:54:00:ff:ff:ff", "", 404, "no NIC with that MAC address"},
-		{"delete malformed MAC", "DELETE", base + "/52-54", "", 400, "52-54"},
+		{"delete malformed MAC", "DELETE", base + "/52:54", "", 400, "52:54"},
 		{"delete on unknown VM", "DELETE", "/vms/vwdp-no-such-vm/ifaces/" + fixed, "", 404, "vwdp-no-such-vm"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -283,6 +289,15 @@ func TestAttachDetach(t *testing.T) {
 	if code, _, _ := a.do("DELETE", base+"/"+fixed, ""); code != http.StatusNotFound {
 		t.Fatalf("second DELETE: %d", code)
 	}
+}
+
+func decodeNIC(t *testing.T, body string) nicJSON {
+	t.Helper()
+	var n nicJSON
+	if err := json.Unmarshal([]byte(body), &n); err != nil {
+		t.Fatalf("%s: %v", body, err)
+	}
+	return n
 }
 
 func mustJSON(t *testing.T, v any) string {

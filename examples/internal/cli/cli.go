@@ -41,11 +41,13 @@ func Main(name string, run Run) {
 
 // Exit prints err (if any) on stderr and returns the exit status for it:
 // 0 for none or for -h (the usage is already printed), 2 for a usage
-// error, 1 otherwise.
+// error, 1 otherwise; a *ReportedError exits 1 without printing.
 func Exit(name string, err error, stderr io.Writer) int {
 	switch {
 	case err == nil, errors.Is(err, flag.ErrHelp):
 		return 0
+	case errors.As(err, new(*ReportedError)):
+		return 1
 	case errors.As(err, new(*UsageError)):
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)
 		return 2
@@ -70,6 +72,17 @@ func (e *UsageError) Error() string {
 }
 
 func (e *UsageError) Unwrap() error { return e.Err }
+
+// ReportedError is a failure the program has already reported in its own
+// format (JSON on stdout, say): Exit returns 1 and prints nothing more.
+type ReportedError struct{ Err error }
+
+func (e *ReportedError) Error() string { return e.Err.Error() }
+
+func (e *ReportedError) Unwrap() error { return e.Err }
+
+// Reported marks err as already reported (see ReportedError).
+func Reported(err error) error { return &ReportedError{Err: err} }
 
 // Command is the flag set of a program or subcommand and its usage line.
 // Flag errors come back from Parse as *UsageError; only -h prints.
@@ -137,6 +150,9 @@ func (c *Command) Usagef(format string, args ...any) error {
 // header, underlined with dashes; every cell is preceded by a space, and
 // all but the last column are padded to their widest cell plus two spaces.
 func FormatTable(rows [][]string) string {
+	if len(rows) == 0 {
+		return ""
+	}
 	widths := make([]int, len(rows[0]))
 	for _, row := range rows {
 		for i, cell := range row {

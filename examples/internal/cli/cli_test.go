@@ -70,6 +70,9 @@ func TestExit(t *testing.T) {
 		t.Fatalf("Exit = %d, printed %q", code, out.String())
 	}
 	out.Reset()
+	if code := Exit("nic", Reported(errors.New("boom")), &out); code != 1 || out.Len() != 0 {
+		t.Fatalf("Exit(Reported) = %d, printed %q", code, out.String())
+	}
 	if code := Exit("nic", nil, &out); code != 0 || out.Len() != 0 {
 		t.Fatalf("Exit(nil) = %d, printed %q", code, out.String())
 	}
@@ -83,5 +86,59 @@ func TestFormatTable(t *testing.T) {
 		" -           network   é\n"
 	if got != want {
 		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	if FormatTable(nil) != "" {
+		t.Fatal("no rows")
+	}
+}
+
+func TestSize(t *testing.T) {
+	for n, want := range map[uint64]string{
+		0: "0.00 B", 1023: "1023.00 B", 1024: "1.00 KiB", 200704: "196.00 KiB",
+		64 << 20: "64.00 MiB", 1 << 30: "1.00 GiB", 270553174016: "251.97 GiB", 1<<64 - 1: "16.00 EiB",
+	} {
+		if got := Size(n); got != want {
+			t.Errorf("Size(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestProgressBar(t *testing.T) {
+	if Progress(&bytes.Buffer{}, "x") != nil {
+		t.Fatal("Progress on a buffer must be nil: it is not a terminal")
+	}
+	var out bytes.Buffer
+	b := &bar{w: &out, label: "pull a", width: 60, last: -1}
+	for _, done := range []int64{0, 1, 1, 50, 100, 100} { // a repeat draws nothing, nor anything after the end
+		b.update(done, 100)
+	}
+	got := out.String()
+	if !strings.HasSuffix(got, "\n") || strings.Count(got, "\n") != 1 {
+		t.Fatalf("the bar ends with one newline: %q", got)
+	}
+	lines := strings.Split(strings.TrimSuffix(strings.TrimPrefix(got, "\r"), "\n"), "\r")
+	wantPct := []string{"  0%", "  1%", " 50%", "100%"}
+	if len(lines) != len(wantPct) {
+		t.Fatalf("%d updates, want %d: %q", len(lines), len(wantPct), got)
+	}
+	for i, l := range lines {
+		open, close := strings.Index(l, "["), strings.Index(l, "]")
+		inside := l[open+1 : close]
+		filled := strings.Count(inside, "=")
+		if !strings.HasPrefix(l, "pull a  [") || len(l) > 60 || len(inside) != len(lines[0][strings.Index(lines[0], "[")+1:strings.Index(lines[0], "]")]) ||
+			!strings.Contains(l, wantPct[i]+"  ") || filled != []int{0, 0, len(inside) / 2, len(inside)}[i] {
+			t.Errorf("update %d: %q", i, l)
+		}
+	}
+	if !strings.HasSuffix(lines[3], " 100.00 B / 100.00 B") {
+		t.Errorf("last update %q", lines[3])
+	}
+	out.Reset()
+	u := &bar{w: &out, label: "get", width: 60, last: -1}
+	u.update(1, 0)
+	u.update(2, 0) // the same 8 MiB step: not redrawn
+	u.update(9<<20, 0)
+	if got := out.String(); got != "\rget  1.00 B\rget  9.00 MiB" {
+		t.Errorf("unknown total: %q", got)
 	}
 }

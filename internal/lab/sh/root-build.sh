@@ -37,7 +37,8 @@ DEBIAN_FRONTEND=noninteractive chroot "$R" apt-get install -y -q --no-install-re
 	libvirt-daemon-driver-secret/$B libvirt-daemon-driver-nwfilter/$B \
 	libvirt-daemon-driver-interface/$B \
 	qemu-system-x86 dnsmasq-base iptables sasl2-bin libsasl2-modules \
-	openssh-server openssh-client netcat-openbsd openssl iproute2 cpio libxml2-utils
+	openssh-server openssh-client netcat-openbsd openssl iproute2 cpio libxml2-utils \
+	qemu-utils
 chroot "$R" apt-get clean
 ' root-build "$R" "$B"
 rm -f "$R"/var/cache/apt/*.bin
