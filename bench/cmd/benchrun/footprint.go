@@ -25,11 +25,14 @@ func footprints(ctx context.Context, dir, testURI string) ([]string, error) {
 	progs := []struct {
 		program, client, pkg string
 		args                 []string
+		want                 string // what its output must hold
 	}{
-		{"quickstart", "virtwire", "./examples/quickstart", []string{"-c", testURI}},
-		{"quickstart", "go-libvirt", "./bench/footprint/quickstart-golibvirt", []string{"-c", testURI}},
-		{"minimal", "virtwire", "./bench/footprint/minimal-virtwire", []string{"-socket", socket, "-name", "test:///default"}},
-		{"minimal", "go-libvirt", "./bench/footprint/minimal-golibvirt", []string{"-socket", socket, "-name", "test:///default"}},
+		{"quickstart", "virtwire", "./examples/quickstart", []string{"-c", testURI}, "test"},
+		{"quickstart", "go-libvirt", "./bench/footprint/quickstart-golibvirt", []string{"-c", testURI}, "test"},
+		{"minimal", "virtwire", "./bench/footprint/minimal-virtwire", []string{"-socket", socket, "-name", "test:///default"}, "test"},
+		{"minimal", "go-libvirt", "./bench/footprint/minimal-golibvirt", []string{"-socket", socket, "-name", "test:///default"}, "test"},
+		{"dial", "virtwire", "./bench/footprint/dial-virtwire", []string{"-c", testURI}, "connected"},
+		{"dial", "go-libvirt", "./bench/footprint/dial-golibvirt", []string{"-c", testURI}, "connected"},
 	}
 	var lines []string
 	for _, p := range progs {
@@ -45,8 +48,8 @@ func footprints(ctx context.Context, dir, testURI string) ([]string, error) {
 		if err := cmd.Run(); err != nil {
 			return nil, fmt.Errorf("running %s: %v\n%s", bin, err, stderr.String())
 		}
-		if !strings.Contains(stdout.String(), "test") {
-			return nil, fmt.Errorf("%s did not list the domain test:\n%s", bin, stdout.String())
+		if !strings.Contains(stdout.String(), p.want) {
+			return nil, fmt.Errorf("%s did not print %q:\n%s", bin, p.want, stdout.String())
 		}
 		fi, err := os.Stat(bin)
 		if err != nil {

@@ -52,3 +52,32 @@ func TestMarkdownGoals(t *testing.T) {
 		t.Error("2.5% of the CPU used by others reported as not quiet")
 	}
 }
+
+// S8 judges quickstart and the dial-only program against go-libvirt's
+// same program, and lists minimal without a goal.
+func TestMarkdownFootprint(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("cpu: test CPU\ncores: 2\n")
+	for _, r := range []struct {
+		program   string
+		vw, other int
+	}{{"quickstart", 7000000, 10000000}, {"dial", 7000000, 5600000}, {"minimal", 6000000, 5000000}} {
+		fmt.Fprintf(&b, "BenchmarkS8Footprint/program=%s/client=virtwire 1 %d B\n", r.program, r.vw)
+		fmt.Fprintf(&b, "BenchmarkS8Footprint/program=%s/client=go-libvirt 1 %d B\n", r.program, r.other)
+	}
+	f, err := result.Parse(strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := Markdown(f, Setup{})
+	for _, want := range []string{
+		"| S8 | static binary ≤ 0.8× go-libvirt's | 0.70 | met |",
+		"| S8 dial | dial-only static binary ≤ 0.8× go-libvirt's | 1.25 | **missed** |",
+		"| dial | 6835.9 KiB | 5468.8 KiB | 1.25 | ≤ 0.80 |",
+		"| minimal |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q\n%s", want, md)
+		}
+	}
+}
