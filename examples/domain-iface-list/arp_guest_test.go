@@ -34,8 +34,12 @@ func TestGuestARPLikeVirsh(t *testing.T) {
 	if v < 9001000 { // libvirt 9.0.x
 		r := runCmd(t, "-c", g.URI(), "--source", "arp", g.VM.Name)
 		_, verr := g.RunVirsh(ctx, "domifaddr", g.VM.Name, "--source", "arp")
-		if r.code != 1 || !strings.Contains(r.stderr, "wrong nlmsg len") || verr == nil || !strings.Contains(verr.Error(), "wrong nlmsg len") {
-			t.Fatalf("on libvirt %d: domain-iface-list exit %d, stderr %q; virsh %v; want both to fail with the daemon's \"wrong nlmsg len\"", v, r.code, r.stderr, verr)
+		// The tool reports failures as virtomate does: {"message","type"}
+		// JSON on stdout, exit 1.
+		var failure struct{ Message, Type string }
+		jerr := json.Unmarshal([]byte(r.stdout), &failure)
+		if r.code != 1 || jerr != nil || failure.Type != "libvirtError" || !strings.Contains(failure.Message, "wrong nlmsg len") || verr == nil || !strings.Contains(verr.Error(), "wrong nlmsg len") {
+			t.Fatalf("on libvirt %d: domain-iface-list exit %d, stdout %q (%v); virsh %v; want both to fail with the daemon's \"wrong nlmsg len\", the tool as a libvirtError", v, r.code, r.stdout, jerr, verr)
 		}
 		return
 	}
