@@ -661,7 +661,9 @@ func TestDaemonTimeoutAndShutdown(t *testing.T) {
 		}
 		return
 	}
-	if err != nil {
+	// libvirt 11.3's daemon may shut down before its reply is sent; then
+	// the call ends with the connection, as libvirt's client's does.
+	if err != nil && !errors.Is(err, virtwire.ErrDisconnected) {
 		t.Fatal(err)
 	}
 	select {
