@@ -1,12 +1,9 @@
 package admin_test
 
 import (
-	"context"
 	"flag"
 	"fmt"
-	"os"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 
@@ -22,33 +19,13 @@ import (
 // them all instead.
 func TestMain(m *testing.M) {
 	flag.Parse()
-	if uri, err := labAdminURI(); err == nil {
-		os.Setenv("LIBVIRT_ADMIN_DEFAULT_URI", uri)
-	} else if os.Getenv("CI") == "" && flag.Lookup("test.run").Value.String() == "" {
-		fmt.Fprintf(os.Stderr, "admin: %v: examples not run\n", err)
-		flag.Set("test.run", "^Test")
-	}
+	lab.PointExamples("admin", "LIBVIRT_ADMIN_DEFAULT_URI", func(l *lab.Lab) (string, error) {
+		if l.AdminSocket == "" {
+			return "", fmt.Errorf("the lab in %s records no admin socket", l.Dir)
+		}
+		return adminURI("libvirtd", l.AdminSocket), nil
+	})
 	goleak.VerifyTestMain(m, goleak.IgnoreTopFunction(lab.IgnoreGoroutine))
-}
-
-func labAdminURI() (string, error) {
-	path, err := lab.StatePath()
-	if err != nil {
-		return "", err
-	}
-	l, err := lab.Load(path)
-	if err != nil {
-		return "", err
-	}
-	if l.AdminSocket == "" {
-		return "", fmt.Errorf("the lab in %s records no admin socket", l.Dir)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := l.Ping(ctx); err != nil {
-		return "", fmt.Errorf("no libvirt lab: %w", err)
-	}
-	return adminURI("libvirtd", l.AdminSocket), nil
 }
 
 // adminURI is the URI virt-admin takes for daemon's admin socket at path.

@@ -1,12 +1,8 @@
 package storage_test
 
 import (
-	"context"
 	"flag"
-	"fmt"
-	"os"
 	"testing"
-	"time"
 
 	"go.uber.org/goleak"
 
@@ -22,28 +18,6 @@ import (
 // them all instead.
 func TestMain(m *testing.M) {
 	flag.Parse()
-	if uri, err := labURI(); err == nil {
-		os.Setenv("LIBVIRT_DEFAULT_URI", uri)
-	} else if os.Getenv("CI") == "" && flag.Lookup("test.run").Value.String() == "" {
-		fmt.Fprintf(os.Stderr, "storage: %v: examples not run\n", err)
-		flag.Set("test.run", "^Test")
-	}
+	lab.PointExamples("storage", "LIBVIRT_DEFAULT_URI", func(l *lab.Lab) (string, error) { return l.URI(lab.UnixRW), nil })
 	goleak.VerifyTestMain(m)
-}
-
-func labURI() (string, error) {
-	path, err := lab.StatePath()
-	if err != nil {
-		return "", err
-	}
-	l, err := lab.Load(path)
-	if err != nil {
-		return "", err
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := l.Ping(ctx); err != nil {
-		return "", fmt.Errorf("no libvirt lab: %w", err)
-	}
-	return l.URI(lab.UnixRW), nil
 }
