@@ -2,7 +2,6 @@ package virtwire
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"net"
 	"strings"
@@ -64,12 +63,19 @@ type channel struct {
 	encrypted bool // tls
 }
 
+// tlsConn is what of *tls.Conn's methods channelOf looks for: naming the
+// type would link crypto/tls into every program.
+type tlsConn interface {
+	NetConn() net.Conn
+	HandshakeContext(ctx context.Context) error
+}
+
 // channelOf judges a connection made by the caller from its type.
 func channelOf(nc net.Conn) channel {
 	switch nc.(type) {
 	case *net.UnixConn:
 		return channel{secure: true}
-	case *tls.Conn:
+	case tlsConn:
 		return channel{secure: true, encrypted: true}
 	}
 	return channel{}

@@ -2,14 +2,13 @@ package virtwire
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
 
 	"github.com/virtwire/virtwire/internal/authfile"
-	"github.com/virtwire/virtwire/internal/sasl"
+	"github.com/virtwire/virtwire/internal/saslhook"
 	"github.com/virtwire/virtwire/protocol/remote"
 	"github.com/virtwire/virtwire/transport"
 )
@@ -57,17 +56,32 @@ func WithInsecureSASL() Option {
 // ErrInsecureSASL is wrapped by Dial's error when the daemon asks for SASL
 // on a channel that is neither encrypted nor local and the client refuses
 // before sending a user name (see WithInsecureSASL).
-var ErrInsecureSASL = sasl.ErrInsecureChannel
+var ErrInsecureSASL = saslhook.ErrInsecureChannel
 
-// WithTLSConfig uses cfg (cloned) for tls URIs instead of libvirt's
-// certificate files. The URI's host name is still verified unless
-// no_verify=1, and TLS 1.2 stays the minimum.
-func WithTLSConfig(cfg *tls.Config) Option {
-	return func(o *options) { o.tlsConfig = cfg; o.dialOnly = append(o.dialOnly, "WithTLSConfig") }
+// ErrNotLinked is wrapped by Dial's error when the URI or the daemon needs
+// a part that only a package the program does not import provides: tls
+// URIs need transport/tlsdial, the built-in ssh client transport/sshdial,
+// SASL authentication virtwire/sasl (or all of them, virtwire/all). The
+// error names the package.
+var ErrNotLinked = transport.ErrNotLinked
+
+// WithTransport passes settings to the transports that other packages
+// register: transport/tlsdial's WithConfig (a tls.Config of the caller's)
+// and transport/sshdial's WithConfig (keys, an agent, a host key
+// callback).
+//
+//	conn, err := virtwire.Dial(ctx, "qemu+tls://host/system", virtwire.WithTransport(tlsdial.WithConfig(cfg)))
+func WithTransport(opts ...transport.Option) Option {
+	return func(o *options) {
+		o.transport = append(o.transport, opts...)
+		o.dialOnly = append(o.dialOnly, "WithTransport")
+	}
 }
 
-// WithSSH tunes the ssh transports: keys, agent, host key checking, and
-// whether the system's ssh program or the built-in client is used.
+// WithSSH tunes the ssh transports: whether the system's ssh program or
+// the built-in client is used, and changed host keys. The built-in
+// client's keys, agent and host key callback are given with WithTransport
+// and transport/sshdial's WithConfig.
 func WithSSH(cfg transport.SSHConfig) Option {
 	return func(o *options) { o.ssh = cfg; o.dialOnly = append(o.dialOnly, "WithSSH") }
 }
@@ -98,10 +112,19 @@ func DefaultURI() string {
 }
 
 // Dial connects to the libvirt daemon that uri names, as `virsh -c uri`
-// would: any transport (unix, tcp, tls, ssh, libssh, libssh2, ext), with
-// authentication (none, polkit, SASL), then the handshake of NewConn. An
-// empty uri means DefaultURI; aliases from libvirt.conf's uri_aliases are
-// resolved.
+// would, with authentication (none, polkit, SASL), then the handshake of
+// NewConn. An empty uri means DefaultURI; aliases from libvirt.conf's
+// uri_aliases are resolved.
+//
+// unix, tcp, ext and ssh through the ssh program are always there. The
+// parts that need large libraries are linked by importing their packages,
+// so that a program pays only for what it dials: transport/tlsdial (tls),
+// transport/sshdial (libssh, libssh2, and ssh without the ssh program),
+// virtwire/sasl (SASL), or virtwire/all for every one. A URI that needs a
+// missing one fails with an error wrapping ErrNotLinked that names the
+// package.
+//
+//	import _ "github.com/virtwire/virtwire/all"
 //
 //	conn, err := virtwire.Dial(ctx, "qemu+ssh://root@host/system")
 func Dial(ctx context.Context, uri string, opts ...Option) (*Conn, error) {
@@ -119,7 +142,7 @@ func Dial(ctx context.Context, uri string, opts ...Option) (*Conn, error) {
 	creds := authfile.Credentials(u, nil, o.credentials)
 	nc, err := transport.Dial(ctx, u, &transport.Config{
 		ReadOnly:               o.readOnly,
-		TLSConfig:              o.tlsConfig,
+		Options:                o.transport,
 		Credentials:            creds,
 		SSH:                    o.ssh,
 		InsecurePKIPermissions: o.insecurePKI,
@@ -170,7 +193,8 @@ func resolveURI(uri string) (*transport.URI, error) {
 // server's mechanisms, AUTH_SASL_START and AUTH_SASL_STEP carry the
 // messages until both sides are done. Whether the channel is secure is the
 // URI's transport's (transport.Kind.Secure, as libvirt's is_secure);
-// internal/sasl decides what may run on it, before AUTH_SASL_START.
+// internal/sasl decides what may run on it, before AUTH_SASL_START. It is
+// there when virtwire/sasl is imported (saslhook.NewClient is set).
 func saslAuthenticator(u *transport.URI, o options, creds CredentialFunc) authenticator {
 	return func(ctx context.Context, c *Conn, offered []remote.AuthType) error {
 		want := ""
@@ -179,7 +203,10 @@ func saslAuthenticator(u *transport.URI, o options, creds CredentialFunc) authen
 				want = strings.ToUpper(m)
 			}
 		}
-		cl := sasl.NewClient(sasl.Config{
+		if saslhook.NewClient == nil {
+			return fmt.Errorf("virtwire: the daemon asks for SASL authentication: %w: import _ %q (or %q)", ErrNotLinked, "github.com/virtwire/virtwire/sasl", transport.AllPackage)
+		}
+		cl := saslhook.NewClient(saslhook.Config{
 			Allowed:              o.saslMechs,
 			Want:                 want,
 			Secure:               u.EffectiveTransport().Secure(),
@@ -194,7 +221,7 @@ func saslAuthenticator(u *transport.URI, o options, creds CredentialFunc) authen
 			return fmt.Errorf("virtwire: SASL authentication: %w", err)
 		}
 		mech, data, err := cl.Start(ctx, init.Mechlist)
-		if errors.Is(err, sasl.ErrInsecureChannel) {
+		if errors.Is(err, saslhook.ErrInsecureChannel) {
 			return fmt.Errorf("virtwire: SASL authentication over %s: %w, or accept the risk with virtwire.WithInsecureSASL()", u.EffectiveTransport(), err)
 		}
 		if err != nil {

@@ -1,7 +1,6 @@
 package virtwire
 
 import (
-	"crypto/tls"
 	"log/slog"
 	"time"
 
@@ -30,7 +29,7 @@ type options struct {
 	saslMechs    []string
 	insecureSASL bool
 	insecurePKI  bool
-	tlsConfig    *tls.Config
+	transport    []transport.Option
 	ssh          transport.SSHConfig
 }
 

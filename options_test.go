@@ -9,6 +9,7 @@ import (
 	"github.com/virtwire/virtwire"
 	"github.com/virtwire/virtwire/internal/fakeserver"
 	"github.com/virtwire/virtwire/transport"
+	"github.com/virtwire/virtwire/transport/tlsdial"
 )
 
 // NewConn refuses the options only Dial can use, naming them, rather than
@@ -22,7 +23,7 @@ func TestNewConnRefusesDialOnlyOptions(t *testing.T) {
 		{virtwire.WithSASL("u", "p"), "WithSASL"},
 		{virtwire.WithSASLMechanisms("PLAIN"), "WithSASLMechanisms"},
 		{virtwire.WithCredentials(func(context.Context, []*virtwire.Credential) error { return nil }), "WithCredentials"},
-		{virtwire.WithTLSConfig(&tls.Config{}), "WithTLSConfig"},
+		{virtwire.WithTransport(tlsdial.WithConfig(&tls.Config{})), "WithTransport"},
 		{virtwire.WithSSH(transport.SSHConfig{}), "WithSSH"},
 		{virtwire.WithInsecureSASL(), "WithInsecureSASL"},
 		{virtwire.WithInsecurePKIPermissions(), "WithInsecurePKIPermissions"},

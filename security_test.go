@@ -36,6 +36,7 @@ import (
 	"github.com/virtwire/virtwire/internal/lab"
 	"github.com/virtwire/virtwire/protocol/remote"
 	"github.com/virtwire/virtwire/transport"
+	"github.com/virtwire/virtwire/transport/tlsdial"
 )
 
 // The security review of virtwire's defaults, as tests: TLS verifies the
@@ -224,7 +225,7 @@ func TestTLSConfigDefaults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			cfg, err := transport.TLSConfig(u, prio, nil)
+			cfg, err := tlsdial.TLSConfig(u, prio, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -243,7 +244,7 @@ func TestTLSConfigDefaults(t *testing.T) {
 		})
 	}
 	u, _ := transport.ParseURI("qemu+tls://host.example/system?no_verify=1&pkipath=" + url.QueryEscape(dir))
-	if cfg, err := transport.TLSConfig(u, "", nil); err != nil || !cfg.InsecureSkipVerify || cfg.MinVersion < tls.VersionTLS12 {
+	if cfg, err := tlsdial.TLSConfig(u, "", nil); err != nil || !cfg.InsecureSkipVerify || cfg.MinVersion < tls.VersionTLS12 {
 		t.Errorf("no_verify=1: %v, InsecureSkipVerify %v", err, cfg != nil && cfg.InsecureSkipVerify)
 	}
 }
@@ -277,12 +278,12 @@ func TestTLSVerifiesByDefault(t *testing.T) {
 		want   any // nil: Dial must succeed; an error type for errors.As; an error for errors.Is; a string the error must hold
 	}{
 		{"trusted CA, right name", good, 0, "", nil, nil},
-		{"trusted CA, right name, own tls.Config", good, 0, "", []virtwire.Option{virtwire.WithTLSConfig(weakCfg)}, nil},
+		{"trusted CA, right name, own tls.Config", good, 0, "", []virtwire.Option{virtwire.WithTransport(tlsdial.WithConfig(weakCfg))}, nil},
 		{"another CA", func() ([]byte, []byte) { return rogue.issue(t, false, "127.0.0.1") }, 0, "", nil, &unknownCA},
-		{"another CA, own tls.Config", func() ([]byte, []byte) { return rogue.issue(t, false, "127.0.0.1") }, 0, "", []virtwire.Option{virtwire.WithTLSConfig(weakCfg)}, &unknownCA},
+		{"another CA, own tls.Config", func() ([]byte, []byte) { return rogue.issue(t, false, "127.0.0.1") }, 0, "", []virtwire.Option{virtwire.WithTransport(tlsdial.WithConfig(weakCfg))}, &unknownCA},
 		{"another name", func() ([]byte, []byte) { return ca.issue(t, false, "elsewhere.invalid") }, 0, "", nil, &wrongName},
 		{"server only up to TLS 1.1", good, tls.VersionTLS11, "", nil, "protocol version"},
-		{"server only up to TLS 1.1, own tls.Config asking for 1.0", good, tls.VersionTLS11, "", []virtwire.Option{virtwire.WithTLSConfig(weakCfg)}, "protocol version"},
+		{"server only up to TLS 1.1, own tls.Config asking for 1.0", good, tls.VersionTLS11, "", []virtwire.Option{virtwire.WithTransport(tlsdial.WithConfig(weakCfg))}, "protocol version"},
 		{"server only up to TLS 1.1, tls_priority asking for 1.0", good, tls.VersionTLS11, "&tls_priority=NORMAL:%2BVERS-TLS1.0", nil, "protocol version"},
 		{"another CA with no_verify=1 (the explicit opt-out)", func() ([]byte, []byte) { return rogue.issue(t, false, "127.0.0.1") }, 0, "&no_verify=1", nil, nil},
 	}

@@ -119,8 +119,7 @@ func startCommand(ctx context.Context, name string, args []string) (*cmdConn, er
 		return nil, fmt.Errorf("start %s: %w", name, err)
 	}
 	go func() {
-		c.err = c.cmd.Wait()
-		close(c.done)
+		c.Ended(c.cmd.Wait())
 	}()
 	if err := ctx.Err(); err != nil {
 		c.Close()
@@ -132,12 +131,14 @@ func startCommand(ctx context.Context, name string, args []string) (*cmdConn, er
 func (c *cmdConn) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	if err == io.EOF {
-		return n, c.exitError()
+		return n, c.Err()
 	}
 	return n, err
 }
 
-// procEnd tracks how the program behind a connection ends.
+// procEnd tracks how the program behind a connection ends: the local
+// command's here, the remote command's for the built-in ssh client
+// (transport/sshdial), which uses it through its exported methods.
 type procEnd struct {
 	name   string
 	stderr *tail
@@ -150,9 +151,33 @@ func newProcEnd(name string) procEnd {
 	return procEnd{name: name, stderr: &tail{}, done: make(chan struct{}), closed: make(chan struct{})}
 }
 
-// exitError waits briefly for the program to end after its output hit EOF
+// ProgramEnd tracks how the program behind a connection ends, so that the
+// connection's reads report a CommandError with the end of its stderr.
+type ProgramEnd struct{ procEnd }
+
+// NewProgramEnd returns the tracker of the program that name describes.
+func NewProgramEnd(name string) *ProgramEnd { return &ProgramEnd{newProcEnd(name)} }
+
+// Stderr is where the program's standard error goes; the tracker keeps
+// its end.
+func (p *procEnd) Stderr() io.Writer { return p.stderr }
+
+// Ended records that the program ended with err; call it once.
+func (p *procEnd) Ended(err error) {
+	p.err = err
+	close(p.done)
+}
+
+// Done is closed once the program has ended.
+func (p *procEnd) Done() <-chan struct{} { return p.done }
+
+// Closing records that the connection is being closed, so that a read
+// ending with it reports io.EOF; call it once.
+func (p *procEnd) Closing() { close(p.closed) }
+
+// Err waits briefly for the program to end after its output hit EOF
 // and describes how it ended; io.EOF when it ended cleanly and silently.
-func (p *procEnd) exitError() error {
+func (p *procEnd) Err() error {
 	t := time.NewTimer(exitWait)
 	defer t.Stop()
 	select {
@@ -184,7 +209,7 @@ func (c *cmdConn) Write(p []byte) (int, error) {
 // Close closes the pipes, kills the child and waits until it is reaped.
 func (c *cmdConn) Close() error {
 	c.closeOnce.Do(func() {
-		close(c.closed)
+		c.Closing()
 		c.w.Close()
 		c.r.Close()
 		if c.cmd.Process != nil {

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/virtwire/virtwire/internal/conntest"
 )
 
 // script writes an executable shell script and returns its path.
@@ -35,7 +37,7 @@ func TestExtEcho(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	echo(t, conn)
+	conntest.Echo(t, conn)
 	if conn.RemoteAddr().Network() != "exec" || !strings.HasSuffix(conn.RemoteAddr().String(), "/cmd") {
 		t.Errorf("RemoteAddr = %v", conn.RemoteAddr())
 	}
@@ -158,7 +160,7 @@ func TestSSHExternal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	echo(t, conn)
+	conntest.Echo(t, conn)
 	conn.Close()
 	args := readArgs(t, log)
 	want := []string{"-p", "2222", "-l", "root", "-T", "-e", "none", "--", "host.example"}

@@ -75,8 +75,9 @@ func (c *Credential) GoString() string { return c.String() }
 // called with a ctx that ends when the dial or handshake is abandoned.
 type CredentialFunc func(ctx context.Context, creds []*Credential) error
 
-// ask puts one question to f and returns the answer.
-func ask(ctx context.Context, f CredentialFunc, c *Credential) (string, error) {
+// Ask puts one question to f and returns the answer; without f it fails
+// with ErrNoCredentials naming the prompt.
+func Ask(ctx context.Context, f CredentialFunc, c *Credential) (string, error) {
 	if f == nil {
 		return "", fmt.Errorf("%w: cannot ask %q", ErrNoCredentials, c.Prompt)
 	}

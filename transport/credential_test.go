@@ -34,14 +34,14 @@ func TestCredentialTypes(t *testing.T) {
 
 func TestAsk(t *testing.T) {
 	c := &Credential{Type: CredEchoPrompt, Prompt: "q"}
-	if _, err := ask(context.Background(), nil, c); !errors.Is(err, ErrNoCredentials) {
+	if _, err := Ask(context.Background(), nil, c); !errors.Is(err, ErrNoCredentials) {
 		t.Errorf("nil callback: %v", err)
 	}
 	boom := errors.New("boom")
-	if _, err := ask(context.Background(), func(context.Context, []*Credential) error { return boom }, c); !errors.Is(err, boom) {
+	if _, err := Ask(context.Background(), func(context.Context, []*Credential) error { return boom }, c); !errors.Is(err, boom) {
 		t.Errorf("failing callback: %v", err)
 	}
-	got, err := ask(context.Background(), func(_ context.Context, cs []*Credential) error { cs[0].Result = "y"; return nil }, c)
+	got, err := Ask(context.Background(), func(_ context.Context, cs []*Credential) error { cs[0].Result = "y"; return nil }, c)
 	if err != nil || got != "y" {
 		t.Errorf("ask = %q, %v", got, err)
 	}

@@ -2,7 +2,6 @@ package transport
 
 import (
 	"context"
-	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -22,11 +21,6 @@ type Config struct {
 	// virt-ssh-helper for a read-only connection (-r). The caller still
 	// sends the read-only flag in CONNECT_OPEN.
 	ReadOnly bool
-
-	// TLSConfig, when set, is used (cloned) instead of libvirt's
-	// certificate files. ServerName defaults to the URI's host, no_verify=1
-	// still disables verification, and TLS 1.2 stays the minimum.
-	TLSConfig *tls.Config
 
 	// Credentials answers questions during ssh authentication (passwords,
 	// key passphrases, keyboard-interactive prompts, unknown host keys).
@@ -59,9 +53,15 @@ type Config struct {
 	// DialContext opens network connections for tcp, tls and native ssh;
 	// nil uses a net.Dialer.
 	DialContext func(ctx context.Context, network, address string) (net.Conn, error)
+
+	// Options are the settings of the transports other packages register
+	// (transport/tlsdial's certificates, transport/sshdial's keys).
+	Options []Option
 }
 
-func (c *Config) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+// NetDial opens a network connection with DialContext, or a net.Dialer
+// when it is nil. Registered transports open theirs with it.
+func (c *Config) NetDial(ctx context.Context, network, addr string) (net.Conn, error) {
 	if c.DialContext != nil {
 		return c.DialContext(ctx, network, addr)
 	}
@@ -108,49 +108,40 @@ func Dial(ctx context.Context, u *URI, cfg *Config) (net.Conn, error) {
 			return nil, fmt.Errorf("connect to %s: %w", s, err)
 		}
 		return conn, nil
-	case TCP, TLS:
+	case TCP:
 		port := u.Port
 		if port == 0 {
 			port = DefaultTCPPort
-			if tr == TLS {
-				port = DefaultTLSPort
-			}
 		}
 		addr := net.JoinHostPort(u.Hostname(), strconv.Itoa(port))
-		var tc *tls.Config
-		if tr == TLS {
-			// Certificate problems are reported before connecting, as libvirt does.
-			var err error
-			if tc, err = clientTLSConfig(u, &c); err != nil {
-				return nil, fmt.Errorf("tls: %w", err)
-			}
-		}
-		raw, err := c.dial(ctx, "tcp", addr)
+		raw, err := c.NetDial(ctx, "tcp", addr)
 		if err != nil {
 			return nil, fmt.Errorf("unable to connect to server at %s: %w", addr, err)
 		}
-		if tr == TCP {
-			return raw, nil
-		}
-		conn, err := tlsHandshake(ctx, raw, tc, addr)
+		return raw, nil
+	case TLS:
+		dial, err := registered(TLS, "tls URIs need the TLS transport")
 		if err != nil {
-			raw.Close()
 			return nil, err
 		}
-		return conn, nil
+		return dial(ctx, u, &c)
 	case SSH, LibSSH, LibSSH2:
-		cmd, err := RemoteCommand(u, c.ReadOnly, c.Client, c.System)
-		if err != nil {
-			return nil, err
-		}
 		if c.useExternalSSH(u) {
+			cmd, err := RemoteCommand(u, c.ReadOnly, c.Client, c.System)
+			if err != nil {
+				return nil, err
+			}
 			name := u.Command()
 			if name == "" {
 				name = "ssh"
 			}
 			return startCommand(ctx, name, ExternalSSHArgs(u, cmd, c.SSH))
 		}
-		return dialSSHNative(ctx, u, cmd, &c)
+		dial, err := registered(SSH, fmt.Sprintf("%s URIs need the built-in ssh client (%s)", tr, c.sshWhy(u)))
+		if err != nil {
+			return nil, err
+		}
+		return dial(ctx, u, &c)
 	case Ext:
 		name := u.Command()
 		if name == "" {
@@ -159,23 +150,6 @@ func Dial(ctx context.Context, u *URI, cfg *Config) (net.Conn, error) {
 		return startCommand(ctx, name, nil)
 	}
 	return nil, fmt.Errorf("%w: transport %q", ErrUnsupported, tr)
-}
-
-func (c *Config) useExternalSSH(u *URI) bool {
-	switch c.SSH.Mode {
-	case SSHNative:
-		return false
-	case SSHExternal:
-		return true
-	}
-	if u.EffectiveTransport() != SSH {
-		return false
-	}
-	if u.Command() != "" {
-		return true
-	}
-	_, err := c.System.lookPath("ssh")
-	return err == nil
 }
 
 // DialUnix connects to the unix socket at path. A leading '@' names an

@@ -9,23 +9,25 @@ import (
 	"os"
 )
 
-// pkiCheck is how the TLS files are checked before they are used, in the
+// PKICheck is how the TLS files are checked before they are used, in the
 // spirit of OpenSSH's StrictModes: a file that any user of the machine can
 // change (world-writable, in a world-writable folder, or reached through
 // such a folder or link) is refused, since anyone could swap the CA and
-// make the client trust their daemon; insecure turns the refusal into a
+// make the client trust their daemon; Insecure turns the refusal into a
 // warning. A private key that other users can read is used with a warning,
 // as libvirt uses it (existing setups have such keys).
-type pkiCheck struct {
-	log      *slog.Logger
-	insecure bool // Config.InsecurePKIPermissions
+type PKICheck struct {
+	// Logger receives the warnings; nil logs nothing.
+	Logger *slog.Logger
+	// Insecure is Config.InsecurePKIPermissions.
+	Insecure bool
 }
 
-// read returns the contents of one TLS file, what it is ("CA certificate")
+// Read returns the contents of one TLS file, what it is ("CA certificate")
 // naming it in errors. A missing file gives an error that wraps
 // fs.ErrNotExist. A fake file system (System.ReadFile) has no modes to
 // check.
-func (c pkiCheck) read(sys *System, path, what string, private bool) ([]byte, error) {
+func (c PKICheck) Read(sys *System, path, what string, private bool) ([]byte, error) {
 	if sys != nil && sys.ReadFile != nil {
 		return sys.ReadFile(path)
 	}
@@ -54,8 +56,8 @@ func (c pkiCheck) read(sys *System, path, what string, private bool) ([]byte, er
 			return nil, err
 		}
 	}
-	if modesChecked && private && fi.Mode().Perm()&0o044 != 0 && c.log != nil {
-		c.log.Warn("virtwire: the TLS private key is readable by other users; chmod 600 it",
+	if modesChecked && private && fi.Mode().Perm()&0o044 != 0 && c.Logger != nil {
+		c.Logger.Warn("virtwire: the TLS private key is readable by other users; chmod 600 it",
 			"file", path, "mode", octal(fi.Mode()))
 	}
 	return io.ReadAll(f)
@@ -63,12 +65,12 @@ func (c pkiCheck) read(sys *System, path, what string, private bool) ([]byte, er
 
 // refuse returns the error for a file others can change, or, when the
 // caller accepted that, logs it and returns nil.
-func (c pkiCheck) refuse(what, path string, err error) error {
-	if !c.insecure {
+func (c PKICheck) refuse(what, path string, err error) error {
+	if !c.Insecure {
 		return fmt.Errorf("%s '%s': %w", what, path, err)
 	}
-	if c.log != nil {
-		c.log.Warn("virtwire: using a TLS file that any user can change (InsecurePKIPermissions)",
+	if c.Logger != nil {
+		c.Logger.Warn("virtwire: using a TLS file that any user can change (InsecurePKIPermissions)",
 			"file", path, "err", err)
 	}
 	return nil

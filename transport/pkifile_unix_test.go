@@ -13,7 +13,6 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/virtwire/virtwire/internal/lab"
 	"github.com/virtwire/virtwire/internal/testenv"
 )
 
@@ -105,9 +104,9 @@ func TestPKIFilePermissions(t *testing.T) {
 			root := t.TempDir()
 			tt.layout.build(t, root)
 			var logged bytes.Buffer
-			check := pkiCheck{log: slog.New(slog.NewTextHandler(&logged, nil))}
+			check := PKICheck{Logger: slog.New(slog.NewTextHandler(&logged, nil))}
 			path := filepath.Join(root, tt.path)
-			data, err := check.read(nil, path, "CA certificate", tt.private)
+			data, err := check.Read(nil, path, "CA certificate", tt.private)
 			if tt.err != nil {
 				if !errors.Is(err, tt.err) || !strings.Contains(err.Error(), tt.says) {
 					t.Fatalf("read = %q, %v; want %v saying %q", data, err, tt.err, tt.says)
@@ -142,7 +141,7 @@ func TestPKIFileInStickyFolderOfAnotherUser(t *testing.T) {
 		files: map[string]fs.FileMode{"tmp/pki/cacert.pem": 0o644},
 		chown: map[string]int{"tmp/pki": 65534},
 	}.build(t, root)
-	_, err := pkiCheck{}.read(nil, filepath.Join(root, "tmp/pki/cacert.pem"), "CA certificate", false)
+	_, err := PKICheck{}.Read(nil, filepath.Join(root, "tmp/pki/cacert.pem"), "CA certificate", false)
 	if !errors.Is(err, ErrInsecurePermissions) || !strings.Contains(err.Error(), "belongs to user 65534") {
 		t.Fatalf("err = %v, want ErrInsecurePermissions naming the owner", err)
 	}
@@ -153,8 +152,8 @@ func TestPKIFileInsecureAccepted(t *testing.T) {
 	root := t.TempDir()
 	layout{dirs: map[string]fs.FileMode{"pki": 0o777}, files: map[string]fs.FileMode{"pki/cacert.pem": 0o666}}.build(t, root)
 	var logged bytes.Buffer
-	check := pkiCheck{log: slog.New(slog.NewTextHandler(&logged, nil)), insecure: true}
-	data, err := check.read(nil, filepath.Join(root, "pki/cacert.pem"), "CA certificate", false)
+	check := PKICheck{Logger: slog.New(slog.NewTextHandler(&logged, nil)), Insecure: true}
+	data, err := check.Read(nil, filepath.Join(root, "pki/cacert.pem"), "CA certificate", false)
 	if err != nil || string(data) != "pem" {
 		t.Fatalf("read = %q, %v", data, err)
 	}
@@ -162,64 +161,5 @@ func TestPKIFileInsecureAccepted(t *testing.T) {
 		if !strings.Contains(logged.String(), want) {
 			t.Errorf("log = %q, want a warning saying %q", logged.String(), want)
 		}
-	}
-}
-
-// For a user other than root, libvirt's TLS files come from ~/.pki/libvirt
-// when they are there: the same checks apply, against the lab's real TLS
-// daemon. A world-writable ~/.pki would let anyone put a CA there that is
-// then preferred over /etc/pki's.
-func TestPKIFilesUnderHome(t *testing.T) {
-	l := lab.Require(t)
-	tests := []struct {
-		name  string
-		modes map[string]fs.FileMode // relative to the home folder
-		says  string                 // "": the dial must work
-	}{
-		{"private", nil, ""},
-		{"world-writable ~/.pki", map[string]fs.FileMode{".pki": 0o777}, ".pki' on its path is writable by any user (mode 0777)"},
-		{"world-writable clientkey.pem", map[string]fs.FileMode{".pki/libvirt/clientkey.pem": 0o666}, "client key '"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			home := t.TempDir()
-			dir := filepath.Join(home, ".pki", "libvirt")
-			if err := os.MkdirAll(dir, 0o700); err != nil {
-				t.Fatal(err)
-			}
-			for _, name := range []string{"cacert.pem", "clientcert.pem", "clientkey.pem"} {
-				data, err := os.ReadFile(filepath.Join(l.PKIDir, name))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
-					t.Fatal(err)
-				}
-			}
-			for p, m := range tt.modes {
-				if err := os.Chmod(filepath.Join(home, p), m); err != nil {
-					t.Fatal(err)
-				}
-			}
-			sys := &System{
-				Geteuid:   func() int { return 1000 },
-				LookupEnv: func(k string) (string, bool) { return map[string]string{"HOME": home}[k], k == "HOME" },
-			}
-			conn, err := dialTLS(t, "test+tls://"+l.TLSAddr+"/default", &Config{System: sys})
-			if tt.says == "" {
-				if err != nil {
-					t.Fatalf("Dial: %v", err)
-				}
-				conn.Close()
-				return
-			}
-			if err == nil {
-				conn.Close()
-				t.Fatal("Dial succeeded")
-			}
-			if !errors.Is(err, ErrInsecurePermissions) || !strings.Contains(err.Error(), tt.says) || !strings.Contains(err.Error(), dir) {
-				t.Fatalf("err = %v, want ErrInsecurePermissions saying %q", err, tt.says)
-			}
-		})
 	}
 }

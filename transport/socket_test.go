@@ -148,10 +148,10 @@ func TestSystemDefaultsUseTheOS(t *testing.T) {
 		t.Error("exists does not reflect the file system")
 	}
 	f := dir + "/sub/kh"
-	if err := sys.appendFile(f, []byte("a\n")); err != nil {
+	if err := sys.Append(f, []byte("a\n")); err != nil {
 		t.Fatal(err)
 	}
-	if err := sys.appendFile(f, []byte("b\n")); err != nil {
+	if err := sys.Append(f, []byte("b\n")); err != nil {
 		t.Fatal(err)
 	}
 	data, err := sys.Read(f)

@@ -69,7 +69,9 @@ func (s *System) Read(name string) ([]byte, error) {
 	return os.ReadFile(name)
 }
 
-func (s *System) appendFile(name string, data []byte) error {
+// Append appends data to the file name, making it (mode 0600) and its
+// folders when missing.
+func (s *System) Append(name string, data []byte) error {
 	if s != nil && s.AppendFile != nil {
 		return s.AppendFile(name, data)
 	}
@@ -94,8 +96,8 @@ func (s *System) lookPath(file string) (string, error) {
 	return exec.LookPath(file)
 }
 
-// home is the user's home folder: $HOME, as GLib's g_get_home_dir prefers.
-func (s *System) home() (string, error) {
+// Home is the user's home folder: $HOME, as GLib's g_get_home_dir prefers.
+func (s *System) Home() (string, error) {
 	if h := s.Getenv("HOME"); h != "" {
 		return h, nil
 	}
@@ -112,7 +114,7 @@ func (s *System) xdgDir(name, fallback string) (string, error) {
 	if d := s.Getenv(name); d != "" {
 		return d, nil
 	}
-	h, err := s.home()
+	h, err := s.Home()
 	if err != nil {
 		return "", err
 	}

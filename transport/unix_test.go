@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/virtwire/virtwire/internal/conntest"
 )
 
 // unixEcho listens at path and echoes, passing any received descriptors
@@ -123,7 +125,7 @@ func TestUnixSocketParam(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	echo(t, conn)
+	conntest.Echo(t, conn)
 }
 
 // TestDialReadsLibvirtConf: with both sockets present, remote_mode in the

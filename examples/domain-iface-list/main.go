@@ -29,6 +29,7 @@ import (
 	"strings"
 
 	"github.com/virtwire/virtwire"
+	_ "github.com/virtwire/virtwire/all" // every transport and SASL: the program takes any URI
 	"github.com/virtwire/virtwire/domain"
 	"github.com/virtwire/virtwire/examples/internal/cli"
 )

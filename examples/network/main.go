@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/virtwire/virtwire"
+	_ "github.com/virtwire/virtwire/all" // every transport and SASL: the program takes any URI
 )
 
 const usage = `usage:

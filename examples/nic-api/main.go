@@ -45,6 +45,7 @@ import (
 	"time"
 
 	"github.com/virtwire/virtwire"
+	_ "github.com/virtwire/virtwire/all" // every transport and SASL: the program takes any URI
 	"github.com/virtwire/virtwire/domain"
 	"github.com/virtwire/virtwire/examples/internal/cli"
 	"github.com/virtwire/virtwire/xmlspec"

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/virtwire/virtwire"
+	_ "github.com/virtwire/virtwire/all" // every transport and SASL: the program takes any URI
 	"github.com/virtwire/virtwire/network"
 	"github.com/virtwire/virtwire/xmlspec"
 )

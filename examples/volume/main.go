@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/virtwire/virtwire"
+	_ "github.com/virtwire/virtwire/all" // every transport and SASL: the program takes any URI
 	"github.com/virtwire/virtwire/examples/internal/cli"
 	"github.com/virtwire/virtwire/storage"
 )

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"crypto/tls"
 	"net"
 	"time"
 
@@ -59,12 +58,20 @@ func newLink(nc net.Conn) link {
 		}
 		return l
 	}
-	if tc, ok := nc.(*tls.Conn); ok {
+	if tc, ok := nc.(layered); ok {
 		if lower, ok := tc.NetConn().(*rawsock.Conn); ok {
-			return &tlsLink{tc: tc, lower: lower}
+			return &tlsLink{tc: nc, lower: lower}
 		}
 	}
 	return newStreamLink(nc)
+}
+
+// layered is a connection over another, as a *tls.Conn is over its TCP
+// socket. The engine names no TLS type, so that programs that never dial
+// tls do not link crypto/tls.
+type layered interface {
+	net.Conn
+	NetConn() net.Conn
 }
 
 // rawLink is a unix or TCP socket written and read with raw system calls
@@ -98,7 +105,7 @@ func (l *rawLink) sendFD(fd int) error {
 // Buffer), so a TLS write never waits: the engine flushes what is held
 // from a goroutine of its own, only when the socket is full.
 type tlsLink struct {
-	tc    *tls.Conn
+	tc    net.Conn // a *tls.Conn (or another layered conn)
 	lower *rawsock.Conn
 }
 
@@ -154,7 +161,7 @@ func newStreamLink(nc net.Conn) *streamLink {
 		if oobSpace > 0 {
 			l.uc, l.oob, l.fc = c, make([]byte, oobSpace), new(fdCollector)
 		}
-	case *net.TCPConn, *tls.Conn:
+	case *net.TCPConn, layered:
 		l.intr = true
 	}
 	return l

@@ -8,34 +8,15 @@ import (
 
 	"github.com/xdg-go/scram"
 
+	"github.com/virtwire/virtwire/internal/saslhook"
 	"github.com/virtwire/virtwire/transport"
 )
 
 // Config is what a Client needs to authenticate.
-type Config struct {
-	// Allowed limits the mechanisms that may be used; nil allows all.
-	Allowed []string
-	// Want insists on one mechanism, as auth=sasl.MECH does in a URI.
-	Want string
-	// Secure says the channel is encrypted or local (transport.Kind's
-	// Secure). No mechanism of this package negotiates a SASL security
-	// layer, so on any other channel none is used (see Choose).
-	Secure bool
-	// AllowInsecureChannel lets SCRAM run on a channel that is not Secure
-	// (plain tcp, ext), as libvirt's client never does: an impostor daemon
-	// then learns the user name and a proof it can attack offline, and the
-	// session is unprotected. PLAIN stays refused.
-	AllowInsecureChannel bool
-	// Username and Password, when set, are used without asking.
-	Username string
-	Password string
-	// Credentials is asked for whatever Username and Password leave out:
-	// a CredAuthname and a CredPassphrase with Service "libvirt". Wrap it
-	// with authfile.Credentials to answer from libvirt's auth file first.
-	Credentials transport.CredentialFunc
-	// Host is the server's host name, given to the callback ("localhost"
-	// when empty).
-	Host string
+type Config = saslhook.Config
+
+func init() {
+	saslhook.NewClient = func(cfg saslhook.Config) saslhook.Client { return NewClient(cfg) }
 }
 
 type state int

@@ -25,6 +25,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/virtwire/virtwire/internal/saslhook"
 )
 
 // The mechanisms this package implements.
@@ -56,7 +58,7 @@ var (
 	// ErrInsecureChannel: the server offers mechanisms this client
 	// implements, but the channel is neither encrypted nor local and none
 	// of them negotiates a security layer.
-	ErrInsecureChannel = errors.New("SASL refused on a channel that is neither encrypted nor local")
+	ErrInsecureChannel = saslhook.ErrInsecureChannel
 )
 
 // ParseMechList splits the server's mechanism list (comma-separated, as

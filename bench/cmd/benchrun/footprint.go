@@ -38,7 +38,7 @@ func footprints(ctx context.Context, dir, testURI string) ([]string, error) {
 	for _, p := range progs {
 		bin := filepath.Join(dir, p.program+"-"+p.client)
 		build := exec.CommandContext(ctx, "go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, p.pkg)
-		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		build.Env = staticEnv()
 		if out, err := build.CombinedOutput(); err != nil {
 			return nil, fmt.Errorf("building %s: %v\n%s", p.pkg, err, out)
 		}
@@ -60,6 +60,24 @@ func footprints(ctx context.Context, dir, testURI string) ([]string, error) {
 			N:       1,
 			Metrics: []result.Metric{{Value: float64(fi.Size()), Unit: "B"}},
 		}.String())
+		if p.program == "minimal" {
+			continue
+		}
+		// Where the bytes go, for the byte table.
+		sums, err := symbolBytes(ctx, p.pkg, bin+".syms")
+		if err != nil {
+			return nil, err
+		}
+		for _, pt := range append(parts, part{key: "rest"}) {
+			lines = append(lines, result.Result{
+				Name:    fmt.Sprintf("S8Bytes/program=%s/part=%s/client=%s", p.program, pt.key, p.client),
+				N:       1,
+				Metrics: []result.Metric{{Value: float64(sums[pt.key]), Unit: "B"}},
+			}.String())
+		}
 	}
 	return lines, nil
 }
+
+// staticEnv is the environment of a static build.
+func staticEnv() []string { return append(os.Environ(), "CGO_ENABLED=0") }

@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"github.com/virtwire/virtwire"
+	_ "github.com/virtwire/virtwire/all" // every transport and SASL
 	"github.com/virtwire/virtwire/bench/internal/benchlab"
 	"github.com/virtwire/virtwire/bench/internal/result"
 )

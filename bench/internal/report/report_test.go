@@ -80,4 +80,33 @@ func TestMarkdownFootprint(t *testing.T) {
 			t.Errorf("report lacks %q\n%s", want, md)
 		}
 	}
+	if strings.Contains(md, "Where the bytes go") {
+		t.Error("a run without symbol sizes has a byte table")
+	}
+}
+
+// S8's byte table shows each part's symbol bytes per program and client.
+func TestMarkdownFootprintBytes(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("cpu: test CPU\ncores: 2\n")
+	for i, part := range bytesParts {
+		for _, prog := range []string{"dial", "quickstart"} {
+			fmt.Fprintf(&b, "BenchmarkS8Bytes/program=%s/part=%s/client=virtwire 1 %d B\n", prog, part.key, 1000*(i+1))
+			fmt.Fprintf(&b, "BenchmarkS8Bytes/program=%s/part=%s/client=go-libvirt 1 %d B\n", prog, part.key, 2000*(i+1))
+		}
+	}
+	f, err := result.Parse(strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := Markdown(f, Setup{})
+	for _, want := range []string{
+		"| packages | dial: virtwire | dial: go-libvirt | quickstart: virtwire | quickstart: go-libvirt |",
+		"| crypto/tls, crypto/x509 | 3000 B | 6000 B | 3000 B | 6000 B |",
+		"| the rest | 10.7 KiB | 21.5 KiB | 10.7 KiB | 21.5 KiB |",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q\n%s", want, md)
+		}
+	}
 }

@@ -312,4 +312,44 @@ func (d *doc) s8() {
 		d.p("| %s | %s | %s | %s | %s |", p, d.cell(m, "virtwire", "B", bytes), d.cell(m, "go-libvirt", "B", bytes), d.ratioCell(m, "go-libvirt", "B"), goal)
 	}
 	d.p("")
+	d.s8Bytes()
+}
+
+// bytesParts are the rows of S8's byte table: benchrun's groups of
+// packages (its parts), in its order.
+var bytesParts = []struct{ key, label string }{
+	{"virtwire", "virtwire's packages"},
+	{"go-libvirt", "go-libvirt's packages"},
+	{"tls", "crypto/tls, crypto/x509"},
+	{"crypto", "other crypto, math/big"},
+	{"ssh", "golang.org/x/crypto/ssh"},
+	{"sasl", "SASL: xdg-go/scram, stringprep, x/text"},
+	{"json", "encoding/json, log/slog"},
+	{"xml", "encoding/xml"},
+	{"reflect", "reflect"},
+	{"runtime", "runtime"},
+	{"rest", "the rest"},
+}
+
+// s8Bytes writes where the bytes of the dial-only and quickstart programs
+// go, when the run measured it.
+func (d *doc) s8Bytes() {
+	programs := []string{"dial", "quickstart"}
+	if d.measurement("S8Bytes", "program", "dial", "part", "runtime") == "" {
+		return
+	}
+	d.p("Where the bytes go: the sizes of each program's symbols that take room in the file (code, read-only and initialised data; read from the ELF symbol table of the same build before stripping, as `go tool nm -size` lists them), summed by package; the file is larger by the tables the linker adds (pclntab, symbol and type tables).\n")
+	d.p("| packages | dial: virtwire | dial: go-libvirt | quickstart: virtwire | quickstart: go-libvirt |")
+	d.p("|---|---:|---:|---:|---:|")
+	for _, pt := range bytesParts {
+		cells := []string{pt.label}
+		for _, prog := range programs {
+			m := d.measurement("S8Bytes", "program", prog, "part", pt.key)
+			for _, c := range []string{"virtwire", "go-libvirt"} {
+				cells = append(cells, d.cell(m, c, "B", bytes))
+			}
+		}
+		d.p("| %s |", strings.Join(cells, " | "))
+	}
+	d.p("")
 }

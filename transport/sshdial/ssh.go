@@ -1,4 +1,4 @@
-package transport
+package sshdial
 
 import (
 	"context"
@@ -14,41 +14,36 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
+
+	"github.com/virtwire/virtwire/transport"
 )
 
-// SSHMode chooses how the ssh transports connect.
-type SSHMode int
+func init() { transport.Register(transport.SSH, Dial) }
 
-const (
-	// SSHAuto: libssh and libssh2 URIs connect natively; ssh URIs run the
-	// ssh program (command=, else "ssh" if it is installed) so users' ssh
-	// configs, jump hosts and control masters work, and connect natively
-	// when no ssh program is installed.
-	SSHAuto SSHMode = iota
-	// SSHNative always uses the built-in client (golang.org/x/crypto/ssh).
-	SSHNative
-	// SSHExternal always runs the ssh program.
-	SSHExternal
-)
-
-// SSHConfig tunes the ssh transports.
-type SSHConfig struct {
-	Mode SSHMode
+// Config holds the settings of the built-in client that need
+// golang.org/x/crypto/ssh's types; WithConfig passes them to a dial.
+// transport.SSHConfig holds the rest (the mode, changed host keys).
+type Config struct {
 	// Signers are tried first in public key authentication.
 	Signers []ssh.Signer
 	// Agent replaces the agent at $SSH_AUTH_SOCK.
 	Agent agent.Agent
 	// HostKeyCallback replaces known_hosts checking entirely.
 	HostKeyCallback ssh.HostKeyCallback
-	// InsecureAcceptChangedHostKeys makes no_verify=1 on ssh URIs accept a
-	// host key that differs from the recorded one, as libvirt's client does
-	// (it runs the ssh program with StrictHostKeyChecking=no, with which
-	// OpenSSH logs in with a key whatever the host key). A changed key is
-	// what a man in the middle shows. Without it, no_verify=1 accepts new
-	// host keys only, as libvirt's documentation promises: the ssh program
-	// runs with StrictHostKeyChecking=accept-new, and the built-in client
-	// refuses a changed key with ErrHostKeyMismatch.
-	InsecureAcceptChangedHostKeys bool
+}
+
+type configKey struct{}
+
+// WithConfig returns the option that gives the built-in ssh client cfg:
+//
+//	virtwire.Dial(ctx, uri, virtwire.WithTransport(sshdial.WithConfig(sshdial.Config{Signers: keys})))
+func WithConfig(cfg Config) transport.Option { return transport.NewOption(configKey{}, cfg) }
+
+// configOf returns the Config the dial's options give, or the zero one.
+func configOf(cfg *transport.Config) Config {
+	v, _ := cfg.Lookup(configKey{})
+	c, _ := v.(Config)
+	return c
 }
 
 // defaultKeys are the key files tried when keyfile= is not given.
@@ -56,11 +51,11 @@ var defaultKeys = []string{"id_ed25519", "id_ecdsa", "id_rsa"}
 
 // sshUser is the login name: the URI's, else libvirt's "root" for libssh
 // and libssh2, else the local user (as the ssh program would).
-func sshUser(u *URI, sys *System) string {
+func sshUser(u *transport.URI, sys *transport.System) string {
 	if u.User != "" {
 		return u.User
 	}
-	if u.EffectiveTransport() != SSH {
+	if u.EffectiveTransport() != transport.SSH {
 		return "root"
 	}
 	for _, k := range []string{"USER", "LOGNAME"} {
@@ -74,10 +69,27 @@ func sshUser(u *URI, sys *System) string {
 	return "root"
 }
 
+// Dial logs in to u's host with the built-in client and runs the command
+// libvirt's remote driver runs there (transport.RemoteCommand), the
+// connection being its stdin and stdout. transport.Dial calls it for
+// libssh and libssh2 URIs, and for ssh URIs not run through the ssh
+// program, once this package is linked.
+func Dial(ctx context.Context, u *transport.URI, cfg *transport.Config) (net.Conn, error) {
+	if cfg == nil {
+		cfg = &transport.Config{}
+	}
+	cmd, err := transport.RemoteCommand(u, cfg.ReadOnly, cfg.Client, cfg.System)
+	if err != nil {
+		return nil, err
+	}
+	return dialSSHNative(ctx, u, cmd, cfg)
+}
+
 // dialSSHNative logs in with golang.org/x/crypto/ssh and runs remoteCmd;
 // the connection is the command's stdin and stdout.
-func dialSSHNative(ctx context.Context, u *URI, remoteCmd string, cfg *Config) (net.Conn, error) {
+func dialSSHNative(ctx context.Context, u *transport.URI, remoteCmd string, cfg *transport.Config) (net.Conn, error) {
 	sys := cfg.System
+	own := configOf(cfg)
 	port := u.Port
 	if port == 0 {
 		port = 22
@@ -85,7 +97,7 @@ func dialSSHNative(ctx context.Context, u *URI, remoteCmd string, cfg *Config) (
 	addr := net.JoinHostPort(u.Hostname(), strconv.Itoa(port))
 	login := sshUser(u, sys)
 
-	hostKey := cfg.SSH.HostKeyCallback
+	hostKey := own.HostKeyCallback
 	if hostKey == nil {
 		setup, err := knownHostsFor(u, cfg.SSH, sys)
 		if err != nil {
@@ -99,7 +111,7 @@ func dialSSHNative(ctx context.Context, u *URI, remoteCmd string, cfg *Config) (
 	}
 	defer cleanup()
 
-	raw, err := cfg.dial(ctx, "tcp", addr)
+	raw, err := cfg.NetDial(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
@@ -138,7 +150,8 @@ func dialSSHNative(ctx context.Context, u *URI, remoteCmd string, cfg *Config) (
 // privkey when a key exists, password, keyboard-interactive). Agent and
 // key signers form one publickey method, since the ssh library tries each
 // method name once.
-func sshAuthMethods(ctx context.Context, u *URI, cfg *Config, login string) ([]ssh.AuthMethod, func(), error) {
+func sshAuthMethods(ctx context.Context, u *transport.URI, cfg *transport.Config, login string) ([]ssh.AuthMethod, func(), error) {
+	own := configOf(cfg)
 	sys := cfg.System
 	host := u.Hostname()
 	keys, err := keyFiles(u, sys)
@@ -147,9 +160,9 @@ func sshAuthMethods(ctx context.Context, u *URI, cfg *Config, login string) ([]s
 	}
 	order := u.SSHAuth()
 	if order == nil {
-		order = []SSHAuthMethod{AuthAgent, AuthPrivKey, AuthPassword, AuthKeyboardInteractive}
+		order = []transport.SSHAuthMethod{transport.AuthAgent, transport.AuthPrivKey, transport.AuthPassword, transport.AuthKeyboardInteractive}
 		if len(keys) == 0 {
-			order = []SSHAuthMethod{AuthAgent, AuthPassword, AuthKeyboardInteractive}
+			order = []transport.SSHAuthMethod{transport.AuthAgent, transport.AuthPassword, transport.AuthKeyboardInteractive}
 		}
 	}
 	var closers []io.Closer
@@ -159,14 +172,14 @@ func sshAuthMethods(ctx context.Context, u *URI, cfg *Config, login string) ([]s
 		}
 	}
 	var signers []ssh.Signer
-	signers = append(signers, cfg.SSH.Signers...)
+	signers = append(signers, own.Signers...)
 	var methods []ssh.AuthMethod
 	publicKeyAdded := false
 	for _, m := range order {
 		switch m {
-		case AuthAgent, AuthPrivKey:
-			if m == AuthAgent {
-				ag := cfg.SSH.Agent
+		case transport.AuthAgent, transport.AuthPrivKey:
+			if m == transport.AuthAgent {
+				ag := own.Agent
 				if ag == nil {
 					if sock := sys.Getenv("SSH_AUTH_SOCK"); sock != "" {
 						if c, err := net.Dial("unix", sock); err == nil {
@@ -194,31 +207,31 @@ func sshAuthMethods(ctx context.Context, u *URI, cfg *Config, login string) ([]s
 				publicKeyAdded = true
 				methods = append(methods, ssh.PublicKeysCallback(func() ([]ssh.Signer, error) { return signers, nil }))
 			}
-		case AuthPassword:
+		case transport.AuthPassword:
 			methods = append(methods, ssh.RetryableAuthMethod(ssh.PasswordCallback(func() (string, error) {
-				c := &Credential{Type: CredPassphrase, Prompt: fmt.Sprintf("Enter %s's password for %s", login, host), Challenge: host, Service: "ssh", Host: host}
-				return ask(ctx, cfg.Credentials, c)
+				c := &transport.Credential{Type: transport.CredPassphrase, Prompt: fmt.Sprintf("Enter %s's password for %s", login, host), Challenge: host, Service: "ssh", Host: host}
+				return transport.Ask(ctx, cfg.Credentials, c)
 			}), 3))
-		case AuthKeyboardInteractive:
+		case transport.AuthKeyboardInteractive:
 			methods = append(methods, ssh.RetryableAuthMethod(ssh.KeyboardInteractive(func(name, instruction string, questions []string, echos []bool) ([]string, error) {
 				if len(questions) == 0 {
 					return nil, nil
 				}
 				head := strings.TrimSpace(strings.Join([]string{name, instruction}, "\n"))
-				creds := make([]*Credential, len(questions))
+				creds := make([]*transport.Credential, len(questions))
 				for i, q := range questions {
-					t := CredNoEchoPrompt
+					t := transport.CredNoEchoPrompt
 					if echos[i] {
-						t = CredEchoPrompt
+						t = transport.CredEchoPrompt
 					}
 					prompt := q
 					if head != "" {
 						prompt = head + "\n" + q
 					}
-					creds[i] = &Credential{Type: t, Prompt: prompt, Challenge: host}
+					creds[i] = &transport.Credential{Type: t, Prompt: prompt, Challenge: host}
 				}
 				if cfg.Credentials == nil {
-					return nil, fmt.Errorf("%w for keyboard-interactive authentication", ErrNoCredentials)
+					return nil, fmt.Errorf("%w for keyboard-interactive authentication", transport.ErrNoCredentials)
 				}
 				if err := cfg.Credentials(ctx, creds); err != nil {
 					return nil, err
@@ -236,11 +249,11 @@ func sshAuthMethods(ctx context.Context, u *URI, cfg *Config, login string) ([]s
 
 // keyFiles lists the private keys to try: keyfile=, else the usual
 // ~/.ssh/id_* files that exist.
-func keyFiles(u *URI, sys *System) ([]string, error) {
+func keyFiles(u *transport.URI, sys *transport.System) ([]string, error) {
 	if k := u.KeyFile(); k != "" {
 		return []string{k}, nil
 	}
-	home, err := sys.home()
+	home, err := sys.Home()
 	if err != nil {
 		return nil, nil // no home folder, no default keys
 	}
@@ -256,7 +269,7 @@ func keyFiles(u *URI, sys *System) ([]string, error) {
 // loadKey reads a private key. An encrypted key whose public half is known
 // (from the file itself or path.pub) is decrypted only when the server
 // accepts it, asking the credential callback for the passphrase then.
-func loadKey(ctx context.Context, path string, creds CredentialFunc, sys *System) (ssh.Signer, error) {
+func loadKey(ctx context.Context, path string, creds transport.CredentialFunc, sys *transport.System) (ssh.Signer, error) {
 	data, err := sys.Read(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read ssh key: %w", err)
@@ -270,7 +283,7 @@ func loadKey(ctx context.Context, path string, creds CredentialFunc, sys *System
 		return nil, fmt.Errorf("cannot parse ssh key '%s': %w", path, err)
 	}
 	k := &lazyKey{path: path, data: data, pub: missing.PublicKey, ask: func() (string, error) {
-		return ask(ctx, creds, &Credential{Type: CredPassphrase, Prompt: fmt.Sprintf("Enter passphrase for key '%s'", path), Challenge: path})
+		return transport.Ask(ctx, creds, &transport.Credential{Type: transport.CredPassphrase, Prompt: fmt.Sprintf("Enter passphrase for key '%s'", path), Challenge: path})
 	}}
 	if k.pub == nil {
 		if pubData, err := sys.Read(path + ".pub"); err == nil {
@@ -341,7 +354,7 @@ func (k *lazyKey) Algorithms() []string {
 
 // sshConn is a net.Conn over a remote command's stdin and stdout.
 type sshConn struct {
-	procEnd
+	*transport.ProgramEnd
 	client  *ssh.Client
 	session *ssh.Session
 	stdin   io.WriteCloser
@@ -355,7 +368,7 @@ func startSSHCommand(client *ssh.Client, remoteCmd, addr string) (*sshConn, erro
 	if err != nil {
 		return nil, fmt.Errorf("ssh session with %s: %w", addr, err)
 	}
-	c := &sshConn{procEnd: newProcEnd("remote command on " + addr), client: client, session: session}
+	c := &sshConn{ProgramEnd: transport.NewProgramEnd("remote command on " + addr), client: client, session: session}
 	if c.stdin, err = session.StdinPipe(); err == nil {
 		c.stdout, err = session.StdoutPipe()
 	}
@@ -363,14 +376,13 @@ func startSSHCommand(client *ssh.Client, remoteCmd, addr string) (*sshConn, erro
 		session.Close()
 		return nil, err
 	}
-	session.Stderr = c.stderr
+	session.Stderr = c.Stderr()
 	if err := session.Start(remoteCmd); err != nil {
 		session.Close()
 		return nil, fmt.Errorf("ssh %s: running the remote command: %w", addr, err)
 	}
 	go func() {
-		c.err = session.Wait()
-		close(c.done)
+		c.Ended(session.Wait())
 	}()
 	return c, nil
 }
@@ -378,7 +390,7 @@ func startSSHCommand(client *ssh.Client, remoteCmd, addr string) (*sshConn, erro
 func (c *sshConn) Read(p []byte) (int, error) {
 	n, err := c.stdout.Read(p)
 	if err == io.EOF {
-		return n, c.exitError()
+		return n, c.Err()
 	}
 	return n, err
 }
@@ -389,10 +401,10 @@ func (c *sshConn) Write(p []byte) (int, error) { return c.stdin.Write(p) }
 // library's goroutines to finish.
 func (c *sshConn) Close() error {
 	c.closeOnce.Do(func() {
-		close(c.closed)
+		c.Closing()
 		c.session.Close()
 		c.client.Close()
-		<-c.done
+		<-c.Done()
 		_ = c.client.Wait()
 	})
 	return nil
@@ -406,7 +418,7 @@ func (c *sshConn) RemoteAddr() net.Addr { return c.client.RemoteAddr() }
 
 // errNoDeadline: ssh channels cannot time out single reads or writes;
 // cancel by closing the connection.
-var errNoDeadline = fmt.Errorf("%w: deadlines on ssh channels; close the connection instead", ErrUnsupported)
+var errNoDeadline = fmt.Errorf("%w: deadlines on ssh channels; close the connection instead", transport.ErrUnsupported)
 
 func (c *sshConn) SetDeadline(t time.Time) error      { return errNoDeadline }
 func (c *sshConn) SetReadDeadline(t time.Time) error  { return errNoDeadline }

@@ -1,4 +1,4 @@
-package transport
+package sshdial
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"os"
 	"path/filepath"
@@ -16,6 +17,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/virtwire/virtwire/internal/conntest"
+	"github.com/virtwire/virtwire/transport"
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/agent"
@@ -184,29 +188,29 @@ func pubKeyAuth(allowed ssh.PublicKey) func(ssh.ConnMetadata, ssh.PublicKey) (*s
 }
 
 // sshTestSystem is a machine with a fresh home folder, running as root.
-func sshTestSystem(t *testing.T) (*System, string) {
+func sshTestSystem(t *testing.T) (*transport.System, string) {
 	home := t.TempDir()
 	env := map[string]string{"HOME": home, "USER": "tester"}
-	return &System{
+	return &transport.System{
 		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
 		Geteuid:   func() int { return 0 },
 	}, home
 }
 
-func dialSSH(t *testing.T, uri string, cfg *Config) (net.Conn, error) {
+func dialSSH(t *testing.T, uri string, cfg *transport.Config) (net.Conn, error) {
 	t.Helper()
-	u, err := ParseURI(uri)
+	u, err := transport.ParseURI(uri)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg.Client = &ClientConfig{}
-	cfg.SSH.Mode = SSHNative
+	cfg.Client = &transport.ClientConfig{}
+	cfg.SSH.Mode = transport.SSHNative
 	if cfg.System == nil {
 		cfg.System, _ = sshTestSystem(t)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	return Dial(ctx, u, cfg)
+	return transport.Dial(ctx, u, cfg)
 }
 
 func TestSSHNativeKey(t *testing.T) {
@@ -215,16 +219,25 @@ func TestSSHNativeKey(t *testing.T) {
 	kh := srv.knownHostsFile(t, srv.hostKey.PublicKey())
 	key := writeKey(t, priv, "")
 
-	conn, err := dialSSH(t, "qemu+libssh://root@"+srv.addr+"/system?keyfile="+key+"&known_hosts="+kh+"&socket=/run/s", &Config{})
+	uri := "qemu+libssh://root@" + srv.addr + "/system?keyfile=" + key + "&known_hosts=" + kh + "&socket=/run/s"
+	cfg := &transport.Config{}
+	conn, err := dialSSH(t, uri, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	echo(t, conn)
-	want := buildRemoteCommand(ProxyNetcat, "nc", "/run/s", "", false)
+	conntest.Echo(t, conn)
+	u, err := transport.ParseURI(uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := transport.RemoteCommand(u, false, cfg.Client, cfg.System)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got := srv.lastCommand(); got != want {
 		t.Errorf("remote command %q, want %q", got, want)
 	}
-	if err := conn.SetDeadline(time.Now()); !errors.Is(err, ErrUnsupported) {
+	if err := conn.SetDeadline(time.Now()); !errors.Is(err, transport.ErrUnsupported) {
 		t.Errorf("SetDeadline: %v", err)
 	}
 	if err := conn.Close(); err != nil {
@@ -240,8 +253,8 @@ func TestSSHNativeHostKeys(t *testing.T) {
 
 	t.Run("unknown host refused by default", func(t *testing.T) {
 		kh := filepath.Join(t.TempDir(), "known_hosts")
-		_, err := dialSSH(t, base+"&known_hosts="+kh, &Config{})
-		if !errors.Is(err, ErrHostKeyUnknown) {
+		_, err := dialSSH(t, base+"&known_hosts="+kh, &transport.Config{})
+		if !errors.Is(err, transport.ErrHostKeyUnknown) {
 			t.Fatalf("err = %v, want ErrHostKeyUnknown", err)
 		}
 		if _, err := os.Stat(kh); !errors.Is(err, os.ErrNotExist) {
@@ -251,15 +264,15 @@ func TestSSHNativeHostKeys(t *testing.T) {
 	t.Run("unknown host accepted by the callback, then known", func(t *testing.T) {
 		kh := filepath.Join(t.TempDir(), "sub", "known_hosts")
 		var prompt string
-		cb := func(_ context.Context, creds []*Credential) error {
+		cb := func(_ context.Context, creds []*transport.Credential) error {
 			prompt = creds[0].Prompt
-			if creds[0].Type != CredEchoPrompt {
+			if creds[0].Type != transport.CredEchoPrompt {
 				return fmt.Errorf("type %v", creds[0].Type)
 			}
 			creds[0].Result = "y"
 			return nil
 		}
-		conn, err := dialSSH(t, base+"&known_hosts="+kh, &Config{Credentials: cb})
+		conn, err := dialSSH(t, base+"&known_hosts="+kh, &transport.Config{Credentials: cb})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -267,22 +280,22 @@ func TestSSHNativeHostKeys(t *testing.T) {
 		if !strings.Contains(prompt, ssh.FingerprintSHA256(srv.hostKey.PublicKey())) {
 			t.Errorf("prompt %q lacks the fingerprint", prompt)
 		}
-		conn, err = dialSSH(t, base+"&known_hosts="+kh, &Config{})
+		conn, err = dialSSH(t, base+"&known_hosts="+kh, &transport.Config{})
 		if err != nil {
 			t.Fatalf("recorded key not trusted: %v", err)
 		}
 		conn.Close()
 	})
 	t.Run("unknown host declined", func(t *testing.T) {
-		cb := func(_ context.Context, creds []*Credential) error { creds[0].Result = "n"; return nil }
-		_, err := dialSSH(t, base+"&known_hosts="+filepath.Join(t.TempDir(), "kh"), &Config{Credentials: cb})
-		if !errors.Is(err, ErrHostKeyUnknown) || !strings.Contains(err.Error(), "not accepted") {
+		cb := func(_ context.Context, creds []*transport.Credential) error { creds[0].Result = "n"; return nil }
+		_, err := dialSSH(t, base+"&known_hosts="+filepath.Join(t.TempDir(), "kh"), &transport.Config{Credentials: cb})
+		if !errors.Is(err, transport.ErrHostKeyUnknown) || !strings.Contains(err.Error(), "not accepted") {
 			t.Fatalf("err = %v", err)
 		}
 	})
 	t.Run("auto records new keys", func(t *testing.T) {
 		kh := filepath.Join(t.TempDir(), "known_hosts")
-		conn, err := dialSSH(t, base+"&known_hosts_verify=auto&known_hosts="+kh, &Config{})
+		conn, err := dialSSH(t, base+"&known_hosts_verify=auto&known_hosts="+kh, &transport.Config{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -294,7 +307,7 @@ func TestSSHNativeHostKeys(t *testing.T) {
 	})
 	t.Run("ignore", func(t *testing.T) {
 		kh := filepath.Join(t.TempDir(), "known_hosts")
-		conn, err := dialSSH(t, base+"&known_hosts_verify=ignore&known_hosts="+kh, &Config{})
+		conn, err := dialSSH(t, base+"&known_hosts_verify=ignore&known_hosts="+kh, &transport.Config{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -306,15 +319,15 @@ func TestSSHNativeHostKeys(t *testing.T) {
 	t.Run("changed key refused even in auto mode", func(t *testing.T) {
 		other, _ := newSigner(t)
 		kh := srv.knownHostsFile(t, other.PublicKey())
-		_, err := dialSSH(t, base+"&known_hosts_verify=auto&known_hosts="+kh, &Config{})
-		if !errors.Is(err, ErrHostKeyMismatch) {
+		_, err := dialSSH(t, base+"&known_hosts_verify=auto&known_hosts="+kh, &transport.Config{})
+		if !errors.Is(err, transport.ErrHostKeyMismatch) {
 			t.Fatalf("err = %v, want ErrHostKeyMismatch", err)
 		}
 	})
 	t.Run("ssh URI with no_verify=1: new key recorded, changed key refused unless asked", func(t *testing.T) {
 		sshBase := "qemu+ssh://" + srv.addr + "/system?no_verify=1&keyfile=" + key
 		kh := filepath.Join(t.TempDir(), "known_hosts")
-		conn, err := dialSSH(t, sshBase+"&known_hosts="+kh, &Config{})
+		conn, err := dialSSH(t, sshBase+"&known_hosts="+kh, &transport.Config{})
 		if err != nil {
 			t.Fatalf("no_verify=1 refused a new host key: %v", err)
 		}
@@ -324,10 +337,10 @@ func TestSSHNativeHostKeys(t *testing.T) {
 		}
 		other, _ := newSigner(t)
 		changed := srv.knownHostsFile(t, other.PublicKey())
-		if _, err := dialSSH(t, sshBase+"&known_hosts="+changed, &Config{}); !errors.Is(err, ErrHostKeyMismatch) {
+		if _, err := dialSSH(t, sshBase+"&known_hosts="+changed, &transport.Config{}); !errors.Is(err, transport.ErrHostKeyMismatch) {
 			t.Fatalf("changed key with no_verify=1: err = %v, want ErrHostKeyMismatch", err)
 		}
-		conn, err = dialSSH(t, sshBase+"&known_hosts="+changed, &Config{SSH: SSHConfig{InsecureAcceptChangedHostKeys: true}})
+		conn, err = dialSSH(t, sshBase+"&known_hosts="+changed, &transport.Config{SSH: transport.SSHConfig{InsecureAcceptChangedHostKeys: true}})
 		if err != nil {
 			t.Fatalf("changed key with InsecureAcceptChangedHostKeys: %v", err)
 		}
@@ -335,13 +348,13 @@ func TestSSHNativeHostKeys(t *testing.T) {
 		if data, _ := os.ReadFile(changed); strings.Count(string(data), "\n") != 1 {
 			t.Errorf("the changed key was recorded: %q", data)
 		}
-		if _, err := dialSSH(t, base+"&known_hosts="+changed, &Config{SSH: SSHConfig{InsecureAcceptChangedHostKeys: true}}); !errors.Is(err, ErrHostKeyMismatch) {
+		if _, err := dialSSH(t, base+"&known_hosts="+changed, &transport.Config{SSH: transport.SSHConfig{InsecureAcceptChangedHostKeys: true}}); !errors.Is(err, transport.ErrHostKeyMismatch) {
 			t.Fatalf("libssh2 URI without no_verify, InsecureAcceptChangedHostKeys: err = %v, want ErrHostKeyMismatch", err)
 		}
 	})
 	t.Run("libvirt's default file under XDG_CONFIG_HOME", func(t *testing.T) {
 		sys, home := sshTestSystem(t)
-		conn, err := dialSSH(t, base+"&known_hosts_verify=auto", &Config{System: sys})
+		conn, err := dialSSH(t, base+"&known_hosts_verify=auto", &transport.Config{System: sys})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -358,7 +371,7 @@ func TestSSHNativeHostKeys(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(home, ".ssh/known_hosts"), []byte("this is not a known_hosts line\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		conn, err := dialSSH(t, base+"&known_hosts_verify=auto", &Config{System: sys})
+		conn, err := dialSSH(t, base+"&known_hosts_verify=auto", &transport.Config{System: sys})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -373,7 +386,7 @@ func TestSSHNativeHostKeys(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(home, ".ssh/known_hosts"), []byte(line), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		conn, err := dialSSH(t, base, &Config{System: sys})
+		conn, err := dialSSH(t, base, &transport.Config{System: sys})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -412,13 +425,13 @@ func TestSSHNativeAuth(t *testing.T) {
 
 	t.Run("wrong key refused", func(t *testing.T) {
 		_, otherPriv := newSigner(t)
-		_, err := dialSSH(t, base+"&sshauth=privkey&keyfile="+writeKey(t, otherPriv, ""), &Config{})
+		_, err := dialSSH(t, base+"&sshauth=privkey&keyfile="+writeKey(t, otherPriv, ""), &transport.Config{})
 		if err == nil || !strings.Contains(err.Error(), "unable to authenticate") {
 			t.Fatalf("err = %v", err)
 		}
 	})
 	t.Run("default user is root for libssh", func(t *testing.T) {
-		conn, err := dialSSH(t, base+"&keyfile="+writeKey(t, priv, ""), &Config{})
+		conn, err := dialSSH(t, base+"&keyfile="+writeKey(t, priv, ""), &transport.Config{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -431,7 +444,7 @@ func TestSSHNativeAuth(t *testing.T) {
 	})
 	t.Run("encrypted key asks for the passphrase", func(t *testing.T) {
 		var asked []string
-		cb := func(_ context.Context, creds []*Credential) error {
+		cb := func(_ context.Context, creds []*transport.Credential) error {
 			for _, c := range creds {
 				asked = append(asked, c.Prompt)
 				c.Result = "pass phrase"
@@ -439,7 +452,7 @@ func TestSSHNativeAuth(t *testing.T) {
 			return nil
 		}
 		key := writeKey(t, priv, "pass phrase")
-		conn, err := dialSSH(t, base+"&sshauth=privkey&keyfile="+key, &Config{Credentials: cb})
+		conn, err := dialSSH(t, base+"&sshauth=privkey&keyfile="+key, &transport.Config{Credentials: cb})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -449,45 +462,45 @@ func TestSSHNativeAuth(t *testing.T) {
 		}
 	})
 	t.Run("encrypted key, wrong passphrase", func(t *testing.T) {
-		cb := func(_ context.Context, creds []*Credential) error { creds[0].Result = "nope"; return nil }
-		_, err := dialSSH(t, base+"&sshauth=privkey&keyfile="+writeKey(t, priv, "pass phrase"), &Config{Credentials: cb})
+		cb := func(_ context.Context, creds []*transport.Credential) error { creds[0].Result = "nope"; return nil }
+		_, err := dialSSH(t, base+"&sshauth=privkey&keyfile="+writeKey(t, priv, "pass phrase"), &transport.Config{Credentials: cb})
 		if err == nil || !strings.Contains(err.Error(), "wrong passphrase") || strings.Contains(err.Error(), "nope") {
 			t.Fatalf("err = %v", err)
 		}
 	})
 	t.Run("password through the callback", func(t *testing.T) {
-		var got *Credential
-		cb := func(_ context.Context, creds []*Credential) error {
+		var got *transport.Credential
+		cb := func(_ context.Context, creds []*transport.Credential) error {
 			got = creds[0]
 			creds[0].Result = "s3cret"
 			return nil
 		}
-		conn, err := dialSSH(t, strings.Replace(base, "libssh://", "libssh://alice@", 1)+"&sshauth=password", &Config{Credentials: cb})
+		conn, err := dialSSH(t, strings.Replace(base, "libssh://", "libssh://alice@", 1)+"&sshauth=password", &transport.Config{Credentials: cb})
 		if err != nil {
 			t.Fatal(err)
 		}
 		conn.Close()
-		if got.Type != CredPassphrase || got.Service != "ssh" || got.Host != "127.0.0.1" || !strings.Contains(got.Prompt, "alice") {
+		if got.Type != transport.CredPassphrase || got.Service != "ssh" || got.Host != "127.0.0.1" || !strings.Contains(got.Prompt, "alice") {
 			t.Errorf("credential %+v service %q host %q", got, got.Service, got.Host)
 		}
 	})
 	t.Run("wrong password", func(t *testing.T) {
 		n := 0
-		cb := func(_ context.Context, creds []*Credential) error { n++; creds[0].Result = "bad"; return nil }
-		_, err := dialSSH(t, strings.Replace(base, "libssh://", "libssh://alice@", 1)+"&sshauth=password", &Config{Credentials: cb})
+		cb := func(_ context.Context, creds []*transport.Credential) error { n++; creds[0].Result = "bad"; return nil }
+		_, err := dialSSH(t, strings.Replace(base, "libssh://", "libssh://alice@", 1)+"&sshauth=password", &transport.Config{Credentials: cb})
 		if err == nil || n != 3 {
 			t.Fatalf("err = %v after %d tries, want failure after 3", err, n)
 		}
 	})
 	t.Run("keyboard-interactive", func(t *testing.T) {
-		cb := func(_ context.Context, creds []*Credential) error {
-			if len(creds) != 2 || creds[0].Type != CredEchoPrompt || creds[1].Type != CredNoEchoPrompt || !strings.HasPrefix(creds[0].Prompt, "lab\nanswer please\n") {
+		cb := func(_ context.Context, creds []*transport.Credential) error {
+			if len(creds) != 2 || creds[0].Type != transport.CredEchoPrompt || creds[1].Type != transport.CredNoEchoPrompt || !strings.HasPrefix(creds[0].Prompt, "lab\nanswer please\n") {
 				return fmt.Errorf("unexpected questions %v", creds)
 			}
 			creds[0].Result, creds[1].Result = "42", "s3cret"
 			return nil
 		}
-		conn, err := dialSSH(t, base+"&sshauth=keyboard-interactive", &Config{Credentials: cb})
+		conn, err := dialSSH(t, base+"&sshauth=keyboard-interactive", &transport.Config{Credentials: cb})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -498,14 +511,14 @@ func TestSSHNativeAuth(t *testing.T) {
 		if err := ring.Add(agent.AddedKey{PrivateKey: priv}); err != nil {
 			t.Fatal(err)
 		}
-		conn, err := dialSSH(t, base+"&sshauth=agent", &Config{SSH: SSHConfig{Agent: ring}})
+		conn, err := dialSSH(t, base+"&sshauth=agent", &transport.Config{Options: []transport.Option{WithConfig(Config{Agent: ring})}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		conn.Close()
 	})
 	t.Run("no credentials at all", func(t *testing.T) {
-		_, err := dialSSH(t, base+"&sshauth=password", &Config{})
+		_, err := dialSSH(t, base+"&sshauth=password", &transport.Config{})
 		if err == nil || !strings.Contains(err.Error(), "no credential callback") {
 			t.Fatalf("err = %v", err)
 		}
@@ -519,77 +532,52 @@ func TestSSHNativeRemoteFailure(t *testing.T) {
 		return 127
 	})
 	kh := srv.knownHostsFile(t, srv.hostKey.PublicKey())
-	conn, err := dialSSH(t, "qemu+libssh://"+srv.addr+"/system?proxy=netcat&keyfile="+writeKey(t, priv, "")+"&known_hosts="+kh, &Config{})
+	conn, err := dialSSH(t, "qemu+libssh://"+srv.addr+"/system?proxy=netcat&keyfile="+writeKey(t, priv, "")+"&known_hosts="+kh, &transport.Config{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	_, err = conn.Read(make([]byte, 4))
-	var ce *CommandError
+	var ce *transport.CommandError
 	if !errors.As(err, &ce) || !errors.Is(err, io.EOF) || !strings.Contains(err.Error(), "nc: not found") || !strings.Contains(err.Error(), "127") {
 		t.Fatalf("err = %v", err)
 	}
 }
 
 func TestSSHNativeCancel(t *testing.T) {
-	addr, ctx := silentServer(t)
-	u, _ := ParseURI("qemu+libssh://" + addr + "/system?known_hosts_verify=ignore")
+	addr, ctx := conntest.SilentServer(t)
+	u, _ := transport.ParseURI("qemu+libssh://" + addr + "/system?known_hosts_verify=ignore")
 	sys, _ := sshTestSystem(t)
-	_, err := Dial(ctx, u, &Config{Client: &ClientConfig{}, System: sys, SSH: SSHConfig{Mode: SSHNative}})
+	_, err := transport.Dial(ctx, u, &transport.Config{Client: &transport.ClientConfig{}, System: sys, SSH: transport.SSHConfig{Mode: transport.SSHNative}})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
 	}
 }
 
-func TestSSHModeChoice(t *testing.T) {
-	found := &System{LookPath: func(string) (string, error) { return "/usr/bin/ssh", nil }}
-	missing := &System{LookPath: func(f string) (string, error) { return "", errors.New("not found") }}
-	tests := []struct {
-		uri      string
-		mode     SSHMode
-		sys      *System
-		external bool
-	}{
-		{"qemu+ssh://h/system", SSHAuto, found, true},
-		{"qemu+ssh://h/system", SSHAuto, missing, false},
-		{"qemu+ssh://h/system?command=/opt/ssh", SSHAuto, missing, true},
-		{"qemu+libssh://h/system", SSHAuto, found, false},
-		{"qemu+libssh2://h/system", SSHExternal, missing, true},
-		{"qemu+ssh://h/system", SSHNative, found, false},
-	}
-	for _, tc := range tests {
-		u, _ := ParseURI(tc.uri)
-		c := &Config{SSH: SSHConfig{Mode: tc.mode}, System: tc.sys}
-		if got := c.useExternalSSH(u); got != tc.external {
-			t.Errorf("%s mode %d: external = %v, want %v", tc.uri, tc.mode, got, tc.external)
-		}
-	}
-}
-
 func TestKnownHostsFor(t *testing.T) {
 	env := map[string]string{"HOME": "/home/u", "XDG_CONFIG_HOME": "/cfg"}
-	insecure := SSHConfig{InsecureAcceptChangedHostKeys: true}
+	insecure := transport.SSHConfig{InsecureAcceptChangedHostKeys: true}
 	userFiles := []string{"/home/u/.ssh/known_hosts", "/etc/ssh/ssh_known_hosts"}
 	sshFiles := []string{"/etc/ssh/ssh_known_hosts"}
 	tests := []struct {
 		uri  string
-		cfg  SSHConfig
+		cfg  transport.SSHConfig
 		want knownHostsSetup
 	}{
-		{"qemu+libssh://h/system", SSHConfig{}, knownHostsSetup{verify: VerifyNormal, primary: "/cfg/libvirt/known_hosts", readOnly: userFiles}},
-		{"qemu+libssh2://h/system?no_verify=1", SSHConfig{}, knownHostsSetup{verify: VerifyNormal, primary: "/cfg/libvirt/known_hosts", readOnly: userFiles}},
-		{"qemu+libssh2://h/system?no_verify=1", insecure, knownHostsSetup{verify: VerifyNormal, primary: "/cfg/libvirt/known_hosts", readOnly: userFiles}},
-		{"qemu+ssh://h/system", SSHConfig{}, knownHostsSetup{verify: VerifyNormal, primary: "/home/u/.ssh/known_hosts", readOnly: sshFiles}},
-		{"qemu+ssh://h/system", insecure, knownHostsSetup{verify: VerifyNormal, primary: "/home/u/.ssh/known_hosts", readOnly: sshFiles}},
-		{"qemu+ssh://h/system?no_verify=1", SSHConfig{}, knownHostsSetup{verify: VerifyAuto, primary: "/home/u/.ssh/known_hosts", readOnly: sshFiles}},
-		{"qemu+ssh://h/system?no_verify=1", insecure, knownHostsSetup{verify: VerifyAuto, primary: "/home/u/.ssh/known_hosts", readOnly: sshFiles, acceptChanged: true}},
-		{"qemu+ssh://h/system?no_verify=1&known_hosts_verify=Ignore", SSHConfig{}, knownHostsSetup{verify: VerifyIgnore, primary: "/home/u/.ssh/known_hosts", readOnly: sshFiles}},
-		{"qemu+ssh://h/system?no_verify=1&known_hosts_verify=normal", insecure, knownHostsSetup{verify: VerifyNormal, primary: "/home/u/.ssh/known_hosts", readOnly: sshFiles}},
-		{"qemu+libssh://h/system?known_hosts=/k&known_hosts_verify=auto", SSHConfig{}, knownHostsSetup{verify: VerifyAuto, primary: "/k"}},
+		{"qemu+libssh://h/system", transport.SSHConfig{}, knownHostsSetup{verify: transport.VerifyNormal, primary: "/cfg/libvirt/known_hosts", readOnly: userFiles}},
+		{"qemu+libssh2://h/system?no_verify=1", transport.SSHConfig{}, knownHostsSetup{verify: transport.VerifyNormal, primary: "/cfg/libvirt/known_hosts", readOnly: userFiles}},
+		{"qemu+libssh2://h/system?no_verify=1", insecure, knownHostsSetup{verify: transport.VerifyNormal, primary: "/cfg/libvirt/known_hosts", readOnly: userFiles}},
+		{"qemu+ssh://h/system", transport.SSHConfig{}, knownHostsSetup{verify: transport.VerifyNormal, primary: "/home/u/.ssh/known_hosts", readOnly: sshFiles}},
+		{"qemu+ssh://h/system", insecure, knownHostsSetup{verify: transport.VerifyNormal, primary: "/home/u/.ssh/known_hosts", readOnly: sshFiles}},
+		{"qemu+ssh://h/system?no_verify=1", transport.SSHConfig{}, knownHostsSetup{verify: transport.VerifyAuto, primary: "/home/u/.ssh/known_hosts", readOnly: sshFiles}},
+		{"qemu+ssh://h/system?no_verify=1", insecure, knownHostsSetup{verify: transport.VerifyAuto, primary: "/home/u/.ssh/known_hosts", readOnly: sshFiles, acceptChanged: true}},
+		{"qemu+ssh://h/system?no_verify=1&known_hosts_verify=Ignore", transport.SSHConfig{}, knownHostsSetup{verify: transport.VerifyIgnore, primary: "/home/u/.ssh/known_hosts", readOnly: sshFiles}},
+		{"qemu+ssh://h/system?no_verify=1&known_hosts_verify=normal", insecure, knownHostsSetup{verify: transport.VerifyNormal, primary: "/home/u/.ssh/known_hosts", readOnly: sshFiles}},
+		{"qemu+libssh://h/system?known_hosts=/k&known_hosts_verify=auto", transport.SSHConfig{}, knownHostsSetup{verify: transport.VerifyAuto, primary: "/k"}},
 	}
 	for _, tc := range tests {
-		u, _ := ParseURI(tc.uri)
-		got, err := knownHostsFor(u, tc.cfg, fakeSystem(1000, env, files()))
+		u, _ := transport.ParseURI(tc.uri)
+		got, err := knownHostsFor(u, tc.cfg, envSystem(env))
 		if err != nil || fmt.Sprint(got) != fmt.Sprint(tc.want) {
 			t.Errorf("%s %+v: %+v, %v; want %+v", tc.uri, tc.cfg, got, err, tc.want)
 		}
@@ -608,25 +596,37 @@ func TestSSHAuthOrder(t *testing.T) {
 	}, echoRun)
 	kh := srv.knownHostsFile(t, srv.hostKey.PublicKey())
 	for _, order := range []string{"password,keyboard-interactive", "keyboard-interactive,password"} {
-		var first CredentialType
-		cb := func(_ context.Context, creds []*Credential) error {
+		var first transport.CredentialType
+		cb := func(_ context.Context, creds []*transport.Credential) error {
 			if first == 0 {
 				first = creds[0].Type
 			}
 			creds[0].Result = "x"
 			return nil
 		}
-		conn, err := dialSSH(t, "qemu+libssh://"+srv.addr+"/system?known_hosts="+kh+"&sshauth="+order, &Config{Credentials: cb})
+		conn, err := dialSSH(t, "qemu+libssh://"+srv.addr+"/system?known_hosts="+kh+"&sshauth="+order, &transport.Config{Credentials: cb})
 		if err != nil {
 			t.Fatal(err)
 		}
 		conn.Close()
-		want := CredPassphrase
+		want := transport.CredPassphrase
 		if strings.HasPrefix(order, "keyboard") {
-			want = CredEchoPrompt
+			want = transport.CredEchoPrompt
 		}
 		if first != want {
 			t.Errorf("sshauth=%s asked %s first, want %s", order, first, want)
 		}
+	}
+}
+
+// envSystem is a machine of a user other than root with environment env
+// and no files.
+func envSystem(env map[string]string) *transport.System {
+	return &transport.System{
+		LookupEnv: func(k string) (string, bool) { v, ok := env[k]; return v, ok },
+		Geteuid:   func() int { return 1000 },
+		Stat: func(name string) (fs.FileInfo, error) {
+			return nil, &fs.PathError{Op: "stat", Path: name, Err: fs.ErrNotExist}
+		},
 	}
 }

@@ -1,4 +1,4 @@
-package transport
+package sshdial
 
 import (
 	"context"
@@ -10,14 +10,16 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/crypto/ssh/knownhosts"
+
+	"github.com/virtwire/virtwire/transport"
 )
 
 // knownHostsSetup says where host keys are checked and how.
 type knownHostsSetup struct {
-	verify        KnownHostsVerify
+	verify        transport.KnownHostsVerify
 	primary       string   // checked, and where accepted keys are added
 	readOnly      []string // also trusted, never written
-	acceptChanged bool     // SSHConfig.InsecureAcceptChangedHostKeys with no_verify=1
+	acceptChanged bool     // transport.SSHConfig.InsecureAcceptChangedHostKeys with no_verify=1
 }
 
 // knownHostsFor applies libvirt's rules: for libssh and libssh2,
@@ -27,24 +29,24 @@ type knownHostsSetup struct {
 // StrictHostKeyChecking=accept-new does (changed keys are refused unless
 // cfg.InsecureAcceptChangedHostKeys). Without known_hosts=, the user's and
 // the system's OpenSSH files are trusted too.
-func knownHostsFor(u *URI, cfg SSHConfig, sys *System) (knownHostsSetup, error) {
+func knownHostsFor(u *transport.URI, cfg transport.SSHConfig, sys *transport.System) (knownHostsSetup, error) {
 	s := knownHostsSetup{verify: u.KnownHostsVerify()}
 	if s.verify == "" {
-		s.verify = VerifyNormal
-		if u.EffectiveTransport() == SSH && u.NoVerify() {
-			s.verify = VerifyAuto
+		s.verify = transport.VerifyNormal
+		if u.EffectiveTransport() == transport.SSH && u.NoVerify() {
+			s.verify = transport.VerifyAuto
 			s.acceptChanged = cfg.InsecureAcceptChangedHostKeys
 		}
 	}
 	if s.primary = u.KnownHosts(); s.primary != "" {
 		return s, nil
 	}
-	home, err := sys.home()
+	home, err := sys.Home()
 	if err != nil {
 		return s, err
 	}
 	openssh := home + "/.ssh/known_hosts"
-	if u.EffectiveTransport() == SSH {
+	if u.EffectiveTransport() == transport.SSH {
 		s.primary = openssh
 	} else {
 		dir, err := sys.UserConfigDir()
@@ -65,8 +67,8 @@ func knownHostsFor(u *URI, cfg SSHConfig, sys *System) (knownHostsSetup, error) 
 // insecure no_verify=1 (acceptChanged): then it is used and not recorded,
 // as OpenSSH does with StrictHostKeyChecking=no. A revoked key is always
 // refused.
-func hostKeyCallback(ctx context.Context, setup knownHostsSetup, creds CredentialFunc, sys *System) ssh.HostKeyCallback {
-	if setup.verify == VerifyIgnore {
+func hostKeyCallback(ctx context.Context, setup knownHostsSetup, creds transport.CredentialFunc, sys *transport.System) ssh.HostKeyCallback {
+	if setup.verify == transport.VerifyIgnore {
 		return ssh.InsecureIgnoreHostKey()
 	}
 	return func(hostname string, remote net.Addr, key ssh.PublicKey) error {
@@ -93,32 +95,32 @@ func hostKeyCallback(ctx context.Context, setup knownHostsSetup, creds Credentia
 		case err == nil:
 			return nil
 		case errors.As(err, &revoked):
-			return fmt.Errorf("%w: host key %s of %s is revoked in %s", ErrHostKeyMismatch, fp, hostname, revoked.Revoked.Filename)
+			return fmt.Errorf("%w: host key %s of %s is revoked in %s", transport.ErrHostKeyMismatch, fp, hostname, revoked.Revoked.Filename)
 		case errors.As(err, &keyErr) && len(keyErr.Want) > 0:
 			if setup.acceptChanged {
 				return nil
 			}
 			w := keyErr.Want[0]
-			return fmt.Errorf("%w: the identity of host %s differs from the one stored in %s:%d (possible man in the middle attack); the server offered %s", ErrHostKeyMismatch, hostname, w.Filename, w.Line, fp)
+			return fmt.Errorf("%w: the identity of host %s differs from the one stored in %s:%d (possible man in the middle attack); the server offered %s", transport.ErrHostKeyMismatch, hostname, w.Filename, w.Line, fp)
 		case !errors.As(err, &keyErr):
 			return err
 		}
-		if setup.verify == VerifyNormal {
+		if setup.verify == transport.VerifyNormal {
 			prompt := fmt.Sprintf("Accept SSH host key with hash '%s' for host '%s' (y/n)?", fp, hostname)
-			c := &Credential{Type: CredEchoPrompt, Prompt: prompt, Challenge: hostname}
+			c := &transport.Credential{Type: transport.CredEchoPrompt, Prompt: prompt, Challenge: hostname}
 			if creds == nil {
-				return fmt.Errorf("%w: host %s offered %s, which is not in %s, and there is no credential callback to confirm it (use known_hosts_verify=auto to accept new keys)", ErrHostKeyUnknown, hostname, fp, setup.primary)
+				return fmt.Errorf("%w: host %s offered %s, which is not in %s, and there is no credential callback to confirm it (use known_hosts_verify=auto to accept new keys)", transport.ErrHostKeyUnknown, hostname, fp, setup.primary)
 			}
-			answer, err := ask(ctx, creds, c)
+			answer, err := transport.Ask(ctx, creds, c)
 			if err != nil {
 				return err
 			}
 			if !strings.EqualFold(strings.TrimSpace(answer), "y") {
-				return fmt.Errorf("%w: SSH host key %s for %s was not accepted", ErrHostKeyUnknown, fp, hostname)
+				return fmt.Errorf("%w: SSH host key %s for %s was not accepted", transport.ErrHostKeyUnknown, fp, hostname)
 			}
 		}
 		line := knownhosts.Line([]string{knownhosts.Normalize(hostname)}, key) + "\n"
-		if err := sys.appendFile(setup.primary, []byte(line)); err != nil {
+		if err := sys.Append(setup.primary, []byte(line)); err != nil {
 			return fmt.Errorf("failed to write known_hosts file '%s': %w", setup.primary, err)
 		}
 		return nil

@@ -1,4 +1,4 @@
-package transport
+package tlsdial
 
 import (
 	"context"
@@ -14,57 +14,8 @@ import (
 	"time"
 
 	"github.com/virtwire/virtwire/internal/rawsock"
+	"github.com/virtwire/virtwire/transport"
 )
-
-// libvirt's default certificate locations.
-const (
-	DefaultCACert     = "/etc/pki/CA/cacert.pem"
-	DefaultCACRL      = "/etc/pki/CA/cacrl.pem"
-	DefaultClientCert = "/etc/pki/libvirt/clientcert.pem"
-	DefaultClientKey  = "/etc/pki/libvirt/private/clientkey.pem"
-)
-
-// PKIFiles are the files a TLS client uses.
-type PKIFiles struct {
-	CACert, CACRL, Cert, Key string
-}
-
-// LocatePKI finds the TLS files as libvirt does: all four under pkipath=
-// when given (whether or not they exist); else, for a non-root user, those
-// that exist under ~/.pki/libvirt (the certificate and key only as a
-// pair); the rest from /etc/pki.
-func LocatePKI(u *URI, sys *System) (PKIFiles, error) {
-	if dir := u.PKIPath(); dir != "" {
-		return PKIFiles{dir + "/cacert.pem", dir + "/cacrl.pem", dir + "/clientcert.pem", dir + "/clientkey.pem"}, nil
-	}
-	var f PKIFiles
-	if !sys.privileged() {
-		home, err := sys.home()
-		if err != nil {
-			return f, err
-		}
-		dir := home + "/.pki/libvirt"
-		if p := dir + "/cacert.pem"; sys.Exists(p) {
-			f.CACert = p
-		}
-		if p := dir + "/cacrl.pem"; sys.Exists(p) {
-			f.CACRL = p
-		}
-		if c, k := dir+"/clientcert.pem", dir+"/clientkey.pem"; sys.Exists(c) && sys.Exists(k) {
-			f.Cert, f.Key = c, k
-		}
-	}
-	if f.CACert == "" {
-		f.CACert = DefaultCACert
-	}
-	if f.CACRL == "" {
-		f.CACRL = DefaultCACRL
-	}
-	if f.Cert == "" && f.Key == "" {
-		f.Cert, f.Key = DefaultClientCert, DefaultClientKey
-	}
-	return f, nil
-}
 
 // TLSConfig builds the client TLS configuration for u from libvirt's files:
 // the CA (required), the revocation list and the client certificate and key
@@ -76,21 +27,21 @@ func LocatePKI(u *URI, sys *System) (PKIFiles, error) {
 //
 // A file that any user of the machine can change (world-writable, or
 // reached through a world-writable folder or link) is refused with an
-// error wrapping ErrInsecurePermissions that names it and its mode; libvirt
+// error wrapping transport.ErrInsecurePermissions that names it and its mode; libvirt
 // would use it. Dial does the same, and can log a private key other users
 // can read (Config.Logger) or accept files others can change
 // (Config.InsecurePKIPermissions).
-func TLSConfig(u *URI, priority string, sys *System) (*tls.Config, error) {
-	return tlsConfigFromFiles(u, priority, sys, pkiCheck{})
+func TLSConfig(u *transport.URI, priority string, sys *transport.System) (*tls.Config, error) {
+	return tlsConfigFromFiles(u, priority, sys, transport.PKICheck{})
 }
 
-func tlsConfigFromFiles(u *URI, priority string, sys *System, check pkiCheck) (*tls.Config, error) {
-	files, err := LocatePKI(u, sys)
+func tlsConfigFromFiles(u *transport.URI, priority string, sys *transport.System, check transport.PKICheck) (*tls.Config, error) {
+	files, err := transport.LocatePKI(u, sys)
 	if err != nil {
 		return nil, err
 	}
-	caPEM, err := check.read(sys, files.CACert, "CA certificate", false)
-	if errors.Is(err, ErrInsecurePermissions) {
+	caPEM, err := check.Read(sys, files.CACert, "CA certificate", false)
+	if errors.Is(err, transport.ErrInsecurePermissions) {
 		return nil, err
 	}
 	if err != nil {
@@ -103,10 +54,10 @@ func tlsConfigFromFiles(u *URI, priority string, sys *System, check pkiCheck) (*
 	cfg := &tls.Config{RootCAs: pool, ServerName: u.Hostname()}
 	// The certificate, key and revocation list are optional, but one that
 	// exists and others can change is refused.
-	certPEM, certErr := check.read(sys, files.Cert, "client certificate", false)
-	keyPEM, keyErr := check.read(sys, files.Key, "client key", true)
+	certPEM, certErr := check.Read(sys, files.Cert, "client certificate", false)
+	keyPEM, keyErr := check.Read(sys, files.Key, "client key", true)
 	for _, err := range []error{certErr, keyErr} {
-		if errors.Is(err, ErrInsecurePermissions) {
+		if errors.Is(err, transport.ErrInsecurePermissions) {
 			return nil, err
 		}
 	}
@@ -126,8 +77,8 @@ func tlsConfigFromFiles(u *URI, priority string, sys *System, check pkiCheck) (*
 		}
 		cfg.Certificates = []tls.Certificate{pair}
 	}
-	crlData, err := check.read(sys, files.CACRL, "CA revocation list", false)
-	if errors.Is(err, ErrInsecurePermissions) {
+	crlData, err := check.Read(sys, files.CACRL, "CA revocation list", false)
+	if errors.Is(err, transport.ErrInsecurePermissions) {
 		return nil, err
 	}
 	if err == nil {
@@ -248,15 +199,15 @@ func applyPriority(cfg *tls.Config, priority string) error {
 // clientTLSConfig is the configuration for a dial: the caller's, cloned and
 // completed (server name, no_verify, TLS 1.2 minimum), or one built from
 // libvirt's files.
-func clientTLSConfig(u *URI, cfg *Config) (*tls.Config, error) {
+func clientTLSConfig(u *transport.URI, cfg *transport.Config, own *tls.Config) (*tls.Config, error) {
 	priority := u.TLSPriority()
 	if priority == "" && cfg.Client != nil {
 		priority = cfg.Client.TLSPriority
 	}
-	if cfg.TLSConfig == nil {
-		return tlsConfigFromFiles(u, priority, cfg.System, pkiCheck{log: cfg.Logger, insecure: cfg.InsecurePKIPermissions})
+	if own == nil {
+		return tlsConfigFromFiles(u, priority, cfg.System, transport.PKICheck{Logger: cfg.Logger, Insecure: cfg.InsecurePKIPermissions})
 	}
-	tc := cfg.TLSConfig.Clone()
+	tc := own.Clone()
 	if tc.ServerName == "" {
 		tc.ServerName = u.Hostname()
 	}
@@ -301,7 +252,7 @@ func tlsHandshake(ctx context.Context, raw net.Conn, tc *tls.Config, addr string
 	defer stop()
 	if err := conn.HandshakeContext(ctx); err != nil {
 		if certAlert(err) {
-			return nil, fmt.Errorf("%w: tls handshake with %s: %w", ErrCertificateRejected, addr, err)
+			return nil, fmt.Errorf("%w: tls handshake with %s: %w", transport.ErrCertificateRejected, addr, err)
 		}
 		return nil, fmt.Errorf("tls handshake with %s: %w", addr, err)
 	}
@@ -310,10 +261,10 @@ func tlsHandshake(ctx context.Context, raw net.Conn, tc *tls.Config, addr string
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, fmt.Errorf("%w: %s closed the connection without the TLS confirmation (%v); check that the client certificate is signed by a CA the server trusts and that the server allows this client", ErrCertificateRejected, addr, err)
+		return nil, fmt.Errorf("%w: %s closed the connection without the TLS confirmation (%v); check that the client certificate is signed by a CA the server trusts and that the server allows this client", transport.ErrCertificateRejected, addr, err)
 	}
 	if b[0] != 1 {
-		return nil, fmt.Errorf("%w: unexpected TLS confirmation byte 0x%02x from %s", ErrCertificateRejected, b[0], addr)
+		return nil, fmt.Errorf("%w: unexpected TLS confirmation byte 0x%02x from %s", transport.ErrCertificateRejected, b[0], addr)
 	}
 	if !stop() {
 		return nil, ctx.Err()

@@ -1,4 +1,4 @@
-package transport
+package tlsdial
 
 import (
 	"context"
@@ -19,6 +19,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/virtwire/virtwire/internal/conntest"
+	"github.com/virtwire/virtwire/transport"
 )
 
 // testCA is a certificate authority for tests.
@@ -148,22 +151,22 @@ func tlsServer(t *testing.T, ca *testCA, certPEM, keyPEM []byte, confirm bool) s
 }
 
 // dialTLS dials uri as root on the real file system, without libvirt.conf.
-func dialTLS(t *testing.T, uri string, cfg *Config) (net.Conn, error) {
+func dialTLS(t *testing.T, uri string, cfg *transport.Config) (net.Conn, error) {
 	t.Helper()
-	u, err := ParseURI(uri)
+	u, err := transport.ParseURI(uri)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if cfg == nil {
-		cfg = &Config{}
+		cfg = &transport.Config{}
 	}
-	cfg.Client = &ClientConfig{}
+	cfg.Client = &transport.ClientConfig{}
 	if cfg.System == nil {
-		cfg.System = &System{Geteuid: func() int { return 0 }}
+		cfg.System = &transport.System{Geteuid: func() int { return 0 }}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	return Dial(ctx, u, cfg)
+	return transport.Dial(ctx, u, cfg)
 }
 
 func TestTLSDial(t *testing.T) {
@@ -182,7 +185,7 @@ func TestTLSDial(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer conn.Close()
-		echo(t, conn)
+		conntest.Echo(t, conn)
 		if v := conn.(*tls.Conn).ConnectionState().Version; v < tls.VersionTLS12 {
 			t.Errorf("TLS version %x", v)
 		}
@@ -196,7 +199,7 @@ func TestTLSDial(t *testing.T) {
 	})
 	t.Run("no client certificate: server refuses", func(t *testing.T) {
 		_, err := dialTLS(t, "test+tls://127.0.0.1:"+port+"/default?pkipath="+pkiDir(t, ca.pem, nil, nil), nil)
-		if !errors.Is(err, ErrCertificateRejected) {
+		if !errors.Is(err, transport.ErrCertificateRejected) {
 			t.Fatalf("err = %v, want ErrCertificateRejected", err)
 		}
 	})
@@ -209,7 +212,7 @@ func TestTLSDial(t *testing.T) {
 	t.Run("client certificate from another CA, no_sanity: server refuses", func(t *testing.T) {
 		bundle := append(append([]byte{}, ca.pem...), rogue.pem...)
 		_, err := dialTLS(t, "test+tls://127.0.0.1:"+port+"/default?no_sanity=1&pkipath="+pkiDir(t, bundle, rogueCert, rogueKey), nil)
-		if !errors.Is(err, ErrCertificateRejected) {
+		if !errors.Is(err, transport.ErrCertificateRejected) {
 			t.Fatalf("err = %v, want ErrCertificateRejected", err)
 		}
 	})
@@ -221,14 +224,14 @@ func TestTLSDial(t *testing.T) {
 		}
 	})
 	t.Run("name mismatch refused", func(t *testing.T) {
-		_, err := dialTLS(t, "test+tls://127.0.0.2:"+port+"/default?pkipath="+good, &Config{DialContext: redirect(addr)})
+		_, err := dialTLS(t, "test+tls://127.0.0.2:"+port+"/default?pkipath="+good, &transport.Config{DialContext: redirect(addr)})
 		var host x509.HostnameError
 		if !errors.As(err, &host) {
 			t.Fatalf("err = %v, want a host name error", err)
 		}
 	})
 	t.Run("name mismatch with no_verify=1", func(t *testing.T) {
-		conn, err := dialTLS(t, "test+tls://127.0.0.2:"+port+"/default?no_verify=1&pkipath="+good, &Config{DialContext: redirect(addr)})
+		conn, err := dialTLS(t, "test+tls://127.0.0.2:"+port+"/default?no_verify=1&pkipath="+good, &transport.Config{DialContext: redirect(addr)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -246,7 +249,7 @@ func TestTLSDial(t *testing.T) {
 		pool := x509.NewCertPool()
 		pool.AddCert(ca.cert)
 		tc := &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{pair}, MinVersion: tls.VersionTLS10}
-		conn, err := dialTLS(t, "test+tls://localhost:"+port+"/default", &Config{TLSConfig: tc})
+		conn, err := dialTLS(t, "test+tls://localhost:"+port+"/default", &transport.Config{Options: []transport.Option{WithConfig(tc)}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -273,7 +276,7 @@ func TestTLSNoConfirmationByte(t *testing.T) {
 	cliCert, cliKey, _ := ca.issue(t, "client", false)
 	addr := tlsServer(t, ca, srvCert, srvKey, false)
 	_, err := dialTLS(t, "test+tls://"+addr+"/default?pkipath="+pkiDir(t, ca.pem, cliCert, cliKey), nil)
-	if !errors.Is(err, ErrCertificateRejected) || !strings.Contains(err.Error(), "the server rejected the client certificate") {
+	if !errors.Is(err, transport.ErrCertificateRejected) || !strings.Contains(err.Error(), "the server rejected the client certificate") {
 		t.Fatalf("err = %v, want ErrCertificateRejected", err)
 	}
 }
@@ -301,41 +304,12 @@ func TestTLSRevokedServer(t *testing.T) {
 }
 
 func TestTLSCancel(t *testing.T) {
-	addr, ctx := silentServer(t)
+	addr, ctx := conntest.SilentServer(t)
 	ca := newCA(t, "lab")
-	u, _ := ParseURI("test+tls://" + addr + "/default?pkipath=" + pkiDir(t, ca.pem, nil, nil))
-	_, err := Dial(ctx, u, &Config{Client: &ClientConfig{}, System: &System{Geteuid: func() int { return 0 }}})
+	u, _ := transport.ParseURI("test+tls://" + addr + "/default?pkipath=" + pkiDir(t, ca.pem, nil, nil))
+	_, err := transport.Dial(ctx, u, &transport.Config{Client: &transport.ClientConfig{}, System: &transport.System{Geteuid: func() int { return 0 }}})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err = %v, want context.Canceled", err)
-	}
-}
-
-func TestLocatePKI(t *testing.T) {
-	home := map[string]string{"HOME": "/home/u"}
-	user := "/home/u/.pki/libvirt/"
-	tests := []struct {
-		name  string
-		uri   string
-		euid  int
-		files map[string]string
-		want  PKIFiles
-	}{
-		{"pkipath", "qemu://h/system?pkipath=/p", 1000, files(), PKIFiles{"/p/cacert.pem", "/p/cacrl.pem", "/p/clientcert.pem", "/p/clientkey.pem"}},
-		{"root uses /etc/pki", "qemu://h/system", 0, files(user + "cacert.pem"), PKIFiles{DefaultCACert, DefaultCACRL, DefaultClientCert, DefaultClientKey}},
-		{"user with nothing", "qemu://h/system", 1000, files(), PKIFiles{DefaultCACert, DefaultCACRL, DefaultClientCert, DefaultClientKey}},
-		{"user with everything", "qemu://h/system", 1000, files(user+"cacert.pem", user+"cacrl.pem", user+"clientcert.pem", user+"clientkey.pem"),
-			PKIFiles{user + "cacert.pem", user + "cacrl.pem", user + "clientcert.pem", user + "clientkey.pem"}},
-		{"user cert without key falls back as a pair", "qemu://h/system", 1000, files(user+"cacert.pem", user+"clientcert.pem"),
-			PKIFiles{user + "cacert.pem", DefaultCACRL, DefaultClientCert, DefaultClientKey}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			u, _ := ParseURI(tc.uri)
-			got, err := LocatePKI(u, fakeSystem(tc.euid, home, tc.files))
-			if err != nil || got != tc.want {
-				t.Errorf("got %+v, %v; want %+v", got, err, tc.want)
-			}
-		})
 	}
 }
 
@@ -384,21 +358,6 @@ func redirect(addr string) func(context.Context, string, string) (net.Conn, erro
 }
 
 // echo checks that bytes written come back.
-func echo(t *testing.T, conn net.Conn) {
-	t.Helper()
-	msg := []byte("\x00\x00\x00\x1c libvirt rpc bytes")
-	if _, err := conn.Write(msg); err != nil {
-		t.Fatal(err)
-	}
-	got := make([]byte, len(msg))
-	if _, err := io.ReadFull(conn, got); err != nil {
-		t.Fatal(err)
-	}
-	if string(got) != string(msg) {
-		t.Fatalf("echo %q, want %q", got, msg)
-	}
-}
-
 func TestTLSHandshakeAlertIsRejection(t *testing.T) {
 	ca := newCA(t, "lab")
 	srvCert, srvKey, _ := ca.issue(t, "127.0.0.1", true, "127.0.0.1")
@@ -430,8 +389,8 @@ func TestTLSHandshakeAlertIsRejection(t *testing.T) {
 	rogueCert, rogueKey, _ := rogue.issue(t, "client", false)
 	roguePair, _ := tls.X509KeyPair(rogueCert, rogueKey)
 	tc := &tls.Config{RootCAs: pool, GetClientCertificate: func(*tls.CertificateRequestInfo) (*tls.Certificate, error) { return &roguePair, nil }}
-	_, err = dialTLS(t, "test+tls://"+ln.Addr().String()+"/default", &Config{TLSConfig: tc})
-	if !errors.Is(err, ErrCertificateRejected) || !strings.Contains(err.Error(), "unknown certificate authority") {
+	_, err = dialTLS(t, "test+tls://"+ln.Addr().String()+"/default", &transport.Config{Options: []transport.Option{WithConfig(tc)}})
+	if !errors.Is(err, transport.ErrCertificateRejected) || !strings.Contains(err.Error(), "unknown certificate authority") {
 		t.Fatalf("err = %v, want ErrCertificateRejected wrapping the alert", err)
 	}
 }
