@@ -42,7 +42,7 @@ type packetReader struct {
 	r, w  int
 	busy  bool // the last read filled the buffer: more is probably waiting
 
-	pkt  *[]byte // the packet being assembled, from packetPool
+	pkt  *[]byte // the packet being assembled, pooled or a reply's own
 	have int     // bytes of it received
 	need int     // its length
 	// A whole REPLY_WITH_FDS packet waits here until the dummy bytes that
@@ -109,9 +109,16 @@ func (p *packetReader) next() (*[]byte, []*os.File, error) {
 			if n > protocol.MaxPacket {
 				return nil, nil, fmt.Errorf("%w: %w: length word %d is over the limit of %d", ErrProtocol, protocol.ErrTooLarge, n, protocol.MaxPacket)
 			}
-			if n > protocol.InitialPacket && n <= largePacket {
+			switch {
+			case n >= ownedReply && p.replyAhead():
+				// The reply keeps this buffer (Engine.finish): read it
+				// straight into one of its own size, bounded as growPacket
+				// bounds it.
+				b := make([]byte, 0, min(int(n), growStep))
+				p.pkt = &b
+			case n > protocol.InitialPacket && n <= largePacket:
 				p.pkt = largePacketPool.Get().(*[]byte)
-			} else {
+			default:
 				p.pkt = packetPool.Get().(*[]byte)
 			}
 			p.have, p.need = 0, int(n)
@@ -124,6 +131,17 @@ func (p *packetReader) next() (*[]byte, []*os.File, error) {
 			return nil, nil, err
 		}
 	}
+}
+
+// replyAhead reports whether the packet whose length word is next in the
+// buffer is a reply, when enough of its header has arrived to tell.
+func (p *packetReader) replyAhead() bool {
+	const typeAt = protocol.LenSize + 12
+	if p.w-p.r < typeAt+4 {
+		return false
+	}
+	t := protocol.Type(binary.BigEndian.Uint32(p.b[p.r+typeAt:]))
+	return t == protocol.Reply || t == protocol.ReplyWithFDs
 }
 
 // fdCount reports whether pkt is a REPLY_WITH_FDS packet and how many

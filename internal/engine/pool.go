@@ -25,10 +25,13 @@ const maxPooled = 1 << 20
 // largePacket is the size of a full stream data packet.
 const largePacket = protocol.LenSize + protocol.HeaderSize + protocol.LegacyMaxPayload
 
-// putPacket gives a packet buffer back to its pool.
+// putPacket gives a packet buffer back to its pool. Buffers smaller than
+// the pools' own (a reply read into a buffer of its exact size) are left
+// to the garbage collector: every buffer in packetPool holds at least
+// InitialPacket bytes.
 func putPacket(p *[]byte) {
 	switch c := cap(*p); {
-	case c > maxPooled:
+	case c > maxPooled, c < protocol.InitialPacket:
 	case c >= largePacket:
 		*p = (*p)[:0]
 		largePacketPool.Put(p)
