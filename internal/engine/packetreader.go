@@ -41,6 +41,13 @@ type packetReader struct {
 	b     []byte  // small[:] or *large; b[r:w] is read but not consumed
 	r, w  int
 	busy  bool // the last read filled the buffer: more is probably waiting
+	// large packets: the last packet did not fit the small buffer, so the
+	// next is likely as big (an XML document after another). A holder
+	// that waits for a reply (expect) then reads into the large buffer at
+	// once, in one read instead of two; an idle connection's background
+	// reader does not, so that it waits holding the small buffer only.
+	big    bool
+	expect bool
 
 	pkt  *[]byte // the packet being assembled, pooled or a reply's own
 	have int     // bytes of it received
@@ -72,6 +79,7 @@ func (p *packetReader) next() (*[]byte, []*os.File, error) {
 				bp := p.pkt
 				*bp = (*bp)[:p.need]
 				p.pkt = nil
+				p.big = p.need > smallRead
 				if n, ok, err := fdCount(*bp); err != nil {
 					putPacket(bp)
 					return nil, nil, err
@@ -205,11 +213,11 @@ func (p *packetReader) fill() error {
 	switch {
 	case p.r == p.w:
 		p.r, p.w = 0, 0
-		if !p.busy {
+		if p.busy || p.big && p.expect {
+			p.useLarge()
+		} else {
 			// Idle: wait with the small buffer only.
 			p.releaseLarge()
-		} else {
-			p.useLarge()
 		}
 	case p.w == len(p.b):
 		p.useLarge()

@@ -251,3 +251,45 @@ func TestPacketReaderOwnBuffers(t *testing.T) {
 		})
 	}
 }
+
+// countReader is a reader that counts its reads and gives each as much as
+// it asks for.
+type countReader struct {
+	r     io.Reader
+	reads int
+}
+
+func (c *countReader) Read(p []byte) (int, error) { c.reads++; return c.r.Read(p) }
+
+func TestPacketReaderReadsLargeRepliesAtOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		expect bool
+		reads  int // reads for the third packet
+	}{
+		{"a caller waiting for a reply", true, 1},
+		{"the background reader", false, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pkt := replyPacket(18<<10, protocol.Reply)
+			src := &countReader{}
+			p := newPacketReader(src, nil)
+			p.expect = tc.expect
+			// One reply at a time, as sequential calls get them.
+			for i := range 3 {
+				src.r, src.reads = bytes.NewReader(pkt), 0
+				bp, _, err := p.next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(*bp, pkt) {
+					t.Fatalf("packet %d differs", i)
+				}
+				putPacket(bp)
+			}
+			if src.reads != tc.reads {
+				t.Errorf("%d reads for the third packet, want %d", src.reads, tc.reads)
+			}
+		})
+	}
+}
