@@ -307,7 +307,9 @@ const ownedReply = 4 << 10
 func (e *Engine) finish(r reply, dec func(*protocol.Decoder) error) error {
 	body := (*r.pkt)[r.off:]
 	if r.h.Status == protocol.StatusOK && dec != nil && len(*r.pkt) >= ownedReply {
-		if err := protocol.DecodeOwnedWith(body, dec); err != nil {
+		err := protocol.DecodeOwnedWith(body, dec)
+		dropPacket(r.pkt) // the bytes are the reply's now
+		if err != nil {
 			return fmt.Errorf("%w: %s: reply: %w", ErrProtocol, e.name(r.h.Program, r.h.Procedure), err)
 		}
 		return nil

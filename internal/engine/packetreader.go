@@ -122,8 +122,7 @@ func (p *packetReader) next() (*[]byte, []*os.File, error) {
 				// The reply keeps this buffer (Engine.finish): read it
 				// straight into one of its own size, bounded as growPacket
 				// bounds it.
-				b := make([]byte, 0, min(int(n), growStep))
-				p.pkt = &b
+				p.pkt = ownPacket(min(int(n), growStep))
 			case n > protocol.InitialPacket && n <= largePacket:
 				p.pkt = largePacketPool.Get().(*[]byte)
 			default:
