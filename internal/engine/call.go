@@ -295,17 +295,21 @@ func (e *Engine) abandon(ctx context.Context, cl *call) error {
 	return err
 }
 
-// ownedReply is the body size from which a reply's strings point into its
-// packet instead of a copy: the packet then goes to the reply rather than
-// back to the pool, which saves copying large replies (XML documents, long
-// lists) once more.
-const ownedReply = 32 << 10
+// ownedReply is the packet size from which a reply's strings point into
+// its packet instead of a copy: the packet reader reads such a reply into
+// a buffer of its exact size (packetReader.next), which then goes to the
+// reply rather than back to a pool. That saves copying the body (an XML
+// document, a long list) once more, and a caller keeps no more than the
+// reply's own bytes.
+const ownedReply = 4 << 10
 
 // finish turns a reply packet into the call's result.
 func (e *Engine) finish(r reply, dec func(*protocol.Decoder) error) error {
 	body := (*r.pkt)[r.off:]
-	if r.h.Status == protocol.StatusOK && dec != nil && len(body) >= ownedReply {
-		if err := protocol.DecodeOwnedWith(body, dec); err != nil {
+	if r.h.Status == protocol.StatusOK && dec != nil && len(*r.pkt) >= ownedReply {
+		err := protocol.DecodeOwnedWith(body, dec)
+		dropPacket(r.pkt) // the bytes are the reply's now
+		if err != nil {
 			return fmt.Errorf("%w: %s: reply: %w", ErrProtocol, e.name(r.h.Program, r.h.Procedure), err)
 		}
 		return nil

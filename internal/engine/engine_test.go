@@ -19,15 +19,22 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // newEngine starts an engine on a connection to a fake daemon over a unix
-// socket (over net.Pipe with pipe set), shut down at cleanup.
-func newEngine(t *testing.T, srv *fakeserver.Server, pipe bool) *Engine {
+// socket (over net.Pipe with pipe set; to the unix socket at path instead,
+// when one is given), shut down at cleanup.
+func newEngine(t *testing.T, srv *fakeserver.Server, pipe bool, path ...string) *Engine {
 	t.Helper()
 	var nc net.Conn
 	if pipe {
 		nc = srv.Pipe(t)
 	} else {
+		addr := ""
+		if len(path) > 0 {
+			addr = path[0]
+		} else {
+			addr = srv.ListenUnix(t)
+		}
 		var err error
-		if nc, err = net.Dial("unix", srv.ListenUnix(t)); err != nil {
+		if nc, err = net.Dial("unix", addr); err != nil {
 			t.Fatal(err)
 		}
 	}

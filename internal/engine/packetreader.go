@@ -41,8 +41,15 @@ type packetReader struct {
 	b     []byte  // small[:] or *large; b[r:w] is read but not consumed
 	r, w  int
 	busy  bool // the last read filled the buffer: more is probably waiting
+	// large packets: the last packet did not fit the small buffer, so the
+	// next is likely as big (an XML document after another). A holder
+	// that waits for a reply (expect) then reads into the large buffer at
+	// once, in one read instead of two; an idle connection's background
+	// reader does not, so that it waits holding the small buffer only.
+	big    bool
+	expect bool
 
-	pkt  *[]byte // the packet being assembled, from packetPool
+	pkt  *[]byte // the packet being assembled, pooled or a reply's own
 	have int     // bytes of it received
 	need int     // its length
 	// A whole REPLY_WITH_FDS packet waits here until the dummy bytes that
@@ -72,6 +79,7 @@ func (p *packetReader) next() (*[]byte, []*os.File, error) {
 				bp := p.pkt
 				*bp = (*bp)[:p.need]
 				p.pkt = nil
+				p.big = p.need > smallRead
 				if n, ok, err := fdCount(*bp); err != nil {
 					putPacket(bp)
 					return nil, nil, err
@@ -109,9 +117,15 @@ func (p *packetReader) next() (*[]byte, []*os.File, error) {
 			if n > protocol.MaxPacket {
 				return nil, nil, fmt.Errorf("%w: %w: length word %d is over the limit of %d", ErrProtocol, protocol.ErrTooLarge, n, protocol.MaxPacket)
 			}
-			if n > protocol.InitialPacket && n <= largePacket {
+			switch {
+			case n >= ownedReply && p.replyAhead():
+				// The reply keeps this buffer (Engine.finish): read it
+				// straight into one of its own size, bounded as growPacket
+				// bounds it.
+				p.pkt = ownPacket(min(int(n), growStep))
+			case n > protocol.InitialPacket && n <= largePacket:
 				p.pkt = largePacketPool.Get().(*[]byte)
-			} else {
+			default:
 				p.pkt = packetPool.Get().(*[]byte)
 			}
 			p.have, p.need = 0, int(n)
@@ -124,6 +138,17 @@ func (p *packetReader) next() (*[]byte, []*os.File, error) {
 			return nil, nil, err
 		}
 	}
+}
+
+// replyAhead reports whether the packet whose length word is next in the
+// buffer is a reply, when enough of its header has arrived to tell.
+func (p *packetReader) replyAhead() bool {
+	const typeAt = protocol.LenSize + 12
+	if p.w-p.r < typeAt+4 {
+		return false
+	}
+	t := protocol.Type(binary.BigEndian.Uint32(p.b[p.r+typeAt:]))
+	return t == protocol.Reply || t == protocol.ReplyWithFDs
 }
 
 // fdCount reports whether pkt is a REPLY_WITH_FDS packet and how many
@@ -187,11 +212,11 @@ func (p *packetReader) fill() error {
 	switch {
 	case p.r == p.w:
 		p.r, p.w = 0, 0
-		if !p.busy {
+		if p.busy || p.big && p.expect {
+			p.useLarge()
+		} else {
 			// Idle: wait with the small buffer only.
 			p.releaseLarge()
-		} else {
-			p.useLarge()
 		}
 	case p.w == len(p.b):
 		p.useLarge()

@@ -200,3 +200,96 @@ func testPacketOfType(t protocol.Type) []byte {
 	putHeader(pkt, protocol.Header{Program: 1, Version: 1, Type: t})
 	return pkt
 }
+
+// replyPacket is a packet of size bytes with the header type t.
+func replyPacket(size int, t protocol.Type) []byte {
+	p := testPacket(size, 7)
+	binary.BigEndian.PutUint32(p[protocol.LenSize+12:], uint32(t))
+	return p
+}
+
+func TestPacketReaderOwnBuffers(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		size  int
+		typ   protocol.Type
+		exact bool // read into a buffer of its own size, which the reply keeps
+	}{
+		{"small reply", 100, protocol.Reply, false},
+		{"reply just under", ownedReply - 1, protocol.Reply, false},
+		{"reply at the threshold", ownedReply, protocol.Reply, true},
+		{"XML-sized reply", 18 << 10, protocol.Reply, true},
+		{"reply with descriptors", 18 << 10, protocol.ReplyWithFDs, true},
+		{"reply over the pool's size", 70000, protocol.Reply, true},
+		{"reply over growStep", 3 << 20, protocol.Reply, true},
+		{"event", 18 << 10, protocol.Message, false},
+		{"stream data", 18 << 10, protocol.Stream, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pkt := replyPacket(tc.size, tc.typ)
+			if tc.typ == protocol.ReplyWithFDs {
+				// No descriptors announced: the packet reader hands it on.
+				binary.BigEndian.PutUint32(pkt[protocol.LenSize+protocol.HeaderSize:], 0)
+			}
+			p := newPacketReader(bytes.NewReader(pkt), nil)
+			bp, _, err := p.next()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(*bp, pkt) {
+				t.Fatal("packet differs")
+			}
+			if got := cap(*bp) == len(*bp); got != tc.exact {
+				t.Errorf("buffer of %d bytes for a packet of %d: exact size %v, want %v", cap(*bp), len(*bp), got, tc.exact)
+			}
+			putPacket(bp)
+			// A buffer of a reply's own size never goes to the pool, whose
+			// buffers must hold InitialPacket bytes (headerPacket relies on it).
+			if b := packetPool.Get().(*[]byte); cap(*b) < protocol.InitialPacket {
+				t.Errorf("packetPool gave a buffer of %d bytes", cap(*b))
+			}
+		})
+	}
+}
+
+// countReader is a reader that counts its reads and gives each as much as
+// it asks for.
+type countReader struct {
+	r     io.Reader
+	reads int
+}
+
+func (c *countReader) Read(p []byte) (int, error) { c.reads++; return c.r.Read(p) }
+
+func TestPacketReaderReadsLargeRepliesAtOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		expect bool
+		reads  int // reads for the third packet
+	}{
+		{"a caller waiting for a reply", true, 1},
+		{"the background reader", false, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			pkt := replyPacket(18<<10, protocol.Reply)
+			src := &countReader{}
+			p := newPacketReader(src, nil)
+			p.expect = tc.expect
+			// One reply at a time, as sequential calls get them.
+			for i := range 3 {
+				src.r, src.reads = bytes.NewReader(pkt), 0
+				bp, _, err := p.next()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(*bp, pkt) {
+					t.Fatalf("packet %d differs", i)
+				}
+				putPacket(bp)
+			}
+			if src.reads != tc.reads {
+				t.Errorf("%d reads for the third packet, want %d", src.reads, tc.reads)
+			}
+		})
+	}
+}

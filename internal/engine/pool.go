@@ -25,10 +25,14 @@ const maxPooled = 1 << 20
 // largePacket is the size of a full stream data packet.
 const largePacket = protocol.LenSize + protocol.HeaderSize + protocol.LegacyMaxPayload
 
-// putPacket gives a packet buffer back to its pool.
+// putPacket gives a packet buffer back to its pool. Buffers smaller than
+// the pools' own (a reply read into a buffer of its exact size) are left
+// to the garbage collector: every buffer in packetPool holds at least
+// InitialPacket bytes.
 func putPacket(p *[]byte) {
 	switch c := cap(*p); {
-	case c > maxPooled:
+	case c > maxPooled, c < protocol.InitialPacket:
+		dropPacket(p)
 	case c >= largePacket:
 		*p = (*p)[:0]
 		largePacketPool.Put(p)
@@ -36,6 +40,25 @@ func putPacket(p *[]byte) {
 		*p = (*p)[:0]
 		packetPool.Put(p)
 	}
+}
+
+// headerPool holds the slice headers of buffers that are not pooled
+// themselves (a reply's own, packetReader.next), so that reading such a
+// reply allocates only its bytes and not a *[]byte besides.
+var headerPool = sync.Pool{New: func() any { return new([]byte) }}
+
+// ownPacket returns an empty buffer of capacity n that no pool owns.
+func ownPacket(n int) *[]byte {
+	p := headerPool.Get().(*[]byte)
+	*p = make([]byte, 0, n)
+	return p
+}
+
+// dropPacket leaves p's bytes to their new owner (or the garbage
+// collector) and keeps its header for ownPacket.
+func dropPacket(p *[]byte) {
+	*p = nil
+	headerPool.Put(p)
 }
 
 func getEncoder() *protocol.Encoder {

@@ -212,6 +212,7 @@ func (e *Engine) readUntil(ctx context.Context, done func() bool, yield bool) er
 		if yield && e.wantToken() {
 			return errYield
 		}
+		e.rd.expect = !yield
 		bp, files, err := e.rd.next()
 		if err != nil {
 			if isTimeout(err) && !e.failed() {
