@@ -74,7 +74,13 @@ func (t table) get(m, c, unit string) (summary, bool) {
 // by other's in the same round (the i-th result of each client), so that
 // load that comes and goes between rounds cancels out.
 func (t table) ratio(m, other, unit string) (float64, bool) {
-	a, b := t[m]["virtwire"][unit], t[m][other][unit]
+	return t.pairRatio(m, "virtwire", other, unit)
+}
+
+// pairRatio is ratio for any two clients: c's value divided by other's in
+// the same round, the median over the rounds.
+func (t table) pairRatio(m, c, other, unit string) (float64, bool) {
+	a, b := t[m][c][unit], t[m][other][unit]
 	var rs []float64
 	for i := range min(len(a), len(b)) {
 		if b[i] != 0 {
