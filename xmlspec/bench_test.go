@@ -38,3 +38,46 @@ func BenchmarkMarshalDomain(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCorpus parses and marshals libvirt's own domain and network
+// test documents (the corpus tests' set, less those ParseDomain rejects),
+// one document per op, as S10 of `make bench` does beside libvirtxml.
+func BenchmarkCorpus(b *testing.B) {
+	for _, k := range []struct {
+		root  string
+		parse func([]byte) (interface{ Marshal() ([]byte, error) }, error)
+	}{
+		{"domain", func(d []byte) (interface{ Marshal() ([]byte, error) }, error) { return ParseDomain(d) }},
+		{"network", func(d []byte) (interface{ Marshal() ([]byte, error) }, error) { return ParseNetwork(d) }},
+	} {
+		var docs [][]byte
+		var values []interface{ Marshal() ([]byte, error) }
+		for _, f := range corpusDocuments(b, k.root) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			v, err := k.parse(data)
+			if err != nil {
+				continue
+			}
+			docs, values = append(docs, data), append(values, v)
+		}
+		b.Run(k.root+"/parse", func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				if _, err := k.parse(docs[i%len(docs)]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(k.root+"/marshal", func(b *testing.B) {
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				if _, err := values[i%len(values)].Marshal(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

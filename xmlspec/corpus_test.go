@@ -3,7 +3,6 @@ package xmlspec
 import (
 	"bufio"
 	"bytes"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"os"
@@ -210,57 +209,15 @@ var (
 )
 
 // corpusDocuments returns libvirt's own test documents whose root element
-// is root: every .xml file under tests/ in the release tree, classified
-// by its root element, symbolic links (an expected output identical to
-// its input) counted once.
+// is root (libvirtsrc.Documents), read once per test process.
 func corpusDocuments(t testing.TB, root string) []string {
 	t.Helper()
 	tree := libvirtTree(t)
-	corpusOnce.Do(func() {
-		corpusByTag = map[string][]string{}
-		seen := map[string]bool{}
-		corpusErr = filepath.WalkDir(filepath.Join(tree, "tests"), func(p string, d os.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !strings.HasSuffix(p, ".xml") {
-				return err
-			}
-			real, err := filepath.EvalSymlinks(p)
-			if err != nil || seen[real] {
-				return nil // a dangling link, or one already counted
-			}
-			seen[real] = true
-			if tag := rootElement(real); tag != "" {
-				corpusByTag[tag] = append(corpusByTag[tag], real)
-			}
-			return nil
-		})
-	})
+	corpusOnce.Do(func() { corpusByTag, corpusErr = libvirtsrc.Documents(tree) })
 	if corpusErr != nil {
 		t.Fatal(corpusErr)
 	}
-	files := append([]string(nil), corpusByTag[root]...)
-	sort.Strings(files)
-	return files
-}
-
-// rootElement returns the local name of a file's root element, or "" when
-// it has none (not XML, or empty).
-func rootElement(path string) string {
-	f, err := os.Open(path)
-	if err != nil {
-		return ""
-	}
-	defer f.Close()
-	d := xml.NewDecoder(f)
-	d.Strict = false
-	for {
-		tok, err := d.RawToken()
-		if err != nil {
-			return ""
-		}
-		if se, ok := tok.(xml.StartElement); ok {
-			return se.Name.Local
-		}
-	}
+	return append([]string(nil), corpusByTag[root]...)
 }
 
 type corpusStats struct {

@@ -21,13 +21,19 @@ const maxDepth = 10000
 var ErrSyntax = errors.New("xmlspec: invalid document")
 
 type decoder struct {
-	d     *xml.Decoder
+	src   tokenSource
 	depth int
 	path  []string
 }
 
 // unmarshalElement is the xml.Unmarshaler behind every struct of the package.
 func unmarshalElement(d *xml.Decoder, start xml.StartElement, v any) error {
+	return decodeElement(decoderTokens{d}, start, v)
+}
+
+// decodeElement reads the element that start opens from src into v, a
+// pointer to one of the package's structs.
+func decodeElement(src tokenSource, start xml.StartElement, v any) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return fmt.Errorf("xmlspec: cannot unmarshal into %T", v)
@@ -41,7 +47,7 @@ func unmarshalElement(d *xml.Decoder, start xml.StartElement, v any) error {
 		return fmt.Errorf("%w: expected <%s>, found <%s>", ErrSyntax, ti.rootName, qname(start.Name))
 	}
 	sv.SetZero()
-	dec := &decoder{d: d}
+	dec := &decoder{src: src}
 	return dec.decodeStruct(start, sv, ti)
 }
 
@@ -70,10 +76,10 @@ func (dec *decoder) leave() {
 	dec.path = dec.path[:len(dec.path)-1]
 }
 
-func (dec *decoder) token() (xml.Token, error) {
-	tok, err := dec.d.Token()
+func (dec *decoder) token() (token, error) {
+	tok, err := dec.src.next()
 	if err == io.EOF {
-		return nil, dec.errorf("document ends inside <%s>", dec.path[len(dec.path)-1])
+		return token{}, dec.errorf("document ends inside <%s>", dec.path[len(dec.path)-1])
 	}
 	return tok, err
 }
@@ -124,8 +130,9 @@ func (dec *decoder) decodeStruct(start xml.StartElement, sv reflect.Value, ti *t
 		if err != nil {
 			return err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
+		switch tok.kind {
+		case startToken:
+			t := xml.StartElement{Name: tok.name, Attr: tok.attrs}
 			sawElem = true
 			text.open = false
 			fi := ti.byElem[t.Name]
@@ -156,19 +163,19 @@ func (dec *decoder) decodeStruct(start xml.StartElement, sv reflect.Value, ti *t
 			} else {
 				extra.seq = append(extra.seq, nodeKey)
 			}
-		case xml.CharData:
-			text.add(string(t), len(extra.Nodes), len(extra.seq))
-		case xml.Comment:
-			addNode(Node{Kind: CommentNode, Data: string(t)})
-		case xml.ProcInst:
-			n, err := dec.procInst(t)
+		case textToken:
+			text.add(tok.data, len(extra.Nodes), len(extra.seq))
+		case commentToken:
+			addNode(Node{Kind: CommentNode, Data: tok.data})
+		case procInstToken:
+			n, err := dec.procInst(tok)
 			if err != nil {
 				return err
 			}
 			addNode(n)
-		case xml.Directive:
-			return dec.errorf("<!%s> inside an element", firstWord(t))
-		case xml.EndElement:
+		case directiveToken:
+			return dec.errorf("<!%s> inside an element", firstWord(tok.data))
+		case endToken:
 			return dec.finishText(sv, ti, extra, &text, sawElem)
 		}
 	}
@@ -206,7 +213,7 @@ func (dec *decoder) finishText(sv reflect.Value, ti *typeInfo, extra *Extra, tex
 	hasNodes := len(extra.seq) > 0
 	var runs []textRun
 	for _, r := range text.runs {
-		if isBlank([]byte(r.data)) && (hasNodes || fi == nil) {
+		if isBlank(r.data) && (hasNodes || fi == nil) {
 			continue
 		}
 		if sawElem {
@@ -321,11 +328,11 @@ func (dec *decoder) setField(fv reflect.Value, fi *fieldInfo, text string) error
 	return setLeaf(dec.slot(fv, fi), fi.leaf, text)
 }
 
-func (dec *decoder) procInst(t xml.ProcInst) (Node, error) {
-	if strings.EqualFold(t.Target, "xml") {
+func (dec *decoder) procInst(t token) (Node, error) {
+	if strings.EqualFold(t.name.Local, "xml") {
 		return Node{}, dec.errorf("XML declaration inside an element")
 	}
-	return Node{Kind: ProcInstNode, Name: xml.Name{Local: t.Target}, Data: string(t.Inst)}, nil
+	return Node{Kind: ProcInstNode, Name: t.name, Data: t.data}, nil
 }
 
 // decodeNode reads an element no field models, with all it contains.
@@ -343,30 +350,30 @@ func (dec *decoder) decodeNode(start xml.StartElement) (Node, error) {
 		if err != nil {
 			return Node{}, err
 		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			c, err := dec.decodeNode(t)
+		switch tok.kind {
+		case startToken:
+			c, err := dec.decodeNode(xml.StartElement{Name: tok.name, Attr: tok.attrs})
 			if err != nil {
 				return Node{}, err
 			}
 			n.Children = append(n.Children, c)
-		case xml.CharData:
+		case textToken:
 			if k := len(n.Children); k > 0 && n.Children[k-1].Kind == TextNode {
-				n.Children[k-1].Data += string(t) // CDATA next to text
+				n.Children[k-1].Data += tok.data // CDATA next to text
 			} else {
-				n.Children = append(n.Children, Node{Kind: TextNode, Data: string(t)})
+				n.Children = append(n.Children, Node{Kind: TextNode, Data: tok.data})
 			}
-		case xml.Comment:
-			n.Children = append(n.Children, Node{Kind: CommentNode, Data: string(t)})
-		case xml.ProcInst:
-			c, err := dec.procInst(t)
+		case commentToken:
+			n.Children = append(n.Children, Node{Kind: CommentNode, Data: tok.data})
+		case procInstToken:
+			c, err := dec.procInst(tok)
 			if err != nil {
 				return Node{}, err
 			}
 			n.Children = append(n.Children, c)
-		case xml.Directive:
-			return Node{}, dec.errorf("<!%s> inside an element", firstWord(t))
-		case xml.EndElement:
+		case directiveToken:
+			return Node{}, dec.errorf("<!%s> inside an element", firstWord(tok.data))
+		case endToken:
 			if hasElementChild(n.Children) {
 				n.Children = dropBlankText(n.Children)
 				trimMixedText(n.Children)
@@ -385,8 +392,7 @@ func hasElementChild(nodes []Node) bool {
 	return false
 }
 
-func firstWord(b []byte) string {
-	s := string(b)
+func firstWord(s string) string {
 	if i := strings.IndexAny(s, " \t\r\n"); i >= 0 {
 		s = s[:i]
 	}
@@ -408,7 +414,7 @@ func onlyText(nodes []Node) bool {
 func dropBlankText(nodes []Node) []Node {
 	out := nodes[:0]
 	for _, c := range nodes {
-		if c.Kind == TextNode && isBlank([]byte(c.Data)) {
+		if c.Kind == TextNode && isBlank(c.Data) {
 			continue
 		}
 		out = append(out, c)
@@ -427,8 +433,8 @@ func trimMixedText(nodes []Node) {
 	}
 }
 
-func isBlank(b []byte) bool {
-	for _, c := range b {
+func isBlank(s string) bool {
+	for _, c := range []byte(s) {
 		switch c {
 		case ' ', '\t', '\n', '\r':
 		default:

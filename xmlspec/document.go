@@ -37,7 +37,64 @@ func parseAs[T any](data []byte, what string) (*T, error) {
 	return v, nil
 }
 
+// parse reads a document into v, a pointer to its struct: through the
+// scanner, and again through encoding/xml when the scanner leaves the
+// document to it (see scanner.go).
 func parse(data []byte, v any, what string) error {
+	if err := parseScanned(string(data), v, what); !errors.Is(err, errSlowPath) {
+		return err
+	}
+	return parseDecoded(data, v, what)
+}
+
+// parseScanned is parse through the scanner. Like encoding/xml's Decode,
+// it skips what comes before the root element.
+func parseScanned(s string, v any, what string) error {
+	sc := newScanner(s)
+	for {
+		tok, err := sc.next()
+		if err == io.EOF {
+			return fmt.Errorf("%w: no <%s> element", ErrSyntax, what)
+		}
+		if err != nil {
+			return err
+		}
+		if tok.kind == startToken {
+			if err := decodeElement(sc, xml.StartElement{Name: tok.name, Attr: tok.attrs}, v); err != nil {
+				return err
+			}
+			break
+		}
+	}
+	for {
+		tok, err := sc.next()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := afterRoot(tok); err != nil {
+			return err
+		}
+	}
+}
+
+// afterRoot checks a token after the root element: space, comments and
+// processing instructions may follow it, nothing else.
+func afterRoot(tok token) error {
+	switch tok.kind {
+	case textToken:
+		if !isBlank(tok.data) {
+			return fmt.Errorf("%w: text after the root element", ErrSyntax)
+		}
+	case startToken:
+		return fmt.Errorf("%w: a second root element <%s>", ErrSyntax, tok.name.Local)
+	}
+	return nil
+}
+
+func parseDecoded(data []byte, v any, what string) error {
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(v); err != nil {
 		if errors.Is(err, ErrSyntax) {
@@ -58,13 +115,12 @@ func parse(data []byte, v any, what string) error {
 		if err != nil {
 			return fmt.Errorf("%w: after the root element: %w", ErrSyntax, err)
 		}
-		switch t := tok.(type) {
-		case xml.CharData:
-			if !isBlank(t) {
-				return fmt.Errorf("%w: text after the root element", ErrSyntax)
-			}
-		case xml.StartElement:
-			return fmt.Errorf("%w: a second root element <%s>", ErrSyntax, t.Name.Local)
+		t, err := decoderTokens{dec}.convert(tok)
+		if err != nil {
+			return err
+		}
+		if err := afterRoot(t); err != nil {
+			return err
 		}
 	}
 }

@@ -97,15 +97,19 @@ func splitDecls(attrs []xml.Attr) (decls, others []xml.Attr) {
 	return decls, others
 }
 
-func (enc *encoder) push(attrs []xml.Attr) {
+func (enc *encoder) push(attrs []xml.Attr) { enc.scope = appendDecls(enc.scope, attrs) }
+
+// appendDecls appends the namespace declarations among attrs to scope.
+func appendDecls(scope []nsDecl, attrs []xml.Attr) []nsDecl {
 	for _, a := range attrs {
 		switch {
 		case a.Name.Space == "xmlns":
-			enc.scope = append(enc.scope, nsDecl{a.Name.Local, a.Value})
+			scope = append(scope, nsDecl{a.Name.Local, a.Value})
 		case a.Name.Space == "" && a.Name.Local == "xmlns":
-			enc.scope = append(enc.scope, nsDecl{"", a.Value})
+			scope = append(scope, nsDecl{"", a.Value})
 		}
 	}
+	return scope
 }
 
 // prefixFor finds a prefix bound to url in scope and not shadowed by an

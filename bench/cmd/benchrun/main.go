@@ -32,6 +32,7 @@ import (
 	_ "github.com/virtwire/virtwire/all" // every transport and SASL
 	"github.com/virtwire/virtwire/bench/internal/benchlab"
 	"github.com/virtwire/virtwire/bench/internal/result"
+	"github.com/virtwire/virtwire/internal/libvirtsrc"
 )
 
 var (
@@ -44,7 +45,7 @@ var (
 	running    = flag.Int("running", 1000, "of them running (S4)")
 	streamSize = flag.Int64("stream-size", 1<<30, "bytes of the streamed volume (S6, S9)")
 	conns      = flag.Int("conns", 1000, "connections opened at once (S7)")
-	only       = flag.String("only", "", "comma-separated scenarios to run (S0..S9); all when empty")
+	only       = flag.String("only", "", "comma-separated scenarios to run (S0..S10); all when empty")
 	footprint  = flag.String("footprint", "", "folder for the S8 binaries (skipped when empty)")
 )
 
@@ -59,7 +60,7 @@ func main() {
 // A step is one scenario for a set of clients; it runs once per client
 // per round.
 type step struct {
-	id       string // S0..S9
+	id       string // S0..S10
 	scenario string // the harnesses' -scenario
 	clients  []string
 	args     []string
@@ -145,12 +146,22 @@ func run() error {
 		log("dir pool with a volume of %d bytes (%.1fs)", *streamSize, time.Since(t).Seconds())
 	}
 
+	// S10 reads libvirt's own test documents from its release tree,
+	// fetched here once rather than within a harness's time limit.
+	var tree string
+	if wanted("S10") {
+		if tree, err = libvirtsrc.Dir(ctx); err != nil {
+			return fmt.Errorf("S10: libvirt's release tree: %w", err)
+		}
+	}
+
 	config := [][2]string{
 		{"goos", runtime.GOOS}, {"goarch", runtime.GOARCH}, {"pkg", "github.com/virtwire/virtwire/bench"},
 		{"cpu", cpuModel()}, {"cores", strconv.Itoa(runtime.NumCPU())}, {"kernel", kernel()},
 		{"libvirt", fmt.Sprintf("%d.%d.%d", libVer/1000000, libVer/1000%1000, libVer%1000)},
 		{"go", runtime.Version()}, {"date", start.UTC().Format(time.RFC3339)},
-		{"commit", gitCommit()}, {"go-libvirt", goLibvirtVersion()},
+		{"commit", gitCommit()}, {"go-libvirt", moduleVersion("github.com/digitalocean/go-libvirt")},
+		{"libvirtxml", moduleVersion("libvirt.org/go/libvirtxml")}, {"xml-corpus", "libvirt " + libvirtsrc.Version},
 		{"rounds", strconv.Itoa(*rounds)}, {"domains", strconv.Itoa(len(all))},
 		{"defined", strconv.Itoa(*domains)}, {"running", strconv.Itoa(*running)},
 		{"stream-bytes", strconv.FormatInt(*streamSize, 10)}, {"load-before", load0},
@@ -170,6 +181,7 @@ func run() error {
 		{"S4", "stats", allClients, append([]string{"-uri", testURI}, quick...)},
 		{"S5", "xml", allClients, append([]string{"-uri", testURI, "-domain", xmlDomain, "-devices", strconv.Itoa(xmlDevices)}, quick...)},
 		{"S5", "parse", []string{"xmlspec"}, append([]string{"-uri", testURI, "-domain", xmlDomain, "-devices", strconv.Itoa(xmlDevices)}, quick...)},
+		{"S10", "xmlcodec", []string{"xmlspec", "libvirtxml"}, append([]string{"-uri", testURI, "-domain", xmlDomain, "-libvirt", tree}, quick...)},
 		{"S6", "stream", allClients, []string{"-uri", storageURI, "-pool", poolName, "-vol", volName, "-size", strconv.FormatInt(*streamSize, 10)}},
 		{"S6", "ceiling", []string{"go-ceiling"}, []string{"-size", strconv.FormatInt(*streamSize, 10)}},
 		{"S9", "latency", allClients, []string{"-uri", tlsURI, "-transport", "tls", "-domain", lookupName, "-n", strconv.Itoa(*calls / 2)}},
@@ -310,8 +322,9 @@ func gitCommit() string {
 	return strings.TrimSpace(string(out))
 }
 
-func goLibvirtVersion() string {
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Version}}", "github.com/digitalocean/go-libvirt").Output()
+// moduleVersion returns the version of module path that go.mod requires.
+func moduleVersion(path string) string {
+	out, err := exec.Command("go", "list", "-m", "-f", "{{.Version}}", path).Output()
 	if err != nil {
 		return "unknown"
 	}

@@ -16,7 +16,7 @@ import (
 
 // Names of what populate makes.
 const (
-	xmlDomain  = "bench-xml"  // the domain with xmlDevices devices (S5)
+	xmlDomain  = "bench-xml"  // the domain with xmlDevices devices (S5, S10)
 	xmlDevices = 100          // devices in its definition
 	poolName   = "bench"      // the dir pool (S6)
 	volName    = "bench.img"  // the volume streamed (S6)

@@ -2,7 +2,8 @@
 
 // Command goharness runs one `make bench` scenario with one Go client
 // (virtwire or go-libvirt), or a reference measurement (the raw-socket
-// floor, the socket-pair ceiling, xmlspec parsing), and prints the results
+// floor, the socket-pair ceiling, xmlspec parsing), or one XML library
+// (xmlspec or libvirtxml, S10), and prints the results
 // as benchmark lines (package bench/internal/result) on stdout. The C
 // harness (bench/c/harness.c) takes the same flags for the scenarios it
 // shares. scripts/bench.sh and bench/cmd/benchrun run it; by hand:
@@ -29,23 +30,24 @@ import (
 )
 
 var (
-	clientName = flag.String("client", "virtwire", "client: virtwire or go-libvirt (raw for -scenario floor)")
-	scenario   = flag.String("scenario", "", "latency, concurrency, list, stats, xml, parse, stream, scale, floor or ceiling")
-	uri        = flag.String("uri", "", "libvirt URI of the daemon (test driver; the storage driver for stream)")
-	transport  = flag.String("transport", "unix", "transport label for result names (unix or tls)")
-	calls      = flag.Int("n", 10000, "calls per procedure (latency, floor)")
-	callers    = flag.String("callers", "1,4,16,64", "concurrent callers (concurrency, floor)")
-	duration   = flag.Duration("d", 2*time.Second, "measuring time per step (concurrency, list, stats, xml, parse)")
-	domain     = flag.String("domain", "test", "domain to look up (latency) or to describe (xml)")
-	devices    = flag.Int("devices", 100, "devices of -domain, for the result name (xml, parse)")
-	pool       = flag.String("pool", "bench", "storage pool (stream)")
-	volume     = flag.String("vol", "bench.img", "volume (stream)")
-	size       = flag.Int64("size", 1<<30, "bytes to stream (stream, ceiling)")
-	conns      = flag.Int("conns", 1000, "connections to open (scale)")
-	openers    = flag.Int("openers", 16, "connections opened concurrently (scale)")
-	socketPath = flag.String("socket", "", "unix socket of the daemon (floor)")
-	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the run to `file`")
-	memProfile = flag.String("memprofile", "", "write an allocation profile of the run to `file` (every allocation sampled)")
+	clientName  = flag.String("client", "virtwire", "client: virtwire or go-libvirt (raw for -scenario floor; xmlspec or libvirtxml for xmlcodec)")
+	scenario    = flag.String("scenario", "", "latency, concurrency, list, stats, xml, parse, xmlcodec, stream, scale, floor or ceiling")
+	uri         = flag.String("uri", "", "libvirt URI of the daemon (test driver; the storage driver for stream)")
+	transport   = flag.String("transport", "unix", "transport label for result names (unix or tls)")
+	calls       = flag.Int("n", 10000, "calls per procedure (latency, floor)")
+	callers     = flag.String("callers", "1,4,16,64", "concurrent callers (concurrency, floor)")
+	duration    = flag.Duration("d", 2*time.Second, "measuring time per step (concurrency, list, stats, xml, parse, xmlcodec)")
+	domain      = flag.String("domain", "test", "domain to look up (latency) or to describe (xml, parse, xmlcodec)")
+	devices     = flag.Int("devices", 100, "devices of -domain, for the result name (xml, parse)")
+	libvirtTree = flag.String("libvirt", "", "libvirt's release tree, whose tests/ hold the XML corpus (xmlcodec)")
+	pool        = flag.String("pool", "bench", "storage pool (stream)")
+	volume      = flag.String("vol", "bench.img", "volume (stream)")
+	size        = flag.Int64("size", 1<<30, "bytes to stream (stream, ceiling)")
+	conns       = flag.Int("conns", 1000, "connections to open (scale)")
+	openers     = flag.Int("openers", 16, "connections opened concurrently (scale)")
+	socketPath  = flag.String("socket", "", "unix socket of the daemon (floor)")
+	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the run to `file`")
+	memProfile  = flag.String("memprofile", "", "write an allocation profile of the run to `file` (every allocation sampled)")
 )
 
 func main() {
@@ -83,6 +85,8 @@ func main() {
 		ceiling(*size)
 	case "parse":
 		parse(ctx)
+	case "xmlcodec":
+		xmlcodec(ctx)
 	case "scale":
 		scale(ctx)
 	case "latency", "concurrency", "list", "stats", "xml", "stream":
@@ -253,21 +257,7 @@ func bulk(ctx context.Context, c client, base, key string, call func(context.Con
 
 // parse (S5): xmlspec.ParseDomain of the domain's XML, fetched once.
 func parse(ctx context.Context) {
-	c, err := dial(ctx, "virtwire", *uri)
-	if err != nil {
-		fail("connecting: %v", err)
-	}
-	if err := c.prepareDomain(ctx, *domain); err != nil {
-		fail("looking up %s: %v", *domain, err)
-	}
-	doc, err := c.xmlDesc(ctx)
-	if err != nil {
-		fail("DomainGetXMLDesc: %v", err)
-	}
-	if err := c.close(); err != nil {
-		fail("closing: %v", err)
-	}
-	data := []byte(doc)
+	data := domainXML(ctx)
 	def, err := xmlspec.ParseDomain(data)
 	if err != nil {
 		fail("ParseDomain: %v", err)

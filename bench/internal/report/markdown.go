@@ -49,7 +49,12 @@ func (d *doc) cell(m, c, unit string, format func(float64) string) string {
 }
 
 func (d *doc) ratioCell(m, other, unit string) string {
-	r, ok := d.t.ratio(m, other, unit)
+	return d.pairRatioCell(m, "virtwire", other, unit)
+}
+
+// pairRatioCell formats client c's paired ratio to other's.
+func (d *doc) pairRatioCell(m, c, other, unit string) string {
+	r, ok := d.t.pairRatio(m, c, other, unit)
 	if !ok {
 		return "–"
 	}

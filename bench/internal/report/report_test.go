@@ -110,3 +110,44 @@ func TestMarkdownFootprintBytes(t *testing.T) {
 		}
 	}
 }
+
+// S10 judges xmlspec against libvirtxml on paired ratios of time and
+// allocations, and its table names how many corpus documents both read.
+func TestMarkdownXML(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("cpu: test CPU\ncores: 2\nlibvirtxml: v1.12008.0\nxml-corpus: libvirt 11.3.0\n")
+	for round := range 3 {
+		for _, r := range []struct {
+			client                 string
+			parseNs, parseAllocs   float64
+			marshalNs, marshAllocs float64
+		}{
+			{"xmlspec", 40000, 200, 30000, 100},
+			{"libvirtxml", 100000, 500, 50000, 150},
+		} {
+			d := float64(round)
+			fmt.Fprintf(&b, "BenchmarkS10XML/kind=domain/doc=corpus/op=parse/docs=2785/of=2787/client=%s 1000 %g ns/op 30000 B/op %g allocs/op\n", r.client, r.parseNs+d, r.parseAllocs)
+			fmt.Fprintf(&b, "BenchmarkS10XML/kind=domain/doc=corpus/op=marshal/docs=2785/of=2787/client=%s 1000 %g ns/op 20000 B/op %g allocs/op\n", r.client, r.marshalNs+d, r.marshAllocs)
+		}
+	}
+	f, err := result.Parse(strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	md := Markdown(f, Setup{})
+	for _, want := range []string{
+		"| S10 domain parse (corpus) | time ≤ 0.5× libvirtxml's | 0.40 | met |",
+		"| S10 domain parse (corpus) | allocations ≤ 0.5× libvirtxml's | 0.40 | met |",
+		"| S10 domain marshal (corpus) | time ≤ 0.5× libvirtxml's | 0.60 | **missed** |",
+		"| S10 domain marshal (corpus) | allocations ≤ 0.5× libvirtxml's | 0.67 | **missed** |",
+		"| S10 network parse (corpus) | time ≤ 0.5× libvirtxml's |  | no data |",
+		"| domain corpus (2785 of 2787), parse | time | 40.0 µs ±0% | 100 µs ±0% | 0.40 | ≤ 0.50 |",
+		"|  | allocs/op | 200 ±0% | 500 ±0% | 0.40 | ≤ 0.50 |",
+		"libvirtxml) v1.12008.0",
+		"the test documents of libvirt 11.3.0",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q\n%s", want, md)
+		}
+	}
+}

@@ -33,6 +33,7 @@ func Markdown(f *result.File, s Setup) string {
 	d.s8()
 	d.s1("tls", "S9 TLS: latency")
 	d.s6("tls", "S9 TLS: streams")
+	d.s10()
 	if len(f.Failures) > 0 {
 		d.p("## Runs that failed\n")
 		for _, x := range f.Failures {
@@ -103,7 +104,12 @@ func (d *doc) summary(checks []check) {
 }
 
 func (d *doc) ratioCheck(scenario, goal, m, other, unit string, pass func(float64) bool) check {
-	r, ok := d.t.ratio(m, other, unit)
+	return d.pairCheck(scenario, goal, m, "virtwire", other, unit, pass)
+}
+
+// pairCheck judges client c's paired ratio to other's.
+func (d *doc) pairCheck(scenario, goal, m, c, other, unit string, pass func(float64) bool) check {
+	r, ok := d.t.pairRatio(m, c, other, unit)
 	if !ok {
 		return check{scenario: scenario, goal: goal}
 	}
@@ -147,7 +153,23 @@ func (d *doc) goals() []check {
 		d.ratioCheck("S7", "heap per idle connection ≤ 0.5× go-libvirt's", d.measurement("S7Scale"), "go-libvirt", "heap-B/conn", atMost(0.5)),
 		d.ratioCheck("S8", "static binary ≤ 0.8× go-libvirt's", d.measurement("S8Footprint", "program", "quickstart"), "go-libvirt", "B", atMost(0.8)),
 		d.ratioCheck("S8 dial", "dial-only static binary ≤ 0.8× go-libvirt's", d.measurement("S8Footprint", "program", "dial"), "go-libvirt", "B", atMost(0.8)))
+	for _, x := range s10Docs {
+		for _, op := range []string{"parse", "marshal"} {
+			m := d.measurement("S10XML", "kind", x.kind, "doc", x.doc, "op", op)
+			name := fmt.Sprintf("S10 %s %s (%s)", x.kind, op, x.label)
+			cs = append(cs,
+				d.pairCheck(name, "time ≤ 0.5× libvirtxml's", m, "xmlspec", "libvirtxml", "ns/op", atMost(0.5)),
+				d.pairCheck(name, "allocations ≤ 0.5× libvirtxml's", m, "xmlspec", "libvirtxml", "allocs/op", atMost(0.5)))
+		}
+	}
 	return cs
+}
+
+// s10Docs are S10's sets of documents, in the report's order.
+var s10Docs = []struct{ kind, doc, label string }{
+	{"domain", "corpus", "corpus"},
+	{"domain", "bench-xml", "bench-xml"},
+	{"network", "corpus", "corpus"},
 }
 
 // ceilingCheck compares virtwire's throughput with the socket pair's.
@@ -350,6 +372,36 @@ func (d *doc) s8Bytes() {
 			}
 		}
 		d.p("| %s |", strings.Join(cells, " | "))
+	}
+	d.p("")
+}
+
+func (d *doc) s10() {
+	d.p("## S10 XML: xmlspec beside libvirtxml\n")
+	d.p("xmlspec (virtwire's XML structs) beside [libvirtxml](https://pkg.go.dev/libvirt.org/go/libvirtxml) %s, both in one Go process each: parsing (`xmlspec.ParseDomain`, `ParseNetwork`; libvirtxml's `Domain.Unmarshal`, `Network.Unmarshal`) and writing (`Marshal` of each) the test documents of %s (`tests/` of its release tree: every `.xml` file whose root element is `<domain>` or `<network>`, the set xmlspec's corpus tests read, less the few that either library fails to parse or write), and the `bench-xml` domain of S5 (100 devices) as the daemon describes it. Each run passes over the documents again and again for a second; time, B/op and allocs/op are per document. The ratio is xmlspec's divided by libvirtxml's in the same round.\n", d.f.Get("libvirtxml"), d.f.Get("xml-corpus"))
+	d.p("| documents | | xmlspec | libvirtxml | xmlspec/libvirtxml | goal |")
+	d.p("|---|---|---:|---:|---:|---|")
+	for _, x := range s10Docs {
+		for _, op := range []string{"parse", "marshal"} {
+			m := d.measurement("S10XML", "kind", x.kind, "doc", x.doc, "op", op)
+			what := fmt.Sprintf("%s %s, %s", x.kind, x.label, op)
+			if x.doc == "corpus" {
+				what = fmt.Sprintf("%s corpus (%s of %s), %s", x.kind, keyOf(m, "docs"), keyOf(m, "of"), op)
+			}
+			for _, u := range []struct {
+				label, unit string
+				format      func(float64) string
+				goal        string
+			}{
+				{"time", "ns/op", us, "≤ 0.50"},
+				{"B/op", "B/op", bytes, ""},
+				{"allocs/op", "allocs/op", count, "≤ 0.50"},
+			} {
+				d.p("| %s | %s | %s | %s | %s | %s |", what, u.label, d.cell(m, "xmlspec", u.unit, u.format), d.cell(m, "libvirtxml", u.unit, u.format),
+					d.pairRatioCell(m, "xmlspec", "libvirtxml", u.unit), u.goal)
+				what = ""
+			}
+		}
 	}
 	d.p("")
 }

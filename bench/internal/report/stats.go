@@ -70,11 +70,12 @@ func (t table) get(m, c, unit string) (summary, bool) {
 	return summarize(vs), true
 }
 
-// ratio returns the median over the rounds of virtwire's value divided
-// by other's in the same round (the i-th result of each client), so that
-// load that comes and goes between rounds cancels out.
-func (t table) ratio(m, other, unit string) (float64, bool) {
-	a, b := t[m]["virtwire"][unit], t[m][other][unit]
+// pairRatio returns the median over the rounds of client c's value (for
+// most scenarios virtwire's) divided by other's in the same round (the i-th
+// result of each client), so that load that comes and goes between rounds
+// cancels out.
+func (t table) pairRatio(m, c, other, unit string) (float64, bool) {
+	a, b := t[m][c][unit], t[m][other][unit]
 	var rs []float64
 	for i := range min(len(a), len(b)) {
 		if b[i] != 0 {
