@@ -89,8 +89,10 @@ func TestStreamWriteHonoursCancelAndAbort(t *testing.T) {
 				_, err := st.Write(data)
 				errc <- err
 			}()
-			if !waitGoroutine(t, "engine.(*writer).send", nil) {
-				t.Fatal("the Write never waited for room")
+			// Over unix a Write waits for each packet to be written from
+			// its buffer: the daemon takes none once the socket is full.
+			if !waitGoroutine(t, "engine.(*Stream).awaitSent", nil) {
+				t.Fatal("the Write never waited for the daemon to take its data")
 			}
 			var werr error
 			switch how {

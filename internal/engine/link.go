@@ -19,6 +19,10 @@ type link interface {
 	offer(bufs [][]byte) (int, error)
 	// write writes all of bufs, waiting for room as long as it takes.
 	write(bufs [][]byte) (int, error)
+	// waitWritable waits, holding no caller's bytes, until the link has
+	// room for an offer again. Only links whose nonblocking reports true
+	// wait so.
+	waitWritable() error
 	// held reports whether the link holds back bytes it took (TLS records
 	// the socket has not taken yet); flush writes them, waiting.
 	held() bool
@@ -85,6 +89,7 @@ type rawLink struct {
 func (l *rawLink) Read(p []byte) (int, error)        { return l.s.Read(p) }
 func (l *rawLink) offer(bufs [][]byte) (int, error)  { return l.s.WriteBuffers(bufs, false) }
 func (l *rawLink) write(bufs [][]byte) (int, error)  { return l.s.WriteBuffers(bufs, true) }
+func (l *rawLink) waitWritable() error               { return l.s.WaitWritable() }
 func (l *rawLink) held() bool                        { return false }
 func (l *rawLink) flush() error                      { return nil }
 func (l *rawLink) nonblocking() bool                 { return true }
@@ -111,6 +116,9 @@ type tlsLink struct {
 
 func (l *tlsLink) Read(p []byte) (int, error) { return l.tc.Read(p) }
 
+// offer encrypts bufs into records until the socket holds some back: the
+// rest waits in the queue, so that what the socket below holds stays about
+// one packet, not a whole batch.
 func (l *tlsLink) offer(bufs [][]byte) (int, error) {
 	n := 0
 	for _, b := range bufs {
@@ -118,6 +126,9 @@ func (l *tlsLink) offer(bufs [][]byte) (int, error) {
 		n += m
 		if err != nil {
 			return n, err
+		}
+		if l.lower.Held() > 0 {
+			break
 		}
 	}
 	return n, nil
@@ -131,6 +142,7 @@ func (l *tlsLink) write(bufs [][]byte) (int, error) {
 	return n, l.lower.Flush()
 }
 
+func (l *tlsLink) waitWritable() error               { return l.lower.Flush() }
 func (l *tlsLink) held() bool                        { return l.lower.Held() > 0 }
 func (l *tlsLink) flush() error                      { return l.lower.Flush() }
 func (l *tlsLink) sendFD(int) error                  { return ErrNoFDPassing }
@@ -191,6 +203,7 @@ func (l *streamLink) write(bufs [][]byte) (int, error) {
 	return int(n), err
 }
 
+func (l *streamLink) waitWritable() error               { return nil }
 func (l *streamLink) held() bool                        { return false }
 func (l *streamLink) flush() error                      { return nil }
 func (l *streamLink) nonblocking() bool                 { return false }

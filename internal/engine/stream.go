@@ -43,6 +43,9 @@ type Stream struct {
 	// wlock serializes Write, SendHole and Finish; Abort never takes it,
 	// so that it can end a Write waiting for room.
 	wlock chan struct{}
+	// sent is signalled when the packet Write queued from the caller's
+	// buffer has been written; made on the first Write.
+	sent chan struct{}
 
 	mu       sync.Mutex
 	queue    []chunk // data and holes received, not yet read
@@ -541,7 +544,7 @@ func (s *Stream) Write(p []byte) (int, error) {
 			return written, err
 		}
 		chunk := p[:min(len(p), MaxStreamChunk)]
-		if err := s.e.w.sendHeader(s.ctx, s.header(protocol.Stream, protocol.StatusContinue), chunk, false, s.stop); err != nil {
+		if err := s.writeChunk(chunk); err != nil {
 			if s.ctx.Err() != nil || errors.Is(err, ErrStreamAborted) {
 				s.abortNow(s.ctx.Err())
 				return written, s.stopped()
@@ -552,6 +555,47 @@ func (s *Stream) Write(p []byte) (int, error) {
 		p = p[len(chunk):]
 	}
 	return written, nil
+}
+
+// writeChunk sends one packet of data. On links that write without
+// waiting it is written from chunk itself, and writeChunk returns once it
+// has gone: the caller's buffer is not copied, and no packet buffer is
+// taken per chunk. On others the packet is a copy, queued.
+func (s *Stream) writeChunk(chunk []byte) error {
+	h := s.header(protocol.Stream, protocol.StatusContinue)
+	w := &s.e.w
+	if !s.e.link.nonblocking() {
+		return w.sendHeader(s.ctx, h, chunk, false, s.stop)
+	}
+	if s.sent == nil {
+		s.sent = make(chan struct{}, 1)
+	}
+	p := headerPacket(h, nil)
+	p.body, p.sent = chunk, s.sent
+	binary.BigEndian.PutUint32(p.pkt, uint32(p.size()))
+	if err := w.send(s.ctx, p, false, s.stop); err != nil {
+		return err
+	}
+	return s.awaitSent()
+}
+
+// awaitSent waits until the packet writeChunk queued has been written, or
+// the stream's context ends, or the stream stops; then the queue no longer
+// refers to the caller's buffer.
+func (s *Stream) awaitSent() error {
+	var err error
+	select {
+	case <-s.sent:
+		return nil
+	case <-s.ctx.Done():
+		err = s.ctx.Err()
+	case <-s.stop:
+		err = ErrStreamAborted
+	case <-s.e.life.done:
+		err = s.e.Err()
+	}
+	s.e.w.detach(s.sent)
+	return err
 }
 
 // SendHole tells the daemon that the next length bytes are a hole. Only

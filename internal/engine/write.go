@@ -33,7 +33,9 @@ const maxBatch = 64
 // An outPacket is one packet in the write queue.
 type outPacket struct {
 	pkt    []byte
-	off    int               // bytes already written
+	body   []byte            // written after pkt without a copy: the sender's, until sent
+	sent   chan<- struct{}   // signalled once a packet with a body is written or dropped
+	off    int               // bytes of pkt and body already written
 	enc    *protocol.Encoder // holds pkt, back to its pool once written
 	buf    *[]byte           // or a pooled buffer holds it
 	fds    []int             // passed after the packet; closed once sent
@@ -42,9 +44,30 @@ type outPacket struct {
 	pong   *atomic.Bool      // cleared once the packet is gone, when not nil
 }
 
+// size is the packet's length on the wire.
+func (p *outPacket) size() int { return len(p.pkt) + len(p.body) }
+
+// rest appends to bufs what of the packet is still to write.
+func (p *outPacket) rest(bufs [][]byte) [][]byte {
+	if p.off < len(p.pkt) {
+		bufs = append(bufs, p.pkt[p.off:])
+		if len(p.body) > 0 {
+			bufs = append(bufs, p.body)
+		}
+		return bufs
+	}
+	return append(bufs, p.body[p.off-len(p.pkt):])
+}
+
 func (p *outPacket) release() {
 	if p.pong != nil {
 		p.pong.Store(false)
+	}
+	if p.sent != nil {
+		select {
+		case p.sent <- struct{}{}:
+		default:
+		}
 	}
 	if p.enc != nil {
 		putEncoder(p.enc)
@@ -62,10 +85,12 @@ type writer struct {
 	mu       sync.Mutex
 	queue    []outPacket // queue[:inflight] are being written
 	inflight int
-	bytes    int  // bytes in the queue not yet written
-	active   bool // a goroutine is writing; it drains the queue
+	settled  sync.Cond // broadcast when a batch ends, for detach
+	bytes    int       // bytes in the queue not yet written
+	active   bool      // a goroutine is writing; it drains the queue
 	dead     bool
-	space    chan struct{} // closed when bytes fall, for those waiting for room
+	waiting  int           // senders waiting for room
+	space    chan struct{} // holds a token when bytes fell while senders wait
 	wake     chan struct{} // the writer goroutine of blocking links
 
 	bufs [][]byte // the batch being written; the active writer's only
@@ -74,6 +99,8 @@ type writer struct {
 func (w *writer) init(e *Engine) {
 	w.e = e
 	w.wake = make(chan struct{}, 1)
+	w.space = make(chan struct{}, 1)
+	w.settled.L = &w.mu
 }
 
 // send queues p and sees that it is written. It waits for room only when
@@ -81,28 +108,39 @@ func (w *writer) init(e *Engine) {
 // open; it returns false, with p released, when p was not queued: ctx
 // ended, stop closed, or the connection failed.
 func (w *writer) send(ctx context.Context, p outPacket, control bool, stop <-chan struct{}) error {
-	n := len(p.pkt)
+	n := p.size()
 	w.mu.Lock()
+	// Waiting for room wakes on one token, passed on from sender to sender
+	// while room lasts, rather than a channel made and closed per wait: a
+	// stream upload waits for room at nearly every chunk.
 	for !control && w.bytes > 0 && w.bytes+n > maxQueued && !w.dead {
-		if w.space == nil {
-			w.space = make(chan struct{})
-		}
-		space := w.space
+		w.waiting++
 		w.mu.Unlock()
+		var err error
 		select {
-		case <-space:
+		case <-w.space:
 		case <-ctx.Done():
-			p.release()
-			return ctx.Err()
+			err = ctx.Err()
 		case <-stop:
-			p.release()
-			return ErrStreamAborted
+			err = ErrStreamAborted
 		case <-w.e.life.done:
 		}
 		w.mu.Lock()
+		w.waiting--
+		if err != nil {
+			w.passSpace()
+			w.mu.Unlock()
+			p.sent = nil // not queued: the sender still owns its body
+			p.release()
+			return err
+		}
+	}
+	if !control {
+		w.passSpace()
 	}
 	if w.dead {
 		w.mu.Unlock()
+		p.sent = nil
 		p.release()
 		return w.e.Err()
 	}
@@ -198,7 +236,7 @@ func (w *writer) batch() (bufs [][]byte, fds bool) {
 	k := 0
 	for k < len(w.queue) && k < maxBatch {
 		p := &w.queue[k]
-		w.bufs = append(w.bufs, p.pkt[p.off:])
+		w.bufs = p.rest(w.bufs)
 		k++
 		if len(p.fds) > 0 {
 			fds = true
@@ -215,13 +253,13 @@ func (w *writer) advance(n int) (all bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	done := 0
-	for done < w.inflight && n >= len(w.queue[done].pkt)-w.queue[done].off {
+	for done < w.inflight && n >= w.queue[done].size()-w.queue[done].off {
 		p := &w.queue[done]
-		k := len(p.pkt) - p.off
+		k := p.size() - p.off
 		n -= k
 		w.bytes -= k
 		if len(p.fds) > 0 {
-			p.off = len(p.pkt)
+			p.off = p.size()
 			break // the flusher sends its descriptors, then releases it
 		}
 		p.release()
@@ -234,10 +272,8 @@ func (w *writer) advance(n int) (all bool) {
 	all = done == w.inflight
 	w.remove(done)
 	w.inflight = 0
-	if w.space != nil {
-		close(w.space)
-		w.space = nil
-	}
+	w.passSpace()
+	w.settled.Broadcast()
 	clear(w.bufs)
 	return all
 }
@@ -331,18 +367,108 @@ func (w *writer) flush() {
 			}
 			continue
 		}
-		n, err := l.write(bufs)
-		w.advance(n)
+		var err error
+		if l.nonblocking() {
+			err = w.flushOffered(bufs, fds)
+		} else {
+			var n int
+			n, err = l.write(bufs)
+			w.advance(n)
+			if err == nil && fds {
+				err = w.sendFDs()
+			}
+		}
 		if err != nil {
 			w.e.failIO(err)
 			return
 		}
-		if fds {
-			if err := w.sendFDs(); err != nil {
-				w.e.failIO(err)
-				return
+	}
+}
+
+// flushOffered writes a batch on a link that can write without waiting:
+// it offers what the socket takes and, when the socket is full, waits for
+// room with the batch handed back. So no packet's bytes are in use by a
+// write that waits, and a sender whose body is not copied (a stream's
+// data) can take it back at once when its context ends (detach).
+func (w *writer) flushOffered(bufs [][]byte, fds bool) error {
+	l := w.e.link
+	n, err := l.offer(bufs)
+	all := w.advance(n)
+	if err != nil {
+		return err
+	}
+	if fds && w.fdsDue() {
+		return w.sendFDs()
+	}
+	if !all && !l.held() {
+		return l.waitWritable()
+	}
+	return nil
+}
+
+// fdsDue reports whether the queue's first packet has been written and
+// has descriptors to pass.
+func (w *writer) fdsDue() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.queue) > 0 && len(w.queue[0].fds) > 0 && w.queue[0].off == w.queue[0].size()
+}
+
+// detach makes sure that the queue no longer refers to the body of the
+// packet that signals sent, for a sender that stops waiting for it (its
+// context ended): a packet not begun is withdrawn, one partly written
+// keeps the rest of its body in a copy of its own. It waits while the
+// packet is part of a batch being offered, which never waits for room.
+// It drains sent, so that the sender can reuse it.
+func (w *writer) detach(sent chan struct{}) {
+	w.mu.Lock()
+	defer func() {
+		w.mu.Unlock()
+		select {
+		case <-sent:
+		default:
+		}
+	}()
+	for {
+		i := -1
+		for k := range w.queue {
+			if w.queue[k].sent == sent {
+				i = k
+				break
 			}
 		}
+		switch {
+		case i < 0:
+			return // written or dropped
+		case i < w.inflight:
+			w.settled.Wait()
+			continue
+		}
+		p := &w.queue[i]
+		if p.off == 0 {
+			w.bytes -= p.size()
+			p.sent = nil
+			p.release()
+			copy(w.queue[i:], w.queue[i+1:])
+			w.queue[len(w.queue)-1] = outPacket{}
+			w.queue = w.queue[:len(w.queue)-1]
+			w.passSpace()
+			return
+		}
+		var rest []byte
+		for _, b := range p.rest(nil) {
+			rest = append(rest, b...)
+		}
+		if p.buf != nil {
+			putPacket(p.buf)
+			p.buf = nil
+		}
+		if p.enc != nil {
+			putEncoder(p.enc)
+			p.enc = nil
+		}
+		p.pkt, p.body, p.off, p.sent = rest, nil, 0, nil
+		return
 	}
 }
 
@@ -379,7 +505,7 @@ func (w *writer) withdraw(serial uint32) bool {
 	for i := w.inflight; i < len(w.queue); i++ {
 		p := &w.queue[i]
 		if p.call && p.serial == serial && p.off == 0 {
-			w.bytes -= len(p.pkt)
+			w.bytes -= p.size()
 			p.release()
 			copy(w.queue[i:], w.queue[i+1:])
 			w.queue[len(w.queue)-1] = outPacket{}
@@ -403,8 +529,18 @@ func (w *writer) fail() {
 		w.queue = nil
 	}
 	w.bytes = 0
-	if w.space != nil {
-		close(w.space)
-		w.space = nil
+	w.passSpace()
+}
+
+// passSpace wakes one sender waiting for room, if any; each one woken
+// passes the token on before it returns, so all see the room there is.
+// w.mu is held.
+func (w *writer) passSpace() {
+	if w.waiting == 0 {
+		return
+	}
+	select {
+	case w.space <- struct{}{}:
+	default:
 	}
 }

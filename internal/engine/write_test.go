@@ -178,3 +178,65 @@ func TestWithdraw(t *testing.T) {
 		t.Fatal("the queue was empty: the test proved nothing")
 	}
 }
+
+// A packet written from its sender's buffer (a stream's data) no longer
+// refers to that buffer once detach returns: the daemon then reads whole
+// packets, none of them with bytes the sender wrote into its buffer after
+// it stopped waiting, whether the packet was withdrawn or partly written.
+func TestDetachLeavesSenderBuffer(t *testing.T) {
+	e, peer := rawEngine(t)
+	sent := make(chan struct{}, 1)
+	var bufs [][]byte
+	// Queue packets whose bodies are the sender's until one is not written
+	// at once: the socket is full (the peer reads nothing yet).
+	for i := 0; ; i++ {
+		if i == 64 {
+			t.Fatal("the socket never filled")
+		}
+		b := make([]byte, MaxStreamChunk)
+		for j := range b {
+			b[j] = 0xaa
+		}
+		bufs = append(bufs, b)
+		p := headerPacket(msg(uint32(i+1)), nil)
+		p.body, p.sent = b, sent
+		binary.BigEndian.PutUint32(p.pkt, uint32(p.size()))
+		if err := e.w.send(context.Background(), p, false, nil); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-sent:
+			continue
+		default:
+		}
+		e.w.detach(sent)
+		break
+	}
+	for _, b := range bufs {
+		for j := range b {
+			b[j] = 0xff // the sender reuses its buffers
+		}
+	}
+	// A control packet after them shows where the stream's packets end.
+	if err := e.w.sendHeader(context.Background(), msg(1000), nil, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	for n := 0; ; n++ {
+		pkt, err := protocol.ReadPacket(peer, nil)
+		if err != nil {
+			t.Fatalf("after %d packets: %v", n, err)
+		}
+		h, body, err := protocol.DecodeHeader(pkt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Serial == 1000 {
+			return
+		}
+		for j, c := range body {
+			if c != 0xaa {
+				t.Fatalf("packet %d: byte %d is %#x, written into the sender's buffer after detach", h.Serial, j, c)
+			}
+		}
+	}
+}

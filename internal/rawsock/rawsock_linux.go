@@ -40,6 +40,9 @@ type Socket struct {
 	werr    error
 	writeFn func(fd uintptr) bool
 	tryFn   func(fd uintptr) bool
+	waitFn  func(fd uintptr) bool
+	waited  bool
+	pfd     [1]unix.PollFd
 	// sendmsg's arguments.
 	msgData, msgOOB []byte
 	sendFn          func(fd uintptr) bool
@@ -70,6 +73,7 @@ func New(nc net.Conn, oobSpace int) (*Socket, bool) {
 	s.readFn = s.doRead
 	s.writeFn = s.doWrite
 	s.tryFn = func(fd uintptr) bool { s.doWrite(fd); return true }
+	s.waitFn = s.doWait
 	s.sendFn = s.doSend
 	return s, true
 }
@@ -146,6 +150,27 @@ func (s *Socket) TryWrite(p []byte) (int, error) {
 	n, err := s.WriteBuffers(s.one[:], false)
 	s.one[0] = nil
 	return n, err
+}
+
+// WaitWritable waits in the poller until the socket has room, or its
+// write deadline passes, or it is closed.
+func (s *Socket) WaitWritable() error {
+	s.waited = false
+	return s.rc.Write(s.waitFn)
+}
+
+// doWait asks poll(2) whether the socket has room, then, once woken by the
+// poller, reports true. Asking first matters: each RawConn.Write starts by
+// forgetting readiness the poller saw before it, so room made since the
+// last write that found the socket full is known only by asking.
+func (s *Socket) doWait(fd uintptr) bool {
+	if s.waited {
+		return true
+	}
+	s.waited = true
+	s.pfd[0] = unix.PollFd{Fd: int32(fd), Events: unix.POLLOUT}
+	n, err := unix.Poll(s.pfd[:], 0)
+	return err == nil && n > 0
 }
 
 // maxIovec bounds the buffers of one writev (Linux allows 1024).

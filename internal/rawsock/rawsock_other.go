@@ -26,6 +26,9 @@ func (s *Socket) Writev(a, b []byte) (int, error) { panic("rawsock: no raw socke
 // TryWrite is never called: New makes no Socket here.
 func (s *Socket) TryWrite([]byte) (int, error) { panic("rawsock: no raw socket here") }
 
+// WaitWritable is never called: New makes no Socket here.
+func (s *Socket) WaitWritable() error { panic("rawsock: no raw socket here") }
+
 // WriteBuffers is never called: New makes no Socket here.
 func (s *Socket) WriteBuffers([][]byte, bool) (int, error) { panic("rawsock: no raw socket here") }
 
