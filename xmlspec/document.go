@@ -128,21 +128,22 @@ func parseDecoded(data []byte, v any, what string) error {
 // marshalIndent writes v, a pointer to a document's struct, as an indented
 // document. The root element is named after the document kind even when v
 // was read as part of another document under another name (a snapshot's
-// <inactiveDomain> is a Domain).
+// <inactiveDomain> is a Domain). It writes straight into one buffer; the
+// output is what an xml.Encoder indenting by two spaces writes.
 func marshalIndent(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := xml.NewEncoder(&b)
-	enc.Indent("", "  ")
-	var start xml.StartElement
-	if ti, err := typeOf(reflect.TypeOf(v).Elem()); err == nil {
-		start.Name.Local = ti.rootName
-	}
-	if err := enc.EncodeElement(v, start); err != nil {
+	sv := reflect.ValueOf(v).Elem()
+	ti, err := typeOf(sv.Type())
+	if err != nil {
 		return nil, err
 	}
-	if err := enc.Close(); err != nil {
+	name := xml.Name{Local: ti.rootName}
+	if name.Local == "" {
+		name.Local = sv.Type().Name()
+	}
+	w := &indentWriter{buf: make([]byte, 0, 4096)}
+	enc := &encoder{w: w}
+	if err := enc.encodeStruct(rootElemName(name, sv, ti), nil, sv, ti); err != nil {
 		return nil, err
 	}
-	b.WriteByte('\n')
-	return b.Bytes(), nil
+	return append(w.buf, '\n'), nil
 }

@@ -37,12 +37,13 @@ var wellKnownPrefixes = map[string]string{
 // namespace.
 type nsDecl struct{ prefix, url string }
 
-// encoder writes tokens with names already qualified ("qemu:arg") and an
-// empty Name.Space, so that encoding/xml writes them verbatim instead of
+// encoder writes tokens with names already qualified ("qemu:arg"), so that
+// encoding/xml, when it is the writer, writes them verbatim instead of
 // inventing its own prefixes and xmlns attributes.
 type encoder struct {
-	e     *xml.Encoder
+	w     tokenWriter
 	scope []nsDecl
+	attrs []xml.Attr // the start tag being built, reused tag after tag
 }
 
 // marshalElement is the xml.Marshaler behind every struct of the package.
@@ -58,21 +59,26 @@ func marshalElement(e *xml.Encoder, start xml.StartElement, v any) error {
 	if err != nil {
 		return err
 	}
+	enc := &encoder{w: encoderTokens{e}}
+	return enc.encodeStruct(rootElemName(start.Name, rv, ti), start.Attr, rv, ti)
+}
+
+// rootElemName is the name of the element that writes sv, asked for as
+// name.
+func rootElemName(name xml.Name, sv reflect.Value, ti *typeInfo) xml.Name {
 	// encoding/xml names a Marshaler's element after its Go type unless a
 	// field tag names it; the element's own name is the better default.
-	name := start.Name
-	if name.Local == "" || name.Local == rv.Type().Name() {
+	if name.Local == "" || name.Local == sv.Type().Name() {
 		if ti.xmlName >= 0 {
-			if n := rv.Field(ti.xmlName).Interface().(xml.Name); n.Local != "" {
+			if n := sv.Field(ti.xmlName).Interface().(xml.Name); n.Local != "" {
 				name = n
 			}
 		}
-		if (name.Local == "" || name.Local == rv.Type().Name()) && ti.rootName != "" {
+		if (name.Local == "" || name.Local == sv.Type().Name()) && ti.rootName != "" {
 			name = xml.Name{Local: ti.rootName}
 		}
 	}
-	enc := &encoder{e: e}
-	return enc.encodeStruct(name, start.Attr, rv, ti)
+	return name
 }
 
 func isDecl(a xml.Attr) bool {
@@ -236,8 +242,8 @@ func (enc *encoder) encodeStruct(name xml.Name, startAttrs []xml.Attr, sv reflec
 	enc.push(startAttrs)
 	enc.push(extra.Attrs)
 
-	var attrs []xml.Attr
-	start := xml.StartElement{Name: xml.Name{Local: enc.elemName(name, &attrs)}}
+	attrs := enc.attrs[:0]
+	qname := enc.elemName(name, &attrs)
 	enc.qualifyAttrs(startAttrs, &attrs)
 	decls, others := splitDecls(extra.Attrs)
 	enc.qualifyAttrs(decls, &attrs)
@@ -260,8 +266,8 @@ func (enc *encoder) encodeStruct(name xml.Name, startAttrs []xml.Attr, sv reflec
 		}
 	}
 	enc.qualifyAttrs(others, &attrs)
-	start.Attr = attrs
-	if err := enc.e.EncodeToken(start); err != nil {
+	enc.attrs = attrs[:0]
+	if err := enc.w.start(qname, attrs); err != nil {
 		return err
 	}
 	wroteText, err := enc.encodeChildren(sv, ti, extra)
@@ -273,7 +279,7 @@ func (enc *encoder) encodeStruct(name xml.Name, startAttrs []xml.Attr, sv reflec
 			return err
 		}
 	}
-	return enc.e.EncodeToken(xml.EndElement{Name: start.Name})
+	return enc.w.end(qname)
 }
 
 // chardata writes the chardata field's text, if the struct has one.
@@ -290,7 +296,7 @@ func (enc *encoder) chardata(sv reflect.Value, ti *typeInfo, extra *Extra) error
 	if !ok || text == "" {
 		return nil
 	}
-	return enc.e.EncodeToken(xml.CharData(text))
+	return enc.w.text(text)
 }
 
 // fieldText returns the text of a single-valued leaf field and whether it is
@@ -454,27 +460,28 @@ func (enc *encoder) writeChildren(sv reflect.Value, extra *Extra, s *childSource
 func (enc *encoder) simpleElement(name xml.Name, text string) error {
 	mark := len(enc.scope)
 	defer func() { enc.scope = enc.scope[:mark] }()
-	var attrs []xml.Attr
-	start := xml.StartElement{Name: xml.Name{Local: enc.elemName(name, &attrs)}, Attr: attrs}
-	if err := enc.e.EncodeToken(start); err != nil {
+	attrs := enc.attrs[:0]
+	qname := enc.elemName(name, &attrs)
+	enc.attrs = attrs[:0]
+	if err := enc.w.start(qname, attrs); err != nil {
 		return err
 	}
 	if text != "" {
-		if err := enc.e.EncodeToken(xml.CharData(text)); err != nil {
+		if err := enc.w.text(text); err != nil {
 			return err
 		}
 	}
-	return enc.e.EncodeToken(xml.EndElement{Name: start.Name})
+	return enc.w.end(qname)
 }
 
 func (enc *encoder) encodeNode(n *Node) error {
 	switch n.Kind {
 	case TextNode:
-		return enc.e.EncodeToken(xml.CharData(n.Data))
+		return enc.w.text(n.Data)
 	case CommentNode:
-		return enc.e.EncodeToken(xml.Comment(n.Data))
+		return enc.w.comment(n.Data)
 	case ProcInstNode:
-		return enc.e.EncodeToken(xml.ProcInst{Target: n.Name.Local, Inst: []byte(n.Data)})
+		return enc.w.procInst(n.Name.Local, n.Data)
 	case ElementNode:
 	default:
 		return fmt.Errorf("xmlspec: node of unknown kind %d", n.Kind)
@@ -482,11 +489,11 @@ func (enc *encoder) encodeNode(n *Node) error {
 	mark := len(enc.scope)
 	defer func() { enc.scope = enc.scope[:mark] }()
 	enc.push(n.Attrs)
-	var attrs []xml.Attr
-	start := xml.StartElement{Name: xml.Name{Local: enc.elemName(n.Name, &attrs)}}
+	attrs := enc.attrs[:0]
+	qname := enc.elemName(n.Name, &attrs)
 	enc.qualifyAttrs(n.Attrs, &attrs)
-	start.Attr = attrs
-	if err := enc.e.EncodeToken(start); err != nil {
+	enc.attrs = attrs[:0]
+	if err := enc.w.start(qname, attrs); err != nil {
 		return err
 	}
 	for i := range n.Children {
@@ -494,5 +501,5 @@ func (enc *encoder) encodeNode(n *Node) error {
 			return err
 		}
 	}
-	return enc.e.EncodeToken(xml.EndElement{Name: start.Name})
+	return enc.w.end(qname)
 }
