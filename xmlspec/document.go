@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"sync"
 )
 
 // ParseDomain reads a <domain> document.
@@ -140,10 +141,39 @@ func marshalIndent(v any) ([]byte, error) {
 	if name.Local == "" {
 		name.Local = sv.Type().Name()
 	}
-	w := &indentWriter{buf: make([]byte, 0, 4096)}
-	enc := &encoder{w: w}
-	if err := enc.encodeStruct(rootElemName(name, sv, ti), nil, sv, ti); err != nil {
+	st := marshalStates.Get().(*marshalState)
+	defer st.release()
+	if err := st.enc.encodeStruct(rootElemName(name, sv, ti), nil, sv, ti); err != nil {
 		return nil, err
 	}
-	return append(w.buf, '\n'), nil
+	out := make([]byte, len(st.w.buf)+1)
+	copy(out, st.w.buf)
+	out[len(out)-1] = '\n'
+	return out, nil
+}
+
+// marshalState is an encoder writing into an indentWriter, kept between
+// calls so that its buffer and stacks are allocated once, not per document.
+type marshalState struct {
+	enc encoder
+	w   indentWriter
+}
+
+var marshalStates = sync.Pool{New: func() any {
+	st := new(marshalState)
+	st.enc.w = &st.w
+	return st
+}}
+
+// release returns st to the pool, empty and holding no strings of the
+// document it wrote, unless its buffer grew past what is worth keeping.
+func (st *marshalState) release() {
+	if cap(st.w.buf) > 1<<20 {
+		return
+	}
+	st.w = indentWriter{buf: st.w.buf[:0]}
+	clear(st.enc.scope[:cap(st.enc.scope)])
+	clear(st.enc.attrs[:cap(st.enc.attrs)])
+	st.enc.scope, st.enc.attrs, st.enc.srcs = st.enc.scope[:0], st.enc.attrs[:0], st.enc.srcs[:0]
+	marshalStates.Put(st)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -44,6 +45,7 @@ type encoder struct {
 	w     tokenWriter
 	scope []nsDecl
 	attrs []xml.Attr // the start tag being built, reused tag after tag
+	srcs  []childSource
 }
 
 // marshalElement is the xml.Marshaler behind every struct of the package.
@@ -335,10 +337,17 @@ type childSource struct {
 // siblings). Kinds absent from the document go where the struct's field
 // order puts them.
 func (enc *encoder) encodeChildren(sv reflect.Value, ti *typeInfo, extra *Extra) (wroteText bool, err error) {
-	srcs := make([]childSource, len(ti.elems)+1)
+	// The sources live on a stack shared by the whole document; srcs stays
+	// valid when a child's own sources make the stack grow, since only this
+	// call reads its part.
+	base := len(enc.srcs)
+	enc.srcs = slices.Grow(enc.srcs, len(ti.elems)+1)[:base+len(ti.elems)+1]
+	defer func() { enc.srcs = enc.srcs[:base] }()
+	srcs := enc.srcs[base:]
 	for i, fi := range ti.elems {
 		srcs[i] = childSource{fi: fi, order: i, n: childCount(sv.Field(fi.index), fi, extra)}
 	}
+	srcs[len(ti.elems)] = childSource{}
 	nodes := &srcs[len(ti.elems)]
 	nodes.order = len(ti.elems)
 	nodes.n = len(extra.Nodes)
@@ -427,11 +436,9 @@ func (enc *encoder) writeChildren(sv reflect.Value, extra *Extra, s *childSource
 		}
 		fi := s.fi
 		v := sv.Field(fi.index)
-		key := fi.key
 		switch {
 		case fi.slice:
 			v = v.Index(i)
-			key = fi.key + "#" + strconv.Itoa(i)
 		case fi.ptr:
 			v = v.Elem()
 		}
@@ -444,6 +451,10 @@ func (enc *encoder) writeChildren(sv reflect.Value, extra *Extra, s *childSource
 				return err
 			}
 			continue
+		}
+		key := fi.key
+		if fi.slice {
+			key = fi.key + "#" + strconv.Itoa(i)
 		}
 		raw, hasRaw := extra.raw[key]
 		text, err := leafText(v, fi.leaf, fi.format, raw, hasRaw)
