@@ -111,7 +111,7 @@ func (dec *decoder) decodeStruct(start xml.StartElement, sv reflect.Value, ti *t
 			return dec.errorf("attribute %s: %v", a.Name.Local, err)
 		}
 		if keepsRaw(fi.leaf, a.Value) {
-			extra.setRaw(fi.key, a.Value)
+			extra.setRaw(fi.key, -1, a.Value)
 		}
 	}
 
@@ -230,7 +230,7 @@ func (dec *decoder) finishText(sv reflect.Value, ti *typeInfo, extra *Extra, tex
 			return dec.errorf("text: %v", err)
 		}
 		if keepsRaw(fi.leaf, r.data) {
-			extra.setRaw(fi.key, r.data)
+			extra.setRaw(fi.key, -1, r.data)
 		}
 		if hasNodes {
 			extra.seq = slices.Insert(extra.seq, r.seqPos, textKey)
@@ -289,9 +289,9 @@ func (dec *decoder) decodeChild(t xml.StartElement, sv reflect.Value, fi *fieldI
 		return false, nil
 	}
 	s := n.Text()
-	key := fi.key
+	item := -1
 	if fi.slice {
-		key = fmt.Sprintf("%s#%d", fi.key, fv.Len())
+		item = fv.Len()
 	}
 	dec.path = append(dec.path, t.Name.Local)
 	err = setLeaf(dec.slot(fv, fi), fi.leaf, s)
@@ -303,7 +303,7 @@ func (dec *decoder) decodeChild(t xml.StartElement, sv reflect.Value, fi *fieldI
 		return false, err
 	}
 	if keepsRaw(fi.leaf, s) {
-		extra.setRaw(key, s)
+		extra.setRaw(fi.key, item, s)
 	}
 	return true, nil
 }

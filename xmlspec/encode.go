@@ -251,7 +251,7 @@ func (enc *encoder) encodeStruct(name xml.Name, startAttrs []xml.Attr, sv reflec
 	enc.qualifyAttrs(decls, &attrs)
 	chooser, _ := sv.Addr().Interface().(formatChooser)
 	for _, fi := range ti.attrs {
-		raw, hasRaw := extra.raw[fi.key]
+		raw, hasRaw := extra.spelling(fi.key, -1)
 		format := fi.format
 		if chooser != nil {
 			if f := chooser.xmlFormat(fi.name.Local); f != "" {
@@ -290,7 +290,7 @@ func (enc *encoder) chardata(sv reflect.Value, ti *typeInfo, extra *Extra) error
 	if fi == nil {
 		return nil
 	}
-	raw, hasRaw := extra.raw[fi.key]
+	raw, hasRaw := extra.spelling(fi.key, -1)
 	text, ok, err := fieldText(sv.Field(fi.index), fi, fi.format, raw, hasRaw)
 	if err != nil {
 		return fmt.Errorf("xmlspec: %s text: %w", ti.typ.Name(), err)
@@ -416,7 +416,7 @@ func childCount(fv reflect.Value, fi *fieldInfo, extra *Extra) int {
 		}
 		return 1
 	case fi.leaf != notLeaf:
-		raw, hasRaw := extra.raw[fi.key]
+		raw, hasRaw := extra.spelling(fi.key, -1)
 		if !fv.IsZero() || (hasRaw && sameAsRaw(fv, fi.leaf, raw)) {
 			return 1
 		}
@@ -452,11 +452,11 @@ func (enc *encoder) writeChildren(sv reflect.Value, extra *Extra, s *childSource
 			}
 			continue
 		}
-		key := fi.key
+		item := -1
 		if fi.slice {
-			key = fi.key + "#" + strconv.Itoa(i)
+			item = i
 		}
-		raw, hasRaw := extra.raw[key]
+		raw, hasRaw := extra.spelling(fi.key, item)
 		text, err := leafText(v, fi.leaf, fi.format, raw, hasRaw)
 		if err != nil {
 			return fmt.Errorf("xmlspec: element %s: %w", fi.name.Local, err)

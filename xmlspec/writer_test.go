@@ -119,3 +119,29 @@ func TestMarshalEscapesAsEncoder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) { sameAsEncoder(t, tt.name, &tt.dom) })
 	}
 }
+
+// TestSpellingsIndexed covers an element with more remembered spellings
+// than Extra searches through (rawIndexAt): each empty item must still be
+// written back, and a changed one with its new value.
+func TestSpellingsIndexed(t *testing.T) {
+	for _, n := range []int{1, rawIndexAt - 1, rawIndexAt, 3 * rawIndexAt} {
+		in := "<domain><os>" + strings.Repeat("<initarg></initarg>", n) + "</os></domain>"
+		d, err := ParseDomain([]byte(in))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.OS == nil || len(d.OS.InitArgs) != n {
+			t.Fatalf("%d items: parsed %+v", n, d.OS)
+		}
+		d.OS.InitArgs[n-1] = "last"
+		out, err := d.Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := strings.Repeat("\n    <initarg></initarg>", n-1) + "\n    <initarg>last</initarg>\n"
+		if !strings.Contains(string(out), want) {
+			t.Errorf("%d items: wrote\n%s", n, out)
+		}
+		sameAsEncoder(t, "items", d)
+	}
+}
