@@ -287,9 +287,9 @@ func topUntyped(where map[string]int) string {
 	return b.String()
 }
 
-func runCorpus(t *testing.T, k corpusKind) corpusStats {
+// files returns the kind's documents: libvirt's and the package's own.
+func (k corpusKind) files(t testing.TB) []string {
 	t.Helper()
-	tree := libvirtTree(t)
 	files := corpusDocuments(t, k.root)
 	if k.local != "" {
 		local, err := filepath.Glob(filepath.Join(k.local, "*.xml"))
@@ -298,6 +298,13 @@ func runCorpus(t *testing.T, k corpusKind) corpusStats {
 		}
 		files = append(files, local...)
 	}
+	return files
+}
+
+func runCorpus(t *testing.T, k corpusKind) corpusStats {
+	t.Helper()
+	tree := libvirtTree(t)
+	files := k.files(t)
 	schema := schemaPath(t, k.schema)
 	valid := relaxNG(t, schema, files)
 	name := func(f string) string {

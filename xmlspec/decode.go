@@ -24,6 +24,10 @@ type decoder struct {
 	src   tokenSource
 	depth int
 	path  []string
+	// seq is a stack of the open elements' Extra.seq, each copied out
+	// whole when its element ends, so that growing one costs no
+	// allocations but the last.
+	seq []string
 }
 
 // unmarshalElement is the xml.Unmarshaler behind every struct of the package.
@@ -111,18 +115,20 @@ func (dec *decoder) decodeStruct(start xml.StartElement, sv reflect.Value, ti *t
 			return dec.errorf("attribute %s: %v", a.Name.Local, err)
 		}
 		if keepsRaw(fi.leaf, a.Value) {
-			extra.setRaw(fi.key, a.Value)
+			extra.setRaw(fi.key, -1, a.Value)
 		}
 	}
 
 	var (
-		text    textRuns
-		sawElem bool   // an element child: text beside it is mixed content
-		taken   []bool // single-valued element fields already filled
+		inline  [1]textRun
+		text    = textRuns{runs: inline[:0]}
+		sawElem bool // an element child: text beside it is mixed content
+		taken   fieldSet
+		base    = len(dec.seq)
 	)
 	addNode := func(n Node) {
 		extra.Nodes = append(extra.Nodes, n)
-		extra.seq = append(extra.seq, nodeKey)
+		dec.seq = append(dec.seq, nodeKey)
 		text.open = false
 	}
 	for {
@@ -136,15 +142,8 @@ func (dec *decoder) decodeStruct(start xml.StartElement, sv reflect.Value, ti *t
 			sawElem = true
 			text.open = false
 			fi := ti.byElem[t.Name]
-			if fi != nil && !fi.slice {
-				if taken == nil {
-					taken = make([]bool, len(ti.elems))
-				}
-				if taken[fi.order] {
-					fi = nil // a second <os>: keep it, but as a node
-				} else {
-					taken[fi.order] = true
-				}
+			if fi != nil && !fi.slice && !taken.add(fi.order, len(ti.elems)) {
+				fi = nil // a second <os>: keep it, but as a node
 			}
 			if fi == nil {
 				n, err := dec.decodeNode(t)
@@ -159,12 +158,12 @@ func (dec *decoder) decodeStruct(start xml.StartElement, sv reflect.Value, ti *t
 				return err
 			}
 			if kept {
-				extra.seq = append(extra.seq, fi.key)
+				dec.seq = append(dec.seq, fi.key)
 			} else {
-				extra.seq = append(extra.seq, nodeKey)
+				dec.seq = append(dec.seq, nodeKey)
 			}
 		case textToken:
-			text.add(tok.data, len(extra.Nodes), len(extra.seq))
+			text.add(tok.data, len(extra.Nodes), len(dec.seq)-base, sawElem && len(dec.seq) > base)
 		case commentToken:
 			addNode(Node{Kind: CommentNode, Data: tok.data})
 		case procInstToken:
@@ -176,9 +175,39 @@ func (dec *decoder) decodeStruct(start xml.StartElement, sv reflect.Value, ti *t
 		case directiveToken:
 			return dec.errorf("<!%s> inside an element", firstWord(tok.data))
 		case endToken:
+			if len(dec.seq) > base {
+				extra.seq = slices.Clone(dec.seq[base:])
+				dec.seq = dec.seq[:base]
+			}
 			return dec.finishText(sv, ti, extra, &text, sawElem)
 		}
 	}
+}
+
+// fieldSet is a set of element fields by order, in a word for structs of
+// up to 64 element fields.
+type fieldSet struct {
+	bits uint64
+	more []bool
+}
+
+// add adds field i of n and reports whether it was not in s.
+func (s *fieldSet) add(i, n int) bool {
+	if n <= 64 {
+		if s.bits&(1<<i) != 0 {
+			return false
+		}
+		s.bits |= 1 << i
+		return true
+	}
+	if s.more == nil {
+		s.more = make([]bool, n)
+	}
+	if s.more[i] {
+		return false
+	}
+	s.more[i] = true
+	return true
 }
 
 // textRuns collects an element's character data as runs split by child
@@ -193,10 +222,17 @@ type textRun struct {
 	nodePos, seqPos int
 }
 
-func (r *textRuns) add(s string, nodePos, seqPos int) {
-	if r.open {
+// add adds a text token. droppable says that a blank run would be dropped
+// and the rest trimmed (finishText: beside child elements, after one), so a
+// blank token is not kept, unless it continues a run; the indentation
+// between children then costs nothing.
+func (r *textRuns) add(s string, nodePos, seqPos int, droppable bool) {
+	switch {
+	case r.open:
 		r.runs[len(r.runs)-1].data += s
 		return
+	case droppable && isBlank(s):
+		return // a text token that follows continues no run: trimmed anyway
 	}
 	r.runs = append(r.runs, textRun{data: s, nodePos: nodePos, seqPos: seqPos})
 	r.open = true
@@ -211,7 +247,7 @@ func (r *textRuns) add(s string, nodePos, seqPos int) {
 func (dec *decoder) finishText(sv reflect.Value, ti *typeInfo, extra *Extra, text *textRuns, sawElem bool) error {
 	fi := ti.chardata
 	hasNodes := len(extra.seq) > 0
-	var runs []textRun
+	runs := text.runs[:0] // filtered in place
 	for _, r := range text.runs {
 		if isBlank(r.data) && (hasNodes || fi == nil) {
 			continue
@@ -230,7 +266,7 @@ func (dec *decoder) finishText(sv reflect.Value, ti *typeInfo, extra *Extra, tex
 			return dec.errorf("text: %v", err)
 		}
 		if keepsRaw(fi.leaf, r.data) {
-			extra.setRaw(fi.key, r.data)
+			extra.setRaw(fi.key, -1, r.data)
 		}
 		if hasNodes {
 			extra.seq = slices.Insert(extra.seq, r.seqPos, textKey)
@@ -289,9 +325,9 @@ func (dec *decoder) decodeChild(t xml.StartElement, sv reflect.Value, fi *fieldI
 		return false, nil
 	}
 	s := n.Text()
-	key := fi.key
+	item := -1
 	if fi.slice {
-		key = fmt.Sprintf("%s#%d", fi.key, fv.Len())
+		item = fv.Len()
 	}
 	dec.path = append(dec.path, t.Name.Local)
 	err = setLeaf(dec.slot(fv, fi), fi.leaf, s)
@@ -303,7 +339,7 @@ func (dec *decoder) decodeChild(t xml.StartElement, sv reflect.Value, fi *fieldI
 		return false, err
 	}
 	if keepsRaw(fi.leaf, s) {
-		extra.setRaw(key, s)
+		extra.setRaw(fi.key, item, s)
 	}
 	return true, nil
 }

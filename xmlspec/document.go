@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"sync"
 )
 
 // ParseDomain reads a <domain> document.
@@ -128,21 +129,51 @@ func parseDecoded(data []byte, v any, what string) error {
 // marshalIndent writes v, a pointer to a document's struct, as an indented
 // document. The root element is named after the document kind even when v
 // was read as part of another document under another name (a snapshot's
-// <inactiveDomain> is a Domain).
+// <inactiveDomain> is a Domain). It writes straight into one buffer; the
+// output is what an xml.Encoder indenting by two spaces writes.
 func marshalIndent(v any) ([]byte, error) {
-	var b bytes.Buffer
-	enc := xml.NewEncoder(&b)
-	enc.Indent("", "  ")
-	var start xml.StartElement
-	if ti, err := typeOf(reflect.TypeOf(v).Elem()); err == nil {
-		start.Name.Local = ti.rootName
-	}
-	if err := enc.EncodeElement(v, start); err != nil {
+	sv := reflect.ValueOf(v).Elem()
+	ti, err := typeOf(sv.Type())
+	if err != nil {
 		return nil, err
 	}
-	if err := enc.Close(); err != nil {
+	name := xml.Name{Local: ti.rootName}
+	if name.Local == "" {
+		name.Local = sv.Type().Name()
+	}
+	st := marshalStates.Get().(*marshalState)
+	defer st.release()
+	if err := st.enc.encodeStruct(rootElemName(name, sv, ti), nil, sv, ti); err != nil {
 		return nil, err
 	}
-	b.WriteByte('\n')
-	return b.Bytes(), nil
+	out := make([]byte, len(st.w.buf)+1)
+	copy(out, st.w.buf)
+	out[len(out)-1] = '\n'
+	return out, nil
+}
+
+// marshalState is an encoder writing into an indentWriter, kept between
+// calls so that its buffer and stacks are allocated once, not per document.
+type marshalState struct {
+	enc encoder
+	w   indentWriter
+}
+
+var marshalStates = sync.Pool{New: func() any {
+	st := new(marshalState)
+	st.enc.w = &st.w
+	return st
+}}
+
+// release returns st to the pool, empty and holding no strings of the
+// document it wrote, unless its buffer grew past what is worth keeping.
+func (st *marshalState) release() {
+	if cap(st.w.buf) > 1<<20 {
+		return
+	}
+	st.w = indentWriter{buf: st.w.buf[:0]}
+	clear(st.enc.scope[:cap(st.enc.scope)])
+	clear(st.enc.attrs[:cap(st.enc.attrs)])
+	st.enc.scope, st.enc.attrs, st.enc.srcs = st.enc.scope[:0], st.enc.attrs[:0], st.enc.srcs[:0]
+	marshalStates.Put(st)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -37,12 +38,14 @@ var wellKnownPrefixes = map[string]string{
 // namespace.
 type nsDecl struct{ prefix, url string }
 
-// encoder writes tokens with names already qualified ("qemu:arg") and an
-// empty Name.Space, so that encoding/xml writes them verbatim instead of
+// encoder writes tokens with names already qualified ("qemu:arg"), so that
+// encoding/xml, when it is the writer, writes them verbatim instead of
 // inventing its own prefixes and xmlns attributes.
 type encoder struct {
-	e     *xml.Encoder
+	w     tokenWriter
 	scope []nsDecl
+	attrs []xml.Attr // the start tag being built, reused tag after tag
+	srcs  []childSource
 }
 
 // marshalElement is the xml.Marshaler behind every struct of the package.
@@ -58,21 +61,26 @@ func marshalElement(e *xml.Encoder, start xml.StartElement, v any) error {
 	if err != nil {
 		return err
 	}
+	enc := &encoder{w: encoderTokens{e}}
+	return enc.encodeStruct(rootElemName(start.Name, rv, ti), start.Attr, rv, ti)
+}
+
+// rootElemName is the name of the element that writes sv, asked for as
+// name.
+func rootElemName(name xml.Name, sv reflect.Value, ti *typeInfo) xml.Name {
 	// encoding/xml names a Marshaler's element after its Go type unless a
 	// field tag names it; the element's own name is the better default.
-	name := start.Name
-	if name.Local == "" || name.Local == rv.Type().Name() {
+	if name.Local == "" || name.Local == sv.Type().Name() {
 		if ti.xmlName >= 0 {
-			if n := rv.Field(ti.xmlName).Interface().(xml.Name); n.Local != "" {
+			if n := sv.Field(ti.xmlName).Interface().(xml.Name); n.Local != "" {
 				name = n
 			}
 		}
-		if (name.Local == "" || name.Local == rv.Type().Name()) && ti.rootName != "" {
+		if (name.Local == "" || name.Local == sv.Type().Name()) && ti.rootName != "" {
 			name = xml.Name{Local: ti.rootName}
 		}
 	}
-	enc := &encoder{e: e}
-	return enc.encodeStruct(name, start.Attr, rv, ti)
+	return name
 }
 
 func isDecl(a xml.Attr) bool {
@@ -236,14 +244,14 @@ func (enc *encoder) encodeStruct(name xml.Name, startAttrs []xml.Attr, sv reflec
 	enc.push(startAttrs)
 	enc.push(extra.Attrs)
 
-	var attrs []xml.Attr
-	start := xml.StartElement{Name: xml.Name{Local: enc.elemName(name, &attrs)}}
+	attrs := enc.attrs[:0]
+	qname := enc.elemName(name, &attrs)
 	enc.qualifyAttrs(startAttrs, &attrs)
 	decls, others := splitDecls(extra.Attrs)
 	enc.qualifyAttrs(decls, &attrs)
 	chooser, _ := sv.Addr().Interface().(formatChooser)
 	for _, fi := range ti.attrs {
-		raw, hasRaw := extra.raw[fi.key]
+		raw, hasRaw := extra.spelling(fi.key, -1)
 		format := fi.format
 		if chooser != nil {
 			if f := chooser.xmlFormat(fi.name.Local); f != "" {
@@ -260,8 +268,8 @@ func (enc *encoder) encodeStruct(name xml.Name, startAttrs []xml.Attr, sv reflec
 		}
 	}
 	enc.qualifyAttrs(others, &attrs)
-	start.Attr = attrs
-	if err := enc.e.EncodeToken(start); err != nil {
+	enc.attrs = attrs[:0]
+	if err := enc.w.start(qname, attrs); err != nil {
 		return err
 	}
 	wroteText, err := enc.encodeChildren(sv, ti, extra)
@@ -273,7 +281,7 @@ func (enc *encoder) encodeStruct(name xml.Name, startAttrs []xml.Attr, sv reflec
 			return err
 		}
 	}
-	return enc.e.EncodeToken(xml.EndElement{Name: start.Name})
+	return enc.w.end(qname)
 }
 
 // chardata writes the chardata field's text, if the struct has one.
@@ -282,7 +290,7 @@ func (enc *encoder) chardata(sv reflect.Value, ti *typeInfo, extra *Extra) error
 	if fi == nil {
 		return nil
 	}
-	raw, hasRaw := extra.raw[fi.key]
+	raw, hasRaw := extra.spelling(fi.key, -1)
 	text, ok, err := fieldText(sv.Field(fi.index), fi, fi.format, raw, hasRaw)
 	if err != nil {
 		return fmt.Errorf("xmlspec: %s text: %w", ti.typ.Name(), err)
@@ -290,7 +298,7 @@ func (enc *encoder) chardata(sv reflect.Value, ti *typeInfo, extra *Extra) error
 	if !ok || text == "" {
 		return nil
 	}
-	return enc.e.EncodeToken(xml.CharData(text))
+	return enc.w.text(text)
 }
 
 // fieldText returns the text of a single-valued leaf field and whether it is
@@ -329,10 +337,17 @@ type childSource struct {
 // siblings). Kinds absent from the document go where the struct's field
 // order puts them.
 func (enc *encoder) encodeChildren(sv reflect.Value, ti *typeInfo, extra *Extra) (wroteText bool, err error) {
-	srcs := make([]childSource, len(ti.elems)+1)
+	// The sources live on a stack shared by the whole document; srcs stays
+	// valid when a child's own sources make the stack grow, since only this
+	// call reads its part.
+	base := len(enc.srcs)
+	enc.srcs = slices.Grow(enc.srcs, len(ti.elems)+1)[:base+len(ti.elems)+1]
+	defer func() { enc.srcs = enc.srcs[:base] }()
+	srcs := enc.srcs[base:]
 	for i, fi := range ti.elems {
 		srcs[i] = childSource{fi: fi, order: i, n: childCount(sv.Field(fi.index), fi, extra)}
 	}
+	srcs[len(ti.elems)] = childSource{}
 	nodes := &srcs[len(ti.elems)]
 	nodes.order = len(ti.elems)
 	nodes.n = len(extra.Nodes)
@@ -401,7 +416,7 @@ func childCount(fv reflect.Value, fi *fieldInfo, extra *Extra) int {
 		}
 		return 1
 	case fi.leaf != notLeaf:
-		raw, hasRaw := extra.raw[fi.key]
+		raw, hasRaw := extra.spelling(fi.key, -1)
 		if !fv.IsZero() || (hasRaw && sameAsRaw(fv, fi.leaf, raw)) {
 			return 1
 		}
@@ -421,11 +436,9 @@ func (enc *encoder) writeChildren(sv reflect.Value, extra *Extra, s *childSource
 		}
 		fi := s.fi
 		v := sv.Field(fi.index)
-		key := fi.key
 		switch {
 		case fi.slice:
 			v = v.Index(i)
-			key = fi.key + "#" + strconv.Itoa(i)
 		case fi.ptr:
 			v = v.Elem()
 		}
@@ -439,7 +452,11 @@ func (enc *encoder) writeChildren(sv reflect.Value, extra *Extra, s *childSource
 			}
 			continue
 		}
-		raw, hasRaw := extra.raw[key]
+		item := -1
+		if fi.slice {
+			item = i
+		}
+		raw, hasRaw := extra.spelling(fi.key, item)
 		text, err := leafText(v, fi.leaf, fi.format, raw, hasRaw)
 		if err != nil {
 			return fmt.Errorf("xmlspec: element %s: %w", fi.name.Local, err)
@@ -454,27 +471,28 @@ func (enc *encoder) writeChildren(sv reflect.Value, extra *Extra, s *childSource
 func (enc *encoder) simpleElement(name xml.Name, text string) error {
 	mark := len(enc.scope)
 	defer func() { enc.scope = enc.scope[:mark] }()
-	var attrs []xml.Attr
-	start := xml.StartElement{Name: xml.Name{Local: enc.elemName(name, &attrs)}, Attr: attrs}
-	if err := enc.e.EncodeToken(start); err != nil {
+	attrs := enc.attrs[:0]
+	qname := enc.elemName(name, &attrs)
+	enc.attrs = attrs[:0]
+	if err := enc.w.start(qname, attrs); err != nil {
 		return err
 	}
 	if text != "" {
-		if err := enc.e.EncodeToken(xml.CharData(text)); err != nil {
+		if err := enc.w.text(text); err != nil {
 			return err
 		}
 	}
-	return enc.e.EncodeToken(xml.EndElement{Name: start.Name})
+	return enc.w.end(qname)
 }
 
 func (enc *encoder) encodeNode(n *Node) error {
 	switch n.Kind {
 	case TextNode:
-		return enc.e.EncodeToken(xml.CharData(n.Data))
+		return enc.w.text(n.Data)
 	case CommentNode:
-		return enc.e.EncodeToken(xml.Comment(n.Data))
+		return enc.w.comment(n.Data)
 	case ProcInstNode:
-		return enc.e.EncodeToken(xml.ProcInst{Target: n.Name.Local, Inst: []byte(n.Data)})
+		return enc.w.procInst(n.Name.Local, n.Data)
 	case ElementNode:
 	default:
 		return fmt.Errorf("xmlspec: node of unknown kind %d", n.Kind)
@@ -482,11 +500,11 @@ func (enc *encoder) encodeNode(n *Node) error {
 	mark := len(enc.scope)
 	defer func() { enc.scope = enc.scope[:mark] }()
 	enc.push(n.Attrs)
-	var attrs []xml.Attr
-	start := xml.StartElement{Name: xml.Name{Local: enc.elemName(n.Name, &attrs)}}
+	attrs := enc.attrs[:0]
+	qname := enc.elemName(n.Name, &attrs)
 	enc.qualifyAttrs(n.Attrs, &attrs)
-	start.Attr = attrs
-	if err := enc.e.EncodeToken(start); err != nil {
+	enc.attrs = attrs[:0]
+	if err := enc.w.start(qname, attrs); err != nil {
 		return err
 	}
 	for i := range n.Children {
@@ -494,5 +512,5 @@ func (enc *encoder) encodeNode(n *Node) error {
 			return err
 		}
 	}
-	return enc.e.EncodeToken(xml.EndElement{Name: start.Name})
+	return enc.w.end(qname)
 }

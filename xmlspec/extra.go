@@ -27,9 +27,27 @@ type Extra struct {
 	// comments, non-blank text), in document order.
 	Nodes []Node
 
-	seq []string          // keys of the children in document order
-	raw map[string]string // original spelling of typed values, by key
+	seq   []string       // keys of the children in document order
+	raw   []spelling     // original spelling of typed values
+	rawAt map[rawKey]int // index in raw, once raw is long
 }
+
+// rawKey names the value a spelling belongs to: a field's key, and for an
+// item of a list field its index (-1 otherwise).
+type rawKey struct {
+	key  string
+	item int
+}
+
+type spelling struct {
+	rawKey
+	value string
+}
+
+// rawIndexAt is the length from which raw is indexed by a map, so that a
+// hostile element with thousands of typed list items costs no quadratic
+// search; below it a search through a few entries is faster than hashing.
+const rawIndexAt = 16
 
 // Equal reports whether x and y hold the same unmodelled attributes and
 // nodes, ignoring the remembered order and spellings. github.com/google/go-cmp
@@ -69,11 +87,47 @@ func (x *Extra) Elements(space, local string) []*Node {
 	return findElements(x.Nodes, space, local)
 }
 
-func (x *Extra) setRaw(key, value string) {
-	if x.raw == nil {
-		x.raw = make(map[string]string)
+func (x *Extra) setRaw(key string, item int, value string) {
+	k := rawKey{key, item}
+	if i, ok := x.rawIndex(k); ok {
+		x.raw[i].value = value
+		return
 	}
-	x.raw[key] = value
+	x.raw = append(x.raw, spelling{k, value})
+	switch {
+	case x.rawAt != nil:
+		x.rawAt[k] = len(x.raw) - 1
+	case len(x.raw) >= rawIndexAt:
+		x.rawAt = make(map[rawKey]int, len(x.raw))
+		for i, s := range x.raw {
+			x.rawAt[s.rawKey] = i
+		}
+	}
+}
+
+func (x *Extra) rawIndex(k rawKey) (int, bool) {
+	if x.rawAt != nil {
+		i, ok := x.rawAt[k]
+		return i, ok
+	}
+	for i := range x.raw {
+		if x.raw[i].rawKey == k {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+// spelling returns the spelling the value of field key (item of a list, or
+// -1) was read with.
+func (x *Extra) spelling(key string, item int) (string, bool) {
+	if len(x.raw) == 0 {
+		return "", false
+	}
+	if i, ok := x.rawIndex(rawKey{key, item}); ok {
+		return x.raw[i].value, true
+	}
+	return "", false
 }
 
 // NodeKind says what a Node is.

@@ -12,7 +12,8 @@ type document interface{ Marshal() ([]byte, error) }
 
 // fuzzRoundTrip checks what must hold for any input: no panic; whatever
 // parses also marshals, to a document equal to the input in canonical form
-// (nothing lost), which parses again and marshals to the same bytes.
+// (nothing lost) and to the bytes encoding/xml's Encoder writes, which
+// parses again and marshals to the same bytes.
 func fuzzRoundTrip(t *testing.T, data []byte, parse func([]byte) (document, error)) {
 	doc, err := parse(data)
 	if err != nil {
@@ -22,6 +23,7 @@ func fuzzRoundTrip(t *testing.T, data []byte, parse func([]byte) (document, erro
 	if err != nil {
 		t.Fatalf("parsed but does not marshal: %v", err)
 	}
+	sameAsEncoder(t, "input", doc)
 	want, _, err := canonical(data)
 	if err != nil {
 		t.Fatalf("parsed, but its canonical form fails: %v", err)

@@ -34,6 +34,14 @@ func setLeaf(v reflect.Value, kind leafKind, text string) error {
 		}
 		v.SetBytes(hw)
 	case leafTextual:
+		if p, ok := v.Addr().Interface().(*UUID); ok {
+			u, err := ParseUUID(text) // without UnmarshalText's copy of text
+			if err != nil {
+				return err
+			}
+			*p = u
+			return nil
+		}
 		u := v.Addr().Interface().(encoding.TextUnmarshaler)
 		if err := u.UnmarshalText([]byte(text)); err != nil {
 			return err
@@ -88,17 +96,30 @@ type formatChooser interface {
 }
 
 func sameAsRaw(v reflect.Value, kind leafKind, raw string) bool {
-	if kind == leafString {
+	// What setLeaf would make of raw, compared without allocating a value
+	// for it where the kind allows.
+	switch kind {
+	case leafString:
 		return v.String() == raw
+	case leafInt:
+		n, err := strconv.ParseInt(strings.TrimSpace(raw), 0, v.Type().Bits())
+		return err == nil && n == v.Int()
+	case leafUint:
+		n, err := strconv.ParseUint(strings.TrimSpace(raw), 0, v.Type().Bits())
+		return err == nil && n == v.Uint()
+	case leafMAC:
+		hw, err := parseMAC(raw)
+		return err == nil && bytes.Equal(v.Bytes(), hw)
+	}
+	if v.Type() == uuidType && v.CanAddr() {
+		u, err := ParseUUID(raw)
+		return err == nil && u == *v.Addr().Interface().(*UUID)
 	}
 	parsed := reflect.New(v.Type()).Elem()
 	if setLeaf(parsed, kind, raw) != nil {
 		return false
 	}
-	switch {
-	case kind == leafMAC:
-		return bytes.Equal(v.Bytes(), parsed.Bytes())
-	case v.Type().Comparable():
+	if v.Type().Comparable() {
 		return v.Equal(parsed)
 	}
 	return reflect.DeepEqual(v.Interface(), parsed.Interface())

@@ -136,7 +136,7 @@ func sizeBytes(s *Size, what string) (uint64, error) {
 func ByteSize(n uint64) *Size {
 	if n == 0 {
 		s := &Size{Unit: "bytes"}
-		s.Extra.setRaw("", "0") // the chardata's key: written although zero
+		s.Extra.setRaw("", -1, "0") // the chardata's key: written although zero
 		return s
 	}
 	units := [...]string{"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}

@@ -73,6 +73,7 @@ var (
 	extraType         = reflect.TypeOf(Extra{})
 	xmlNameType       = reflect.TypeOf(xml.Name{})
 	macType           = reflect.TypeOf(net.HardwareAddr(nil))
+	uuidType          = reflect.TypeOf(UUID{})
 	textMarshalType   = reflect.TypeOf((*encoding.TextMarshaler)(nil)).Elem()
 	textUnmarshalType = reflect.TypeOf((*encoding.TextUnmarshaler)(nil)).Elem()
 )
