@@ -91,7 +91,8 @@ type writer struct {
 	dead     bool
 	waiting  int           // senders waiting for room
 	space    chan struct{} // holds a token when bytes fell while senders wait
-	wake     chan struct{} // the writer goroutine of blocking links
+	wake     chan struct{} // the writer goroutine's
+	flusher  atomic.Bool   // the writer goroutine of a nonblocking link runs
 
 	bufs [][]byte // the batch being written; the active writer's only
 }
@@ -304,14 +305,18 @@ func (w *writer) idle() bool {
 }
 
 // handOff passes the active writer's turn to a goroutine that may wait.
+// On links that write without waiting that goroutine is started at the
+// first hand-off and then kept, so that an upload, which finds the socket
+// full at nearly every chunk, does not start one per chunk; a connection
+// that never fills its socket never has one.
 func (w *writer) handOff() {
-	if !w.e.link.nonblocking() {
-		w.signal()
-		return
+	if w.e.link.nonblocking() && !w.flusher.Load() && w.flusher.CompareAndSwap(false, true) {
+		if !w.e.spawn(w.loop) {
+			w.fail()
+			return
+		}
 	}
-	if !w.e.spawn(w.flush) {
-		w.fail()
-	}
+	w.signal()
 }
 
 // kick makes sure bytes a link holds back get written: a TLS record the
@@ -334,7 +339,8 @@ func (w *writer) signal() {
 	}
 }
 
-// loop is the writer goroutine of links whose writes may wait.
+// loop is the writer goroutine: on links whose writes may wait it writes
+// everything; on others, what the socket had no room for.
 func (w *writer) loop() {
 	for {
 		select {
