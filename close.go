@@ -104,7 +104,8 @@ func (*ConnectionClosed) isEvent() {}
 // registerCloseCallback asks the daemon to send its connection-closed
 // event (REMOTE_PROC_CONNECT_REGISTER_CLOSE_CALLBACK), so that a Conn whose
 // daemon can no longer serve it ends instead of failing every call. The
-// handshake does it when the daemon supports it.
+// handshake does it; the daemon's error, when it refuses, is kept for
+// SubscribeConnectionClosed.
 func (c *Conn) registerCloseCallback(ctx context.Context) error {
 	return c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectRegisterCloseCallback), nil, nil)
 }
@@ -129,13 +130,14 @@ func (c *Conn) connectionClosed(body []byte) error {
 // event (ConnectionClosed), which a daemon sends when its own connection
 // to its driver closed. The Conn ends right after it, so the subscription
 // then ends too, with the Conn's error. It fails when the daemon does not
-// send the event (FeatureRemoteCloseCallback, libvirt 1.2.3 and later).
+// send the event (it refused the registration the handshake made; libvirt
+// 1.2.3 and later accept it).
 func (c *Conn) SubscribeConnectionClosed(ctx context.Context) (*Subscription, error) {
 	if c.eng == nil {
 		return nil, errNotConnected
 	}
-	if !c.settings.features.closeCallback {
-		return nil, fmt.Errorf("virtwire: the daemon does not send connection-closed events (no FeatureRemoteCloseCallback)")
+	if err := c.settings.features.closeRefused; err != nil {
+		return nil, fmt.Errorf("virtwire: the daemon does not send connection-closed events: %w", err)
 	}
 	reg := eventReg{regKey{familyConnection, 0, "", ""}, func(context.Context) (int32, error) { return 0, nil }}
 	return c.subscribe(ctx, []eventReg{reg}, false, func(context.Context, int32) error { return nil })

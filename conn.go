@@ -44,6 +44,9 @@ type Conn struct {
 	// typedParamString caches the daemon's answer for string typed
 	// parameters: 0 not asked yet, 1 supported, 2 not.
 	typedParamString atomic.Int32
+	// eventCallback caches whether the daemon filters events by
+	// callback, the same way (eventFilter).
+	eventCallback atomic.Int32
 
 	closeOnce sync.Once
 	closeErr  error
@@ -83,9 +86,8 @@ func channelOf(nc net.Conn) channel {
 
 // features are what the daemon told us it supports (CONNECT_SUPPORTS_FEATURE).
 type features struct {
-	keepalive     bool
-	eventCallback bool
-	closeCallback bool
+	keepalive    bool
+	closeRefused error // the daemon's answer to the close-callback registration
 }
 
 // errNotConnected is the error of the zero Conn's methods.
@@ -206,6 +208,15 @@ func (c *Conn) invoke(ctx context.Context, prog, vers uint32, proc int32, enc fu
 		return errNotConnected
 	}
 	return c.eng.Call(ctx, protocol.Header{Program: prog, Version: vers, Procedure: proc}, enc, dec)
+}
+
+// send sends a call without waiting for its reply (engine.Send): the
+// handshake sends calls that do not wait for each other together.
+func (c *Conn) send(ctx context.Context, prog, vers uint32, proc int32, args protocol.Value) (engine.Pending, error) {
+	if c.eng == nil {
+		return engine.Pending{}, errNotConnected
+	}
+	return c.eng.Send(ctx, protocol.Header{Program: prog, Version: vers, Procedure: proc}, encoderOf(args))
 }
 
 // encoderOf returns v's encoding method, or nil when v is nil.

@@ -590,7 +590,11 @@ func (c *Conn) SubscribeDomainEvents(ctx context.Context, dom *Domain, ids ...Do
 	if optional {
 		ids = sortedIDs(domainEventIDNames)
 	}
-	if !c.settings.features.eventCallback {
+	filter, err := c.eventFilter(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !filter {
 		return c.subscribeLegacyDomainEvents(ctx, dom, ids, optional)
 	}
 	object := ""

@@ -2,6 +2,7 @@ package virtwire
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -46,42 +47,72 @@ func (c *Conn) SupportsFeature(ctx context.Context, feature DriverFeature) (bool
 }
 
 // handshake runs libvirt's connection setup in the order its remote driver
-// uses: authentication, the keepalive probe, CONNECT_OPEN, then the probes
-// that only an opened connection can answer.
+// uses: authentication, the keepalive probe, CONNECT_OPEN, then what only
+// an opened connection can answer. The keepalive probe, which the daemon
+// answers without an open connection, goes out together with CONNECT_OPEN
+// (the daemon answers each call by its serial), so opening costs three
+// round trips. Whether the daemon filters events by callback is asked at
+// the first subscription that needs to know (eventFilter), not here: most
+// connections never subscribe.
 func (c *Conn) handshake(ctx context.Context, auth authenticator) error {
 	if err := c.authenticate(ctx, auth); err != nil {
 		return err
 	}
-	var err error
-	if c.settings.features.keepalive, err = c.supportsFeature(ctx, featureProgramKeepalive); err != nil {
-		return fmt.Errorf("virtwire: asking whether the daemon supports keepalive: %w", err)
-	}
+	probe, probeErr := c.send(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectSupportsFeature), &remote.ConnectSupportsFeatureArgs{Feature: featureProgramKeepalive})
 	args := remote.ConnectOpenArgs{Name: c.settings.opts.name}
 	if c.settings.opts.readOnly {
 		args.Flags = uint32(ConnectRO)
 	}
-	if err := c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectOpen), &args, nil); err != nil {
+	openErr := c.call(ctx, remote.Program, remote.ProtocolVersion, int32(remote.ProcConnectOpen), &args, nil)
+	var keepalive remote.ConnectSupportsFeatureRet
+	if probeErr == nil {
+		probeErr = probe.Wait(ctx, keepalive.DecodeXDR)
+	}
+	if openErr != nil {
 		name := "the default URI"
 		if c.settings.opts.name != nil {
 			name = fmt.Sprintf("%q", *c.settings.opts.name)
 		}
-		return fmt.Errorf("virtwire: opening %s: %w", name, err)
+		return fmt.Errorf("virtwire: opening %s: %w", name, openErr)
 	}
-	if c.settings.features.eventCallback, err = c.supportsFeature(ctx, featureRemoteEventCallback); err != nil {
-		return fmt.Errorf("virtwire: asking whether the daemon filters events: %w", err)
+	if probeErr != nil {
+		return fmt.Errorf("virtwire: asking whether the daemon supports keepalive: %w", probeErr)
 	}
+	c.settings.features.keepalive = keepalive.Supported != 0
 	// A daemon that can tell its client that its own connection to the
-	// driver closed is asked to, so that such a Conn ends (with its reason)
-	// instead of failing every later call.
-	if c.settings.features.closeCallback, err = c.supportsFeature(ctx, int32(FeatureRemoteCloseCallback)); err != nil {
-		return fmt.Errorf("virtwire: asking whether the daemon sends connection-closed events: %w", err)
+	// driver closed is asked to, so that such a Conn ends (with its
+	// reason) instead of failing every later call. The registration is
+	// its own probe (libvirt's client asks FeatureRemoteCloseCallback
+	// first): a daemon that refuses it, one older than libvirt 1.2.3 that
+	// does not know the procedure, sends no such events.
+	err := c.registerCloseCallback(ctx)
+	if re := (*Error)(nil); err != nil && !errors.As(err, &re) {
+		return fmt.Errorf("virtwire: registering for connection-closed events: %w", err)
 	}
-	if c.settings.features.closeCallback {
-		if err := c.registerCloseCallback(ctx); err != nil {
-			return fmt.Errorf("virtwire: registering for connection-closed events: %w", err)
-		}
-	}
+	c.settings.features.closeRefused = err
 	return nil
+}
+
+// eventFilter reports whether the daemon filters events by callback
+// (FeatureRemoteEventCallback, libvirt 1.2.1 and later), asking once per
+// connection.
+func (c *Conn) eventFilter(ctx context.Context) (bool, error) {
+	switch c.eventCallback.Load() {
+	case 1:
+		return true, nil
+	case 2:
+		return false, nil
+	}
+	ok, err := c.supportsFeature(ctx, featureRemoteEventCallback)
+	if err != nil {
+		return false, fmt.Errorf("virtwire: asking whether the daemon filters events: %w", err)
+	}
+	if ok {
+		c.eventCallback.Store(1)
+	} else {
+		c.eventCallback.Store(2)
+	}
+	return ok, nil
 }
 
 func (c *Conn) supportsFeature(ctx context.Context, feature int32) (bool, error) {

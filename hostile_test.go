@@ -116,7 +116,7 @@ func hostileServer(respond func(c *fakeserver.Conn, req *fakeserver.Request)) *f
 		}
 		switch remote.Procedure(req.Header.Procedure) {
 		case remote.ProcAuthList, remote.ProcConnectSupportsFeature, remote.ProcConnectOpen,
-			remote.ProcConnectClose, remote.ProcConnectGetLibVersion:
+			remote.ProcConnectRegisterCloseCallback, remote.ProcConnectClose, remote.ProcConnectGetLibVersion:
 			return false
 		}
 		respond(c, req)

@@ -81,11 +81,50 @@ func (e *Engine) CallWith(ctx context.Context, h protocol.Header, enc func(*prot
 // packet was encoded.
 const serialAt = protocol.LenSize + 16
 
+// A Pending is a call that Send has sent, whose reply Wait collects.
+type Pending struct {
+	e      *Engine
+	cl     *call
+	h      protocol.Header
+	direct bool // cl's mode, read at sending: cl may go back to its pool
+}
+
+// Send sends a call as Call does, but returns once it is queued, without
+// waiting for its reply: Wait collects it. Calls sent one after another
+// leave in that order, so calls that need not wait for each other's
+// answers can be in flight together (the daemon answers each by its
+// serial). Every Pending Send returns must be waited for.
+func (e *Engine) Send(ctx context.Context, h protocol.Header, enc func(*protocol.Encoder)) (Pending, error) {
+	return e.start(ctx, h, enc, nil)
+}
+
+// Wait waits for p's reply and decodes it with dec (nil for none), as Call
+// does; when ctx ends first it returns at once and a later reply is
+// dropped. The zero Pending is no call: its Wait returns an error wrapping
+// ErrConnClosed.
+func (p Pending) Wait(ctx context.Context, dec func(*protocol.Decoder) error) error {
+	if p.e == nil {
+		return errNoCall
+	}
+	return p.e.wait(ctx, p, dec, nil)
+}
+
+var errNoCall = fmt.Errorf("%w: waiting for a call that was not sent", ErrConnClosed)
+
 // roundTrip sends a call and waits for its reply; it returns the serial
 // used.
 func (e *Engine) roundTrip(ctx context.Context, h protocol.Header, enc func(*protocol.Encoder), dec func(*protocol.Decoder) error, x *Extras) (uint32, error) {
+	p, err := e.start(ctx, h, enc, x)
+	if err != nil {
+		return p.h.Serial, err
+	}
+	return p.h.Serial, e.wait(ctx, p, dec, x)
+}
+
+// start encodes and queues a call; wait collects its reply.
+func (e *Engine) start(ctx context.Context, h protocol.Header, enc func(*protocol.Encoder), x *Extras) (Pending, error) {
 	if err := ctx.Err(); err != nil {
-		return 0, e.ctxError(h.Program, h.Procedure, err)
+		return Pending{}, e.ctxError(h.Program, h.Procedure, err)
 	}
 	h.Type, h.Status, h.Serial = protocol.Call, protocol.StatusOK, 0
 	var files []*os.File
@@ -107,7 +146,7 @@ func (e *Engine) roundTrip(ctx context.Context, h protocol.Header, enc func(*pro
 	pkt, err := en.FinishPacket()
 	if err != nil {
 		putEncoder(en)
-		return 0, fmt.Errorf("virtwire: %s: %w", e.name(h.Program, h.Procedure), err)
+		return Pending{}, fmt.Errorf("virtwire: %s: %w", e.name(h.Program, h.Procedure), err)
 	}
 	out := outPacket{pkt: pkt, enc: en, call: true}
 	if len(files) > 0 {
@@ -117,7 +156,7 @@ func (e *Engine) roundTrip(ctx context.Context, h protocol.Header, enc func(*pro
 		}
 		if out.fds, err = dupFDs(fds); err != nil {
 			putEncoder(en)
-			return 0, fmt.Errorf("virtwire: %s: passing descriptors: %w", e.name(h.Program, h.Procedure), err)
+			return Pending{}, fmt.Errorf("virtwire: %s: passing descriptors: %w", e.name(h.Program, h.Procedure), err)
 		}
 	}
 
@@ -128,7 +167,7 @@ func (e *Engine) roundTrip(ctx context.Context, h protocol.Header, enc func(*pro
 		e.mu.Unlock()
 		callPool.Put(cl)
 		out.release()
-		return 0, e.Err()
+		return Pending{}, e.Err()
 	}
 	e.calls.serial++
 	h.Serial = e.calls.serial
@@ -154,38 +193,45 @@ func (e *Engine) roundTrip(ctx context.Context, h protocol.Header, enc func(*pro
 	if e.cfg.Logger != nil {
 		e.logPacket("send", h, len(pkt))
 	}
-	// cl may go back to its pool below, so its mode is read now.
-	direct := cl.direct
-	defer func() {
-		if !direct {
-			e.mu.Lock()
-			e.calls.passive--
-			e.mu.Unlock()
-		}
-	}()
+	p := Pending{e: e, cl: cl, h: h, direct: cl.direct}
 	if err := e.w.send(ctx, out, false, nil); err != nil {
 		// Not queued: the daemon never sees the call.
 		e.mu.Lock()
 		delete(e.calls.pending, h.Serial)
+		if !p.direct {
+			e.calls.passive--
+		}
 		e.mu.Unlock()
 		callPool.Put(cl)
+		p.e, p.cl = nil, nil
 		if ctx.Err() != nil {
-			return h.Serial, e.ctxError(h.Program, h.Procedure, ctx.Err())
+			return p, e.ctxError(h.Program, h.Procedure, ctx.Err())
 		}
-		return h.Serial, err
+		return p, err
 	}
+	return p, nil
+}
 
-	r, err := e.await(ctx, cl)
-	if err != nil {
-		return h.Serial, err
+// wait waits for the reply of the call p and decodes it.
+func (e *Engine) wait(ctx context.Context, p Pending, dec func(*protocol.Decoder) error, x *Extras) error {
+	if !p.direct {
+		defer func() {
+			e.mu.Lock()
+			e.calls.passive--
+			e.mu.Unlock()
+		}()
 	}
-	callPool.Put(cl)
+	r, err := e.await(ctx, p.cl)
+	if err != nil {
+		return err
+	}
+	callPool.Put(p.cl)
 	if x != nil && x.Received != nil {
 		*x.Received = r.files
 	} else {
 		CloseFiles(r.files)
 	}
-	return h.Serial, e.finish(r, dec)
+	return e.finish(r, dec)
 }
 
 // mayReadLocked reports whether a caller may read its own reply.
