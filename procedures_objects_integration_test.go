@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/virtwire/virtwire"
+	"github.com/virtwire/virtwire/internal/lab"
 )
 
 // ---- network -----------------------------------------------------------------
@@ -460,9 +461,11 @@ var nodeDeviceSteps = []procStep{
 	}},
 	{"create-destroy-vhba", func(t *testing.T, ctx context.Context, e *procEnv) {
 		// The test driver creates a virtual HBA on scsi_host1 and always
-		// names it scsi_host12: the transports take turns.
+		// names it scsi_host12: the transports take turns, and so do
+		// xmlspec's tests, in a process of their own.
 		vhbaMu.Lock()
 		defer vhbaMu.Unlock()
+		lab.Require(t).Lock(t, "vhba")
 		wwpn := "5000c50015ea" + e.name[len(e.name)-4:]
 		dev, err := e.c.NodeDeviceCreateXML(ctx, fmt.Sprintf(`<device>
   <parent>scsi_host1</parent>

@@ -16,13 +16,17 @@ import (
 // writes what the socket takes at once together with whatever others
 // queued meanwhile (one writev for many packets: write coalescing), so a
 // call costs no goroutine hand-off. When the socket is full, the rest goes
-// to a flusher goroutine that waits for room, and senders return at once:
-// no caller ever waits inside a write, so a daemon that stops reading
-// cannot hold a caller past its context. On links whose writes may wait
-// (ssh, pipes, caller-made connections) a goroutine of the engine's always
-// writes. The queue holds at most maxQueued bytes (beyond one packet):
-// further calls and stream data wait for room, as long as their context
-// allows; control packets (keepalive, the end of a stream) never wait.
+// to the engine's writer goroutine, started at the first such hand-off and
+// kept for the connection's life, which waits for room holding no batch.
+// A call's sender returns at once; a stream's Write, whose chunk is sent
+// from the caller's buffer, waits until the chunk has gone or its context
+// ends, and then takes the buffer back (detach). So a daemon that stops
+// reading cannot hold a caller past its context. On links whose writes
+// may wait (ssh, pipes, caller-made connections) the writer goroutine
+// always writes. The queue holds at most maxQueued bytes (beyond one
+// packet): further calls and stream data wait for room, as long as their
+// context allows; control packets (keepalive, the end of a stream) never
+// wait.
 
 // maxQueued bounds the bytes waiting in the queue.
 const maxQueued = 1 << 20
