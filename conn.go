@@ -41,12 +41,10 @@ type Conn struct {
 	// events are the event registrations and their subscriptions.
 	events eventRegistry
 
-	// typedParamString caches the daemon's answer for string typed
-	// parameters: 0 not asked yet, 1 supported, 2 not.
+	// typedParamString and eventCallback keep the daemon's answers for
+	// string typed parameters and event filtering (askedFeature).
 	typedParamString atomic.Int32
-	// eventCallback caches whether the daemon filters events by
-	// callback, the same way (eventFilter).
-	eventCallback atomic.Int32
+	eventCallback    atomic.Int32
 
 	closeOnce sync.Once
 	closeErr  error

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 
 	"github.com/virtwire/virtwire/protocol/remote"
 )
@@ -97,20 +98,31 @@ func (c *Conn) handshake(ctx context.Context, auth authenticator) error {
 // (FeatureRemoteEventCallback, libvirt 1.2.1 and later), asking once per
 // connection.
 func (c *Conn) eventFilter(ctx context.Context) (bool, error) {
-	switch c.eventCallback.Load() {
+	ok, err := c.askedFeature(ctx, &c.eventCallback, featureRemoteEventCallback)
+	if err != nil {
+		return false, fmt.Errorf("virtwire: asking whether the daemon filters events: %w", err)
+	}
+	return ok, nil
+}
+
+// askedFeature asks the daemon for feature the first time and keeps its
+// answer in cache: 0 not asked yet, 1 supported, 2 not. An error is not
+// kept, so a later call asks again.
+func (c *Conn) askedFeature(ctx context.Context, cache *atomic.Int32, feature int32) (bool, error) {
+	switch cache.Load() {
 	case 1:
 		return true, nil
 	case 2:
 		return false, nil
 	}
-	ok, err := c.supportsFeature(ctx, featureRemoteEventCallback)
+	ok, err := c.supportsFeature(ctx, feature)
 	if err != nil {
-		return false, fmt.Errorf("virtwire: asking whether the daemon filters events: %w", err)
+		return false, err
 	}
 	if ok {
-		c.eventCallback.Store(1)
+		cache.Store(1)
 	} else {
-		c.eventCallback.Store(2)
+		cache.Store(2)
 	}
 	return ok, nil
 }
@@ -157,21 +169,13 @@ func (c *Conn) authenticate(ctx context.Context, auth authenticator) error {
 // string typed parameters, asking once per connection, as libvirt's client
 // library does before the calls that return typed parameters.
 func (c *Conn) stringOkay(ctx context.Context) (uint32, error) {
-	switch c.typedParamString.Load() {
-	case 1:
-		return uint32(TypedParamStringOkay), nil
-	case 2:
-		return 0, nil
-	}
-	ok, err := c.supportsFeature(ctx, featureTypedParamString)
+	ok, err := c.askedFeature(ctx, &c.typedParamString, featureTypedParamString)
 	if err != nil {
 		return 0, fmt.Errorf("virtwire: asking whether the daemon supports string parameters: %w", err)
 	}
 	if ok {
-		c.typedParamString.Store(1)
 		return uint32(TypedParamStringOkay), nil
 	}
-	c.typedParamString.Store(2)
 	return 0, nil
 }
 
