@@ -90,8 +90,9 @@ func TestStreamWriteHonoursCancelAndAbort(t *testing.T) {
 				errc <- err
 			}()
 			// Over unix a Write waits for each packet to be written from
-			// its buffer: the daemon takes none once the socket is full.
-			if !waitGoroutine(t, "engine.(*Stream).awaitSent", nil) {
+			// its buffer, in the poller itself: the daemon takes none once
+			// the socket is full.
+			if !waitGoroutine(t, "engine.(*writer).writeOwn", nil) {
 				t.Fatal("the Write never waited for the daemon to take its data")
 			}
 			var werr error

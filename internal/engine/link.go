@@ -33,6 +33,11 @@ type link interface {
 	// nonblocking reports whether offer can take bytes without waiting;
 	// on other links the engine writes from a goroutine of its own.
 	nonblocking() bool
+	// senderWrites reports whether a stream's sender may write its chunk
+	// itself (write) and be interrupted by setWriteDeadline, leaving the
+	// link usable: true where write waits in the poller and nothing else.
+	senderWrites() bool
+	setWriteDeadline(t time.Time) error
 	// interruptible reports whether a read deadline interrupts a blocked
 	// Read and leaves the link usable, so that callers may read their own
 	// replies and hand the read token over.
@@ -86,18 +91,20 @@ type rawLink struct {
 	fc *fdCollector
 }
 
-func (l *rawLink) Read(p []byte) (int, error)        { return l.s.Read(p) }
-func (l *rawLink) offer(bufs [][]byte) (int, error)  { return l.s.WriteBuffers(bufs, false) }
-func (l *rawLink) write(bufs [][]byte) (int, error)  { return l.s.WriteBuffers(bufs, true) }
-func (l *rawLink) waitWritable() error               { return l.s.WaitWritable() }
-func (l *rawLink) held() bool                        { return false }
-func (l *rawLink) flush() error                      { return nil }
-func (l *rawLink) nonblocking() bool                 { return true }
-func (l *rawLink) interruptible() bool               { return true }
-func (l *rawLink) fds() *fdCollector                 { return l.fc }
-func (l *rawLink) setReadDeadline(t time.Time) error { return l.nc.SetReadDeadline(t) }
-func (l *rawLink) close() error                      { return l.nc.Close() }
-func (l *rawLink) peerClosed() bool                  { return l.s.PeerClosed() }
+func (l *rawLink) Read(p []byte) (int, error)         { return l.s.Read(p) }
+func (l *rawLink) offer(bufs [][]byte) (int, error)   { return l.s.WriteBuffers(bufs, false) }
+func (l *rawLink) write(bufs [][]byte) (int, error)   { return l.s.WriteBuffers(bufs, true) }
+func (l *rawLink) waitWritable() error                { return l.s.WaitWritable() }
+func (l *rawLink) held() bool                         { return false }
+func (l *rawLink) flush() error                       { return nil }
+func (l *rawLink) nonblocking() bool                  { return true }
+func (l *rawLink) interruptible() bool                { return true }
+func (l *rawLink) senderWrites() bool                 { return true }
+func (l *rawLink) setWriteDeadline(t time.Time) error { return l.nc.SetWriteDeadline(t) }
+func (l *rawLink) fds() *fdCollector                  { return l.fc }
+func (l *rawLink) setReadDeadline(t time.Time) error  { return l.nc.SetReadDeadline(t) }
+func (l *rawLink) close() error                       { return l.nc.Close() }
+func (l *rawLink) peerClosed() bool                   { return l.s.PeerClosed() }
 func (l *rawLink) sendFD(fd int) error {
 	if l.fc == nil {
 		return ErrNoFDPassing
@@ -148,6 +155,8 @@ func (l *tlsLink) flush() error                      { return l.lower.Flush() }
 func (l *tlsLink) sendFD(int) error                  { return ErrNoFDPassing }
 func (l *tlsLink) nonblocking() bool                 { return true }
 func (l *tlsLink) interruptible() bool               { return true }
+func (l *tlsLink) senderWrites() bool                { return false }
+func (l *tlsLink) setWriteDeadline(time.Time) error  { return nil }
 func (l *tlsLink) fds() *fdCollector                 { return nil }
 func (l *tlsLink) setReadDeadline(t time.Time) error { return l.tc.SetReadDeadline(t) }
 func (l *tlsLink) close() error                      { return l.tc.Close() }
@@ -208,6 +217,8 @@ func (l *streamLink) held() bool                        { return false }
 func (l *streamLink) flush() error                      { return nil }
 func (l *streamLink) nonblocking() bool                 { return false }
 func (l *streamLink) interruptible() bool               { return l.intr }
+func (l *streamLink) senderWrites() bool                { return false }
+func (l *streamLink) setWriteDeadline(time.Time) error  { return nil }
 func (l *streamLink) fds() *fdCollector                 { return l.fc }
 func (l *streamLink) setReadDeadline(t time.Time) error { return l.nc.SetReadDeadline(t) }
 func (l *streamLink) close() error                      { return l.nc.Close() }

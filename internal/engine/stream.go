@@ -335,7 +335,7 @@ func (s *Stream) fail(err error) {
 		default:
 		}
 	}
-	s.stopOnce.Do(func() { close(s.stop) })
+	s.closeStop()
 	signal(s.readable)
 	signal(s.space)
 }
@@ -700,6 +700,13 @@ func (s *Stream) abortNow(cause error) {
 	s.release()
 }
 
+// closeStop closes s.stop, once, and ends a wait for room in the socket
+// that the stream's sender is in (writer.writeOwn).
+func (s *Stream) closeStop() {
+	s.stopOnce.Do(func() { close(s.stop) })
+	s.e.w.interruptOwn(s.stop)
+}
+
 // markAborted marks the stream aborted and wakes everything waiting on it;
 // it reports false when the stream had ended already.
 func (s *Stream) markAborted(cause error) bool {
@@ -716,7 +723,7 @@ func (s *Stream) markAborted(cause error) bool {
 		}
 	}
 	s.mu.Unlock()
-	s.stopOnce.Do(func() { close(s.stop) })
+	s.closeStop()
 	signal(s.readable)
 	signal(s.space)
 	if s.reading.Load() {
@@ -787,7 +794,7 @@ func (s *Stream) release() {
 	}
 	s.queued = 0
 	s.mu.Unlock()
-	s.stopOnce.Do(func() { close(s.stop) })
+	s.closeStop()
 	signal(s.readable)
 	signal(s.space)
 }

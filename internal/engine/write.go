@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/virtwire/virtwire/protocol"
 )
@@ -13,20 +14,24 @@ import (
 // the order they were sent and never interleave. The goroutine that finds
 // no one writing becomes the writer: on links that can write without
 // waiting (raw sockets, TLS over them) that is the sender itself, which
-// writes what the socket takes at once together with whatever others
-// queued meanwhile (one writev for many packets: write coalescing), so a
-// call costs no goroutine hand-off. When the socket is full, the rest goes
-// to the engine's writer goroutine, started at the first such hand-off and
-// kept for the connection's life, which waits for room holding no batch.
-// A call's sender returns at once; a stream's Write, whose chunk is sent
-// from the caller's buffer, waits until the chunk has gone or its context
-// ends, and then takes the buffer back (detach). So a daemon that stops
-// reading cannot hold a caller past its context. On links whose writes
-// may wait (ssh, pipes, caller-made connections) the writer goroutine
-// always writes. The queue holds at most maxQueued bytes (beyond one
-// packet): further calls and stream data wait for room, as long as their
-// context allows; control packets (keepalive, the end of a stream) never
-// wait.
+// writes what the socket takes at once together with whatever others queued
+// meanwhile (one writev for many packets: write coalescing), so a call
+// costs no goroutine hand-off. When the socket is full, the rest goes to
+// the engine's writer goroutine, started at the first such hand-off and
+// kept for the connection's life, which waits for room holding no batch. A
+// call's sender returns at once; a stream's Write, whose chunk is sent from
+// the caller's buffer, waits until the chunk has gone or its context ends,
+// and then takes the buffer back (detach). On a raw socket, a stream's
+// sender that finds no one writing writes its chunk itself and waits for
+// room in the poller, as a blocking write would, with no hand-off to the
+// writer goroutine and back per chunk (writeOwn); the stream's abort, which
+// its context's end does, interrupts that write with a write deadline. So a
+// daemon that stops reading cannot hold a caller past its context. On links
+// whose writes may wait (ssh, pipes, caller-made connections) the writer
+// goroutine always writes. The queue holds at most maxQueued bytes (beyond
+// one packet): further calls and stream data wait for room, as long as
+// their context allows; control packets (keepalive, the end of a stream)
+// never wait.
 
 // maxQueued bounds the bytes waiting in the queue.
 const maxQueued = 1 << 20
@@ -93,10 +98,12 @@ type writer struct {
 	bytes    int       // bytes in the queue not yet written
 	active   bool      // a goroutine is writing; it drains the queue
 	dead     bool
-	waiting  int           // senders waiting for room
-	space    chan struct{} // holds a token when bytes fell while senders wait
-	wake     chan struct{} // the writer goroutine's
-	flusher  atomic.Bool   // the writer goroutine of a nonblocking link runs
+	waiting  int             // senders waiting for room
+	space    chan struct{}   // holds a token when bytes fell while senders wait
+	wake     chan struct{}   // the writer goroutine's
+	flusher  atomic.Bool     // the writer goroutine of a nonblocking link runs
+	ownStop  <-chan struct{} // the stop of the stream sender writing its own chunk
+	stopped  bool            // its write was interrupted (a write deadline is set)
 
 	bufs [][]byte // the batch being written; the active writer's only
 }
@@ -149,6 +156,7 @@ func (w *writer) send(ctx context.Context, p outPacket, control bool, stop <-cha
 		p.release()
 		return w.e.Err()
 	}
+	sent := p.sent
 	w.queue = append(w.queue, p)
 	w.bytes += n
 	if w.active {
@@ -159,6 +167,10 @@ func (w *writer) send(ctx context.Context, p outPacket, control bool, stop <-cha
 	w.mu.Unlock()
 	if !w.e.link.nonblocking() {
 		w.signal()
+		return nil
+	}
+	if sent != nil && stop != nil && w.e.link.senderWrites() {
+		w.writeOwn(sent, stop)
 		return nil
 	}
 	w.offer()
@@ -229,9 +241,78 @@ func (w *writer) offer() {
 	}
 }
 
+// writeOwn is offer for a stream's sender, whose chunk is written from
+// its buffer and which waits until it has gone: the sender writes its
+// chunk itself, waiting for room in the poller as long as it takes,
+// instead of handing the turn to the writer goroutine and then waiting
+// for that goroutine (an upload finds the socket full at nearly every
+// chunk, and each hand-off costs a wake-up each way). The write holds only
+// the packets up to the sender's own, queued before it became the writer,
+// so no other sender's buffer is held by a write that waits. Aborting the
+// stream, which its context's end does, interrupts the write
+// (interruptOwn); the turn then goes to the writer goroutine. Once the
+// chunk has gone, what others queued meanwhile is offered as usual.
+func (w *writer) writeOwn(sent chan<- struct{}, stop <-chan struct{}) {
+	bufs, fds := w.batchUntil(sent)
+	if bufs == nil || fds {
+		w.offer()
+		return
+	}
+	w.mu.Lock()
+	select {
+	case <-stop:
+		w.inflight = 0
+		w.mu.Unlock()
+		w.offer()
+		return
+	default:
+	}
+	// From here interruptOwn, which runs after stop closes, sees the write.
+	w.ownStop = stop
+	w.mu.Unlock()
+	n, err := w.e.link.write(bufs)
+	w.mu.Lock()
+	w.ownStop = nil
+	stopped := w.stopped
+	if stopped {
+		w.stopped = false
+		if derr := w.e.link.setWriteDeadline(time.Time{}); derr != nil && err == nil {
+			err = derr
+		}
+	}
+	w.mu.Unlock()
+	w.advance(n)
+	switch {
+	case stopped:
+		w.handOff()
+	case err != nil:
+		w.e.failIO(err)
+	default:
+		w.offer()
+	}
+}
+
+// interruptOwn ends the write of the stream sender whose stop channel is
+// stop, once stop has closed, by setting a write deadline in the past;
+// writeOwn clears it. Only the active writer writes, so no other write
+// sees the deadline.
+func (w *writer) interruptOwn(stop <-chan struct{}) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ownStop == nil || w.ownStop != stop || w.stopped {
+		return
+	}
+	w.stopped = true
+	_ = w.e.link.setWriteDeadline(aLongTimeAgo)
+}
+
 // batch takes the packets the active writer writes next, up to one that
 // passes descriptors; fds reports that the batch ends with such a one.
-func (w *writer) batch() (bufs [][]byte, fds bool) {
+func (w *writer) batch() (bufs [][]byte, fds bool) { return w.batchUntil(nil) }
+
+// batchUntil is batch ending also with the packet that signals until, when
+// until is not nil.
+func (w *writer) batchUntil(until chan<- struct{}) (bufs [][]byte, fds bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.dead || len(w.queue) == 0 {
@@ -245,6 +326,9 @@ func (w *writer) batch() (bufs [][]byte, fds bool) {
 		k++
 		if len(p.fds) > 0 {
 			fds = true
+			break
+		}
+		if until != nil && p.sent == until {
 			break
 		}
 	}

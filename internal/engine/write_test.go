@@ -240,3 +240,82 @@ func TestDetachLeavesSenderBuffer(t *testing.T) {
 		}
 	}
 }
+
+// A stream's sender that writes its chunk itself, waiting in the poller,
+// returns when its stream stops, with its packet still queued; the write
+// deadline that interrupted it is cleared, so the rest is written once the
+// peer reads.
+func TestSenderWriteInterrupted(t *testing.T) {
+	e, peer := rawEngine(t)
+	stop := make(chan struct{})
+	sent := make(chan struct{}, 1)
+	body := make([]byte, MaxStreamChunk)
+	errc := make(chan error, 1)
+	queued := 0
+	go func() {
+		// Send until one packet is not written at once: the peer reads
+		// nothing yet, so the sender then waits for room itself.
+		for i := 1; i <= 64; i++ {
+			p := headerPacket(msg(uint32(i)), nil)
+			p.body, p.sent = body, sent
+			binary.BigEndian.PutUint32(p.pkt, uint32(p.size()))
+			if err := e.w.send(context.Background(), p, false, stop); err != nil {
+				errc <- err
+				return
+			}
+			queued = i
+			select {
+			case <-sent:
+			default:
+				errc <- nil // back from send with the packet not yet written
+				return
+			}
+		}
+		errc <- errors.New("the socket never filled")
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		e.w.mu.Lock()
+		waiting := e.w.ownStop != nil
+		e.w.mu.Unlock()
+		if waiting {
+			break
+		}
+		select {
+		case err := <-errc:
+			t.Fatalf("send returned before waiting for room: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the sender never waited for room itself")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(stop)
+	e.w.interruptOwn(stop)
+	select {
+	case err := <-errc:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("interruptOwn did not end the wait for room")
+	}
+	// The packet stays queued (the writer goroutine has the turn); what
+	// follows it is written after it once the peer reads.
+	if err := e.w.sendHeader(context.Background(), msg(1000), nil, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	hs := readPackets(t, peer, queued+1)
+	for i, h := range hs[:queued] {
+		if h.Serial != uint32(i+1) {
+			t.Fatalf("packet %d has serial %d", i, h.Serial)
+		}
+	}
+	if hs[queued].Serial != 1000 {
+		t.Fatalf("the last packet has serial %d, not the control packet's", hs[queued].Serial)
+	}
+	if err := e.Err(); err != nil {
+		t.Fatalf("the engine failed: %v", err)
+	}
+}
