@@ -55,12 +55,16 @@ type procEnv struct {
 
 // cleanup runs f when the transport's test ends, with a fresh context, and
 // ignores the errors of objects already gone.
-func (e *procEnv) cleanup(f func(ctx context.Context) error) {
-	e.t.Cleanup(func() {
+func (e *procEnv) cleanup(f func(ctx context.Context) error) { e.cleanupIn(e.t, f) }
+
+// cleanupIn is cleanup when t ends, for a step whose undoing must happen
+// before its own locks are released.
+func (e *procEnv) cleanupIn(t testing.TB, f func(ctx context.Context) error) {
+	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := f(ctx); err != nil && !isGone(err) {
-			e.t.Errorf("cleanup: %v", err)
+			t.Errorf("cleanup: %v", err)
 		}
 	})
 }

@@ -462,9 +462,12 @@ var nodeDeviceSteps = []procStep{
 	{"create-destroy-vhba", func(t *testing.T, ctx context.Context, e *procEnv) {
 		// The test driver creates a virtual HBA on scsi_host1 and always
 		// names it scsi_host12: the transports take turns, and so do
-		// xmlspec's tests, in a process of their own.
+		// xmlspec's tests, in a process of their own. The locks are held
+		// until this step's cleanup has destroyed the device: a cleanup
+		// of the whole transport's run would destroy, later, the device
+		// another transport made by the same name.
 		vhbaMu.Lock()
-		defer vhbaMu.Unlock()
+		t.Cleanup(vhbaMu.Unlock)
 		lab.Require(t).Lock(t, "vhba")
 		wwpn := "5000c50015ea" + e.name[len(e.name)-4:]
 		dev, err := e.c.NodeDeviceCreateXML(ctx, fmt.Sprintf(`<device>
@@ -476,7 +479,7 @@ var nodeDeviceSteps = []procStep{
 		if err != nil {
 			t.Fatal(err)
 		}
-		e.cleanup(func(ctx context.Context) error { return e.c.NodeDeviceDestroy(ctx, dev.Name) })
+		e.cleanupIn(t, func(ctx context.Context) error { return e.c.NodeDeviceDestroy(ctx, dev.Name) })
 		if parent, err := e.c.NodeDeviceGetParent(ctx, dev.Name); err != nil || parent == nil || *parent != "scsi_host1" {
 			t.Errorf("the new device's parent = %v, %v; want scsi_host1", parent, err)
 		}
