@@ -9,7 +9,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 PLATFORMS := linux/amd64 linux/arm64 linux/arm linux/386 linux/riscv64 linux/s390x \
              linux/ppc64le darwin/arm64 freebsd/amd64 windows/amd64
 
-.PHONY: test test-11.3 check fmt-check vet staticcheck generate generate-check cross unit fuzz-short fuzz \
+.PHONY: test test-11.3 bench-compare check fmt-check vet staticcheck generate generate-check cross unit fuzz-short fuzz \
         deps libvirt-source lab-up lab-down demo soak bench
 
 # The lab command (internal/lab/cmd/lab): up, down, env, status, version, uri NAME,
@@ -45,6 +45,15 @@ demo: deps
 ## BENCH_ROUNDS=n sets the rounds (default 6).
 bench: deps
 	@scripts/bench.sh
+
+## bench-compare: how bench/results.txt moved from the one committed at BEFORE (a
+## git revision, default HEAD): each row's paired ratios to C and go-libvirt,
+## before and after, worse or better only beyond the spread of the rounds.
+BEFORE ?= HEAD
+bench-compare:
+	@tmp=$$(mktemp) && trap 'rm -f "$$tmp"' EXIT && \
+		git show $(BEFORE):bench/results.txt > "$$tmp" && \
+		$(GO) run ./bench/cmd/benchreport -compare "$$tmp" -compare-label "$(BEFORE):bench/results.txt" -in bench/results.txt
 
 ## libvirt-source: fetch, verify and cache libvirt's pinned release source, which
 ## go generate and the tests read (internal/libvirtsrc; LIBVIRT_SOURCE overrides it).

@@ -151,3 +151,88 @@ func TestMarkdownXML(t *testing.T) {
 		}
 	}
 }
+
+// parseRounds makes a results file of rounds, each a map from a client to
+// its value of one measurement's unit.
+func parseRounds(t *testing.T, m, unit string, rounds []map[string]float64) *result.File {
+	t.Helper()
+	var b strings.Builder
+	for i, r := range rounds {
+		fmt.Fprintf(&b, "# round %d\n", i+1)
+		for _, c := range []string{"virtwire", "go-libvirt", "c", "xmlspec", "libvirtxml"} {
+			if v, ok := r[c]; ok {
+				fmt.Fprintf(&b, "Benchmark%s/client=%s 1 %g %s\n", m, c, v, unit)
+			}
+		}
+	}
+	f, err := result.Parse(strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// Compare weighs the paired ratios against the spread of the rounds: a
+// machine twice as fast after (every client's time halved) is level, a
+// ratio that moved within the spread is level, beyond it worse or better
+// by the unit's direction; with no comparator the client's own medians
+// are weighed.
+func TestCompare(t *testing.T) {
+	tests := []struct {
+		name, m, unit string
+		before, after []map[string]float64
+		want          string
+	}{
+		{
+			name: "faster machine", m: "S1Latency", unit: "ns/op",
+			before: []map[string]float64{{"virtwire": 100, "c": 100, "go-libvirt": 200}, {"virtwire": 102, "c": 100, "go-libvirt": 200}},
+			after:  []map[string]float64{{"virtwire": 50, "c": 50, "go-libvirt": 100}, {"virtwire": 51, "c": 50, "go-libvirt": 100}},
+			want:   "level",
+		},
+		{
+			name: "slower than C beyond the spread", m: "S1Latency", unit: "ns/op",
+			before: []map[string]float64{{"virtwire": 100, "c": 100}, {"virtwire": 102, "c": 100}},
+			after:  []map[string]float64{{"virtwire": 130, "c": 100}, {"virtwire": 128, "c": 100}},
+			want:   "worse",
+		},
+		{
+			name: "slower within the spread", m: "S1Latency", unit: "ns/op",
+			before: []map[string]float64{{"virtwire": 80, "c": 100}, {"virtwire": 120, "c": 100}},
+			after:  []map[string]float64{{"virtwire": 105, "c": 100}, {"virtwire": 110, "c": 100}},
+			want:   "level",
+		},
+		{
+			name: "more throughput is better", m: "S6Stream", unit: "MB/s",
+			before: []map[string]float64{{"virtwire": 750, "c": 1000}, {"virtwire": 760, "c": 1000}},
+			after:  []map[string]float64{{"virtwire": 1000, "c": 1000}, {"virtwire": 990, "c": 1000}},
+			want:   "better",
+		},
+		{
+			name: "xmlspec against libvirtxml", m: "S10XML", unit: "allocs/op",
+			before: []map[string]float64{{"xmlspec": 10, "libvirtxml": 100}},
+			after:  []map[string]float64{{"xmlspec": 20, "libvirtxml": 100}},
+			want:   "worse",
+		},
+		{
+			name: "no comparator", m: "S8Footprint", unit: "B",
+			before: []map[string]float64{{"virtwire": 1000}},
+			after:  []map[string]float64{{"virtwire": 900}},
+			want:   "better",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			changes := Compare(parseRounds(t, tt.m, tt.unit, tt.before), parseRounds(t, tt.m, tt.unit, tt.after))
+			if len(changes) != 1 {
+				t.Fatalf("got %d changes, want 1: %+v", len(changes), changes)
+			}
+			if got := changes[0].Verdict; got != tt.want {
+				t.Errorf("verdict %q, want %q: %+v", got, tt.want, changes[0])
+			}
+			md := CompareMarkdown(changes)
+			if !strings.Contains(md, "| "+tt.want+" | "+tt.m+" | "+tt.unit+" |") {
+				t.Errorf("the table lacks the row:\n%s", md)
+			}
+		})
+	}
+}

@@ -75,15 +75,6 @@ func (t table) get(m, c, unit string) (summary, bool) {
 // result of each client), so that load that comes and goes between rounds
 // cancels out.
 func (t table) pairRatio(m, c, other, unit string) (float64, bool) {
-	a, b := t[m][c][unit], t[m][other][unit]
-	var rs []float64
-	for i := range min(len(a), len(b)) {
-		if b[i] != 0 {
-			rs = append(rs, a[i]/b[i])
-		}
-	}
-	if len(rs) == 0 {
-		return 0, false
-	}
-	return summarize(rs).median, true
+	r, _, ok := t.pairRatioSummary(m, c, other, unit)
+	return r, ok
 }
