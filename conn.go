@@ -53,7 +53,7 @@ type Conn struct {
 // settings are what the Conn was opened with and what the daemon said
 // during the handshake.
 type settings struct {
-	opts     options
+	opts     connOptions
 	channel  channel
 	features features
 }
@@ -129,8 +129,7 @@ func NewConn(ctx context.Context, nc net.Conn, opts ...Option) (*Conn, error) {
 type authenticator func(ctx context.Context, c *Conn, offered []remote.AuthType) error
 
 func newConn(ctx context.Context, nc net.Conn, o options, ch channel, auth authenticator) (*Conn, error) {
-	c := &Conn{settings: settings{opts: o, channel: ch}}
-	c.events.init()
+	c := &Conn{settings: settings{opts: o.kept(), channel: ch}}
 	c.eng = engine.New(nc, engine.Config{
 		Programs:     programs,
 		Name:         procName,

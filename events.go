@@ -109,10 +109,15 @@ type eventRegistry struct {
 	closed      bool           // the Conn is closing: no watcher may start
 }
 
-func (r *eventRegistry) init() {
-	r.regs = make(map[regKey]*registration)
-	r.byCallback = make(map[subKey]*registration)
-	r.registering = make(map[eventFamily]int)
+// ready makes the registry's maps at its first registration: most Conns
+// never subscribe, and an idle one should hold no more than it needs.
+// ev.mu is held.
+func (r *eventRegistry) ready() {
+	if r.regs == nil {
+		r.regs = make(map[regKey]*registration)
+		r.byCallback = make(map[subKey]*registration)
+		r.registering = make(map[eventFamily]int)
+	}
 }
 
 // startWatcher counts a new subscription's watcher, unless the Conn is
@@ -327,6 +332,7 @@ func (c *Conn) acquire(ctx context.Context, key regKey, sub *Subscription, regis
 			return nil
 		}
 		r = &registration{key: key, subs: map[*Subscription]struct{}{sub: {}}, ready: make(chan struct{}), gone: make(chan struct{}), dereg: dereg}
+		ev.ready()
 		ev.regs[key] = r
 		ev.registering[key.family]++
 		c.listeningLocked()

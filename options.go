@@ -33,6 +33,20 @@ type options struct {
 	ssh          transport.SSHConfig
 }
 
+// connOptions is what a Conn keeps of its options once it is made: the
+// rest (credentials, SASL's password, the transport's settings) ends with
+// the dial that used them.
+type connOptions struct {
+	name        *string
+	logger      *slog.Logger
+	eventBuffer int
+	readOnly    bool
+}
+
+func (o *options) kept() connOptions {
+	return connOptions{name: o.name, logger: o.logger, eventBuffer: o.eventBuffer, readOnly: o.readOnly}
+}
+
 // Defaults of libvirt's client (virsh and the remote driver).
 const (
 	DefaultKeepAliveInterval = 5 * time.Second

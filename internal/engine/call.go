@@ -40,7 +40,15 @@ type callTable struct {
 
 func (t *callTable) init() {
 	t.pending = make(map[uint32]*call)
-	t.abandoned = make(map[uint32]struct{})
+}
+
+// abandon remembers that serial's caller gave up, so that its reply is
+// dropped. The map is made at the first: most Conns never need it.
+func (t *callTable) abandon(serial uint32) {
+	if t.abandoned == nil {
+		t.abandoned = make(map[uint32]struct{})
+	}
+	t.abandoned[serial] = struct{}{}
 }
 
 // Extras are the rarer parts of a call.
@@ -323,7 +331,7 @@ func (e *Engine) abandon(ctx context.Context, cl *call) error {
 		if e.w.withdraw(cl.serial) {
 			sent = false
 		} else {
-			e.calls.abandoned[cl.serial] = struct{}{}
+			e.calls.abandon(cl.serial)
 		}
 	}
 	e.mu.Unlock()

@@ -60,10 +60,9 @@ const DefaultStreamBuffer = 4 << 20
 // under mu, the read token, the calls and the streams, which decide
 // together who reads the socket.
 type Engine struct {
-	cfg    Config
-	link   link
-	rd     *packetReader // used by the read token's holder only
-	direct bool          // callers may read their own replies
+	cfg  Config
+	link link
+	rd   *packetReader // used by the read token's holder only
 
 	life lifecycle
 	w    writer
@@ -81,6 +80,7 @@ type Engine struct {
 	closing   atomic.Bool  // Close has begun: the daemon's EOF is expected
 	// pongQueued is set while a PONG waits in the write queue.
 	pongQueued atomic.Bool
+	direct     bool // callers may read their own replies
 }
 
 // lifecycle is the engine's state machine: open until the first failure,
@@ -109,7 +109,6 @@ func New(nc net.Conn, cfg Config) *Engine {
 	e.direct = e.link.interruptible()
 	e.interrupt = e.interruptRead
 	e.calls.init()
-	e.streams.init()
 	e.w.init(e)
 	e.lastRecv.Store(time.Now().UnixNano())
 	if tl, ok := e.link.(*tlsLink); ok {

@@ -96,11 +96,6 @@ type streamTable struct {
 // their late packets are dropped quietly.
 const maxClosedStreams = 1024
 
-func (t *streamTable) init() {
-	t.byID = make(map[uint32]*Stream)
-	t.closed = make(map[uint32]struct{})
-}
-
 func (t *streamTable) open() int { return len(t.byID) }
 
 func (t *streamTable) ended(serial uint32) bool {
@@ -117,6 +112,11 @@ func (t *streamTable) all() []*Stream {
 }
 
 func (t *streamTable) addLocked(s *Stream) {
+	// The maps are made at the first stream: most Conns never open one.
+	if t.byID == nil {
+		t.byID = make(map[uint32]*Stream)
+		t.closed = make(map[uint32]struct{})
+	}
 	t.byID[s.serial] = s
 	if s.dir != protocol.ReadStream {
 		s.counted = true

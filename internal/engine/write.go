@@ -98,12 +98,12 @@ type writer struct {
 	bytes    int       // bytes in the queue not yet written
 	active   bool      // a goroutine is writing; it drains the queue
 	dead     bool
+	stopped  bool            // ownStop's write was interrupted (a write deadline is set)
+	flusher  atomic.Bool     // the writer goroutine of a nonblocking link runs
 	waiting  int             // senders waiting for room
 	space    chan struct{}   // holds a token when bytes fell while senders wait
 	wake     chan struct{}   // the writer goroutine's
-	flusher  atomic.Bool     // the writer goroutine of a nonblocking link runs
 	ownStop  <-chan struct{} // the stop of the stream sender writing its own chunk
-	stopped  bool            // its write was interrupted (a write deadline is set)
 
 	bufs [][]byte // the batch being written; the active writer's only
 }

@@ -32,20 +32,20 @@ type Socket struct {
 	readFn func(fd uintptr) bool
 
 	// The same for writes.
-	bufs    [][]byte // bufs[bi:] is still to write; bufs[bi] may be partly written
-	bi      int
-	one     [1][]byte
-	iov     []syscall.Iovec
-	wn      int
-	werr    error
+	bufs [][]byte // bufs[bi:] is still to write; bufs[bi] may be partly written
+	bi   int
+	one  [1][]byte
+	iov  []syscall.Iovec
+	wn   int
+	werr error
+	// writeFn runs the write side's operation, wop: one closure for all
+	// four, as the write side runs one at a time.
 	writeFn func(fd uintptr) bool
-	tryFn   func(fd uintptr) bool
-	waitFn  func(fd uintptr) bool
+	wop     writeOp
 	waited  bool
 	pfd     [1]unix.PollFd
 	// sendmsg's arguments.
 	msgData, msgOOB []byte
-	sendFn          func(fd uintptr) bool
 }
 
 // New returns a Socket for nc when nc is a *net.UnixConn or *net.TCPConn,
@@ -71,11 +71,31 @@ func New(nc net.Conn, oobSpace int) (*Socket, bool) {
 		s.oob = make([]byte, oobSpace)
 	}
 	s.readFn = s.doRead
-	s.writeFn = s.doWrite
-	s.tryFn = func(fd uintptr) bool { s.doWrite(fd); return true }
-	s.waitFn = s.doWait
-	s.sendFn = s.doSend
+	s.writeFn = s.doWriteOp
 	return s, true
+}
+
+// A writeOp is what the write side's RawConn.Write does.
+type writeOp uint8
+
+const (
+	opWrite writeOp = iota // write everything, waiting for room
+	opTry                  // write what the socket takes now
+	opWait                 // wait for room
+	opSend                 // sendmsg with control data
+)
+
+func (s *Socket) doWriteOp(fd uintptr) bool {
+	switch s.wop {
+	case opTry:
+		s.doWrite(fd)
+		return true
+	case opWait:
+		return s.doWait(fd)
+	case opSend:
+		return s.doSend(fd)
+	}
+	return s.doWrite(fd)
 }
 
 // Read reads what the socket has, at most len(p) bytes, waiting in the
@@ -156,7 +176,8 @@ func (s *Socket) TryWrite(p []byte) (int, error) {
 // write deadline passes, or it is closed.
 func (s *Socket) WaitWritable() error {
 	s.waited = false
-	return s.rc.Write(s.waitFn)
+	s.wop = opWait
+	return s.rc.Write(s.writeFn)
 }
 
 // doWait asks poll(2) whether the socket has room, then, once woken by the
@@ -183,11 +204,11 @@ const maxIovec = 64
 func (s *Socket) WriteBuffers(bufs [][]byte, wait bool) (int, error) {
 	s.bufs = append(s.bufs[:0], bufs...)
 	s.bi, s.wn, s.werr = 0, 0, nil
-	fn := s.writeFn
+	s.wop = opWrite
 	if !wait {
-		fn = s.tryFn
+		s.wop = opTry
 	}
-	err := s.rc.Write(fn)
+	err := s.rc.Write(s.writeFn)
 	clear(s.bufs)
 	s.bufs = s.bufs[:0]
 	if err == nil {
@@ -245,7 +266,8 @@ func (s *Socket) doWrite(fd uintptr) bool {
 // to pass) in one sendmsg, waiting while the socket is full.
 func (s *Socket) SendMsg(data, oob []byte) error {
 	s.msgData, s.msgOOB, s.werr = data, oob, nil
-	err := s.rc.Write(s.sendFn)
+	s.wop = opSend
+	err := s.rc.Write(s.writeFn)
 	s.msgData, s.msgOOB = nil, nil
 	if err == nil {
 		err = s.werr
