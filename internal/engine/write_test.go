@@ -241,20 +241,17 @@ func TestDetachLeavesSenderBuffer(t *testing.T) {
 	}
 }
 
-// A stream's sender that writes its chunk itself, waiting in the poller,
-// returns when its stream stops, with its packet still queued; the write
-// deadline that interrupted it is cleared, so the rest is written once the
-// peer reads.
-func TestSenderWriteInterrupted(t *testing.T) {
-	e, peer := rawEngine(t)
-	stop := make(chan struct{})
+// stuckSender sends stream chunks as one sender with stop until one is
+// not written at once: the peer reads nothing, so that sender then writes
+// it itself, waiting in the poller. errc receives nil when send returns
+// with that packet not yet written (or an error); *queued counts the
+// packets queued.
+func stuckSender(t *testing.T, e *Engine, stop <-chan struct{}) (errc chan error, queued *int) {
+	t.Helper()
 	sent := make(chan struct{}, 1)
 	body := make([]byte, MaxStreamChunk)
-	errc := make(chan error, 1)
-	queued := 0
+	errc, queued = make(chan error, 1), new(int)
 	go func() {
-		// Send until one packet is not written at once: the peer reads
-		// nothing yet, so the sender then waits for room itself.
 		for i := 1; i <= 64; i++ {
 			p := headerPacket(msg(uint32(i)), nil)
 			p.body, p.sent = body, sent
@@ -263,7 +260,7 @@ func TestSenderWriteInterrupted(t *testing.T) {
 				errc <- err
 				return
 			}
-			queued = i
+			*queued = i
 			select {
 			case <-sent:
 			default:
@@ -276,10 +273,10 @@ func TestSenderWriteInterrupted(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		e.w.mu.Lock()
-		waiting := e.w.ownStop != nil
+		writing := e.w.ownStop != nil
 		e.w.mu.Unlock()
-		if waiting {
-			break
+		if writing {
+			return errc, queued
 		}
 		select {
 		case err := <-errc:
@@ -287,10 +284,15 @@ func TestSenderWriteInterrupted(t *testing.T) {
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("the sender never waited for room itself")
+			t.Fatal("the sender never wrote its chunk itself")
 		}
 		time.Sleep(time.Millisecond)
 	}
+}
+
+// endStuckSender stops the sender of stuckSender and waits for its send.
+func endStuckSender(t *testing.T, e *Engine, stop chan struct{}, errc chan error) {
+	t.Helper()
 	close(stop)
 	e.w.interruptOwn(stop)
 	select {
@@ -299,23 +301,73 @@ func TestSenderWriteInterrupted(t *testing.T) {
 			t.Fatal(err)
 		}
 	case <-time.After(5 * time.Second):
-		t.Fatal("interruptOwn did not end the wait for room")
+		t.Fatal("interruptOwn did not end the sender's write")
 	}
+}
+
+// A stream's sender that writes its chunk itself, waiting in the poller,
+// returns when its stream stops, with its packet still queued; the write
+// deadline that interrupted it is cleared, so the rest is written once the
+// peer reads.
+func TestSenderWriteInterrupted(t *testing.T) {
+	e, peer := rawEngine(t)
+	stop := make(chan struct{})
+	errc, queued := stuckSender(t, e, stop)
+	endStuckSender(t, e, stop, errc)
 	// The packet stays queued (the writer goroutine has the turn); what
 	// follows it is written after it once the peer reads.
 	if err := e.w.sendHeader(context.Background(), msg(1000), nil, true, nil); err != nil {
 		t.Fatal(err)
 	}
-	hs := readPackets(t, peer, queued+1)
-	for i, h := range hs[:queued] {
+	hs := readPackets(t, peer, *queued+1)
+	for i, h := range hs[:*queued] {
 		if h.Serial != uint32(i+1) {
 			t.Fatalf("packet %d has serial %d", i, h.Serial)
 		}
 	}
-	if hs[queued].Serial != 1000 {
-		t.Fatalf("the last packet has serial %d, not the control packet's", hs[queued].Serial)
+	if hs[*queued].Serial != 1000 {
+		t.Fatalf("the last packet has serial %d, not the control packet's", hs[*queued].Serial)
 	}
 	if err := e.Err(); err != nil {
 		t.Fatalf("the engine failed: %v", err)
+	}
+}
+
+// Another stream's chunk queued behind a sender that writes its own is not
+// part of that write: its sender takes its buffer back at once (detach)
+// while the first still waits for room, and the daemon never sees it.
+func TestOwnWriteHoldsNoOtherBuffer(t *testing.T) {
+	e, peer := rawEngine(t)
+	stop := make(chan struct{})
+	errc, queued := stuckSender(t, e, stop)
+	sent := make(chan struct{}, 1)
+	body := make([]byte, 4096)
+	for i := range body {
+		body[i] = 0xbb
+	}
+	p := headerPacket(msg(500), nil)
+	p.body, p.sent = body, sent
+	binary.BigEndian.PutUint32(p.pkt, uint32(p.size()))
+	if err := e.w.send(context.Background(), p, false, make(chan struct{})); err != nil {
+		t.Fatal(err)
+	}
+	detached := make(chan struct{})
+	go func() {
+		e.w.detach(sent)
+		close(detached)
+	}()
+	select {
+	case <-detached:
+	case <-time.After(5 * time.Second):
+		t.Fatal("detach waited for another sender's write")
+	}
+	endStuckSender(t, e, stop, errc)
+	if err := e.w.sendHeader(context.Background(), msg(1000), nil, true, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range readPackets(t, peer, *queued+1) {
+		if h.Serial == 500 {
+			t.Fatal("the daemon got the packet whose sender took it back")
+		}
 	}
 }
