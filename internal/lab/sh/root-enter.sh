@@ -21,6 +21,14 @@ mount --rbind /dev "$R/dev"
 mount -t tmpfs -o mode=755 virtwire-lab "$R/run"
 # /var/lock is /run/lock: QEMU locks pty consoles there.
 mkdir -m 1777 "$R/run/lock"
+# The host /etc/hosts, which names this machine: the one in the root names
+# only localhost, so virGetHostname in the daemon (CONNECT_GET_HOSTNAME)
+# asked the DNS for the machine name and waited for it to time out.
+if [ -f /etc/hosts ]; then
+	[ -e "$R/etc/hosts" ] || : >"$R/etc/hosts"
+	mount --bind /etc/hosts "$R/etc/hosts"
+	mount -o remount,bind,ro "$R/etc/hosts"
+fi
 for d in ${VIRTWIRE_ROOT_BIND:-}; do
 	mkdir -p "$R$d"
 	mount --bind "$d" "$R$d"
