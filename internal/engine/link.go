@@ -123,23 +123,30 @@ type tlsLink struct {
 
 func (l *tlsLink) Read(p []byte) (int, error) { return l.tc.Read(p) }
 
-// offer encrypts bufs into records until the socket holds some back: the
-// rest waits in the queue, so that what the socket below holds stays about
-// one packet, not a whole batch.
+// offer encrypts bufs into records, at most a record's worth at a time,
+// until the socket holds some back: the rest waits in the queue, so that
+// what the socket below holds (a copy) stays about one record, not the
+// rest of a 256 KiB stream chunk.
 func (l *tlsLink) offer(bufs [][]byte) (int, error) {
 	n := 0
 	for _, b := range bufs {
-		m, err := l.tc.Write(b)
-		n += m
-		if err != nil {
-			return n, err
-		}
-		if l.lower.Held() > 0 {
-			break
+		for len(b) > 0 {
+			m, err := l.tc.Write(b[:min(len(b), maxRecord)])
+			n += m
+			if err != nil {
+				return n, err
+			}
+			b = b[m:]
+			if l.lower.Held() > 0 {
+				return n, nil
+			}
 		}
 	}
 	return n, nil
 }
+
+// maxRecord is the most plaintext one TLS record carries.
+const maxRecord = 16 << 10
 
 func (l *tlsLink) write(bufs [][]byte) (int, error) {
 	n, err := l.offer(bufs)
