@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -55,13 +56,13 @@ type PairedChange struct {
 func Compare(before, after *result.File) []Change {
 	tb, ta := index(before.Results), index(after.Results)
 	var out []Change
-	for _, m := range sortedKeys(ta) {
+	for _, m := range slices.Sorted(maps.Keys(ta)) {
 		for _, s := range subjects {
 			units := ta[m][s.client]
 			if units == nil || tb[m][s.client] == nil {
 				continue
 			}
-			for _, unit := range sortedKeys(units) {
+			for _, unit := range slices.Sorted(maps.Keys(units)) {
 				b, okb := tb.get(m, s.client, unit)
 				a, oka := ta.get(m, s.client, unit)
 				if !okb || !oka {
@@ -176,13 +177,4 @@ func num(v float64) string {
 		return "–"
 	}
 	return fmt.Sprintf("%.3g", v)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
 }
